@@ -1,0 +1,39 @@
+# Two commands a newcomer needs: `make run` and `make test`. Everything else is a detail of those.
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+# The stamp files make a second `make` skip the install; they depend on the files that define it.
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable .
+	touch $@
+
+$(BIN)/.installed-dev: $(BIN)/.installed
+	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $@
+
+# The token is checked before the (slow) install so a missing one costs nothing.
+run:
+	@[ -n "$${TELEGRAM_BOT_TOKEN:-}" ] || { echo "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, then run TELEGRAM_BOT_TOKEN=<token> make run" >&2; exit 2; }
+	@$(MAKE) --no-print-directory $(BIN)/.installed
+	$(BIN)/nst-bot models fetch
+	$(BIN)/nst-bot
+
+lint: $(BIN)/.installed-dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: $(BIN)/.installed-dev
+	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/responsiveness.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,83 @@
+"""The bot's configuration, read once from the environment: one documented home per setting."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOKEN_MISSING = (
+    "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, "
+    "then run TELEGRAM_BOT_TOKEN=<token> make run"
+)
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line an operator can act on."""
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
+    raw = env.get(name, "").replace(" ", "")
+    try:
+        return frozenset(int(part) for part in raw.split(",") if part)
+    except ValueError:
+        raise ConfigError(
+            f"{name} must be comma-separated Telegram user ids, not {raw!r}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every environment variable the bot reads, with its default (README lists the same)."""
+
+    token: str
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    data_dir: Path = Path("data")
+    presets_dir: Path | None = None
+    workers: int = 1
+    daily_limit: int = 20
+    queue_limit: int = 50
+    job_timeout_s: int = 600
+    retention_days: int = 7
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Config:
+        token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+        if not token:
+            raise ConfigError(TOKEN_MISSING)
+        presets = env.get("NST_PRESETS_DIR", "").strip()
+        return cls(
+            token=token,
+            base_url=env.get("TELEGRAM_BASE_URL", "").strip() or cls.base_url,
+            base_file_url=env.get("TELEGRAM_BASE_FILE_URL", "").strip() or cls.base_file_url,
+            data_dir=Path(env.get("NST_DATA_DIR", "").strip() or cls.data_dir),
+            presets_dir=Path(presets) if presets else None,
+            workers=_int(env, "NST_WORKERS", cls.workers, minimum=1),
+            daily_limit=_int(env, "NST_DAILY_LIMIT", cls.daily_limit),
+            queue_limit=_int(env, "NST_QUEUE_LIMIT", cls.queue_limit, minimum=1),
+            job_timeout_s=_int(env, "NST_JOB_TIMEOUT", cls.job_timeout_s, minimum=10),
+            retention_days=_int(env, "NST_RETENTION_DAYS", cls.retention_days, minimum=1),
+            admin_ids=_ids(env, "NST_ADMIN_IDS"),
+            log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+        )
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "bot.sqlite3"

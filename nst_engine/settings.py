@@ -1,0 +1,51 @@
+"""Settings for one stylization: a frozen value, so a job's settings can be stored and replayed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Method = Literal["quality", "fast"]
+LayerSet = Literal["default", "gatys"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a person can feel in the result; every field has a default that looks good.
+
+    method: "quality" optimises the image (Gatys et al.); "fast" is one forward pass of
+        Magenta's arbitrary-style network (a preview in about a second).
+    max_side: the output's longer side in pixels; the content's aspect ratio is kept.
+    steps: the optimisation step budget over all scales; None means the default for max_side.
+    style_strength: 0 keeps the photo, 1 is all painting.
+    preserve_colors: keep the photo's colours and take only the painting's texture.
+    style_scale: brush size, the style image's size relative to the output.
+    seed: makes runs repeatable.
+    layers: "default" (style relu1_1..relu4_1, content relu4_1) or Gatys' set (adds block5_conv1
+        for style, block4_conv2 for content; needs full VGG19 weights).
+    vgg_weights: a weights file to use instead of Keras' cached ImageNet download.
+    """
+
+    method: Method = "quality"
+    max_side: int = 512
+    steps: int | None = None
+    style_strength: float = 0.7
+    preserve_colors: bool = False
+    style_scale: float = 1.0
+    seed: int = 0
+    layers: LayerSet = "default"
+    vgg_weights: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.method not in ("quality", "fast"):
+            raise ValueError(f"method must be 'quality' or 'fast', not {self.method!r}")
+        if not 64 <= self.max_side <= 4096:
+            raise ValueError(f"max_side must be between 64 and 4096, not {self.max_side}")
+        if self.steps is not None and self.steps < 1:
+            raise ValueError(f"steps must be positive, not {self.steps}")
+        if not 0.0 <= self.style_strength <= 1.0:
+            raise ValueError(f"style_strength must be in [0, 1], not {self.style_strength}")
+        if not 0.1 <= self.style_scale <= 4.0:
+            raise ValueError(f"style_scale must be in [0.1, 4], not {self.style_scale}")
+        if self.layers not in ("default", "gatys"):
+            raise ValueError(f"layers must be 'default' or 'gatys', not {self.layers!r}")
