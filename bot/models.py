@@ -1,0 +1,93 @@
+"""Plain values shared by handlers, store and worker: what a user chose and what a job is.
+
+No Telegram and no TensorFlow here, so every layer can import it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Quality(StrEnum):
+    FAST = "fast"  # the feed-forward preview only
+    STANDARD = "standard"
+    HIGH = "high"
+
+
+class Strength(StrEnum):
+    SOFT = "soft"
+    MEDIUM = "medium"
+    STRONG = "strong"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+# What each quality means for the engine and what the user is told to expect (CPU figures from
+# benchmarks/engine.py; docs/engine.md has the measurements).
+QUALITY_SIDE = {Quality.FAST: 1024, Quality.STANDARD: 512, Quality.HIGH: 768}
+QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
+STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
+
+
+@dataclass(frozen=True)
+class UserSettings:
+    """A user's choices in /settings; stored as JSON, so every field needs a default."""
+
+    quality: Quality = Quality.STANDARD
+    strength: Strength = Strength.MEDIUM
+    preserve_colors: bool = False
+    preview: bool = True
+    language: str | None = None  # None: follow the user's Telegram language
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A Telegram file: file_id downloads it, file_unique_id recognises it, size may refuse it."""
+
+    file_id: str
+    file_unique_id: str
+    file_size: int | None = None
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """Everything needed to run a job again later: the photos by reference, never the bytes."""
+
+    user_id: int
+    chat_id: int
+    content: FileRef
+    style: FileRef | None
+    preset_id: str | None
+    settings: UserSettings
+    language: str = "en"
+
+    def __post_init__(self) -> None:
+        if (self.style is None) == (self.preset_id is None):
+            raise ValueError("a job needs exactly one of a style photo or a preset")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A stored job row."""
+
+    id: int
+    request: JobRequest
+    status: JobStatus
+    attempts: int = 0
+    progress: float = 0.0
+    status_message_id: int | None = None
+    delivered: bool = False
+    error: str | None = None
+    created_at: float = 0.0
+    started_at: float | None = None
+    finished_at: float | None = None
+    result_path: str | None = None
