@@ -54,6 +54,9 @@ class Config:
     queue_limit: int = 50
     job_timeout_s: int = 600
     retention_days: int = 7
+    fast_side: int = 1024
+    standard_side: int = 512
+    high_side: int = 768
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
 
@@ -74,6 +77,9 @@ class Config:
             queue_limit=_int(env, "NST_QUEUE_LIMIT", cls.queue_limit, minimum=1),
             job_timeout_s=_int(env, "NST_JOB_TIMEOUT", cls.job_timeout_s, minimum=10),
             retention_days=_int(env, "NST_RETENTION_DAYS", cls.retention_days, minimum=1),
+            fast_side=_int(env, "NST_FAST_SIDE", cls.fast_side, minimum=64),
+            standard_side=_int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64),
+            high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
         )

@@ -31,9 +31,8 @@ class JobStatus(StrEnum):
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
-# What each quality means for the engine and what the user is told to expect (CPU figures from
-# benchmarks/engine.py; docs/engine.md has the measurements).
-QUALITY_SIDE = {Quality.FAST: 1024, Quality.STANDARD: 512, Quality.HIGH: 768}
+# What the user is told to expect before the store has run times of its own (2-core CPU figures
+# from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
 STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
 
