@@ -1,0 +1,29 @@
+"""The long-lived objects handlers need, kept in one typed place in application.bot_data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.presets import PresetLibrary
+    from bot.store import Store
+    from bot.worker import Worker
+
+SERVICES_KEY = "services"
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Store
+    worker: Worker
+    presets: PresetLibrary
+
+
+def services(bot_data: dict[Any, Any]) -> Services:
+    """The Services that post_init stored; handlers call services(context.bot_data)."""
+    found = bot_data[SERVICES_KEY]
+    assert isinstance(found, Services)
+    return found
