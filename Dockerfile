@@ -1,0 +1,38 @@
+# syntax=docker/dockerfile:1
+# CPU image (default):  docker build -t nst-bot .
+# GPU image:            docker build --build-arg BASE_IMAGE=tensorflow/tensorflow:2.21.0-gpu -t nst-bot:gpu .
+#                       docker run --gpus all -e TELEGRAM_BOT_TOKEN=... -v nst-data:/data nst-bot:gpu
+# Offline build (weights and presets fetched on first start instead): --build-arg FETCH_ASSETS=0
+ARG BASE_IMAGE=python:3.11-slim-bookworm
+FROM ${BASE_IMAGE}
+
+ARG FETCH_ASSETS=1
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    NST_DATA_DIR=/data \
+    NST_PRESETS_DIR=/opt/nst/presets \
+    KERAS_HOME=/opt/nst/keras \
+    XDG_CACHE_HOME=/opt/nst/cache
+
+RUN groupadd --gid 10001 nst && useradd --create-home --uid 10001 --gid 10001 nst
+WORKDIR /app
+
+# Dependencies first, so code changes do not reinstall TensorFlow.
+COPY pyproject.toml constraints.txt README.md ./
+COPY bot/__init__.py bot/__init__.py
+COPY nst_engine/__init__.py nst_engine/__init__.py
+RUN python3 -m pip install --constraint constraints.txt .
+
+COPY bot bot
+COPY nst_engine nst_engine
+RUN python3 -m pip install --no-deps --constraint constraints.txt . \
+    && mkdir -p /data /opt/nst \
+    && if [ "$FETCH_ASSETS" = "1" ]; then nst-bot models fetch && nst-bot presets fetch; fi \
+    && chown -R nst:nst /data /opt/nst
+
+USER 10001:10001
+VOLUME ["/data"]
+HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["nst-bot", "health"]
+CMD ["nst-bot"]
