@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+HEARTBEAT_S = 30  # how often the running bot proves it is alive (see `nst-bot health`)
+
 TOKEN_MISSING = (
     "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, "
     "then run TELEGRAM_BOT_TOKEN=<token> make run"
@@ -61,9 +63,10 @@ class Config:
     log_level: str = "INFO"
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> Config:
+    def from_env(cls, env: Mapping[str, str] = os.environ, *, need_token: bool = True) -> Config:
+        """need_token=False serves commands that never talk to Telegram (presets fetch, health)."""
         token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
-        if not token:
+        if need_token and not token:
             raise ConfigError(TOKEN_MISSING)
         presets = env.get("NST_PRESETS_DIR", "").strip()
         return cls(
@@ -87,3 +90,8 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "bot.sqlite3"
+
+    @property
+    def heartbeat_path(self) -> Path:
+        """Touched every HEARTBEAT_S by the running bot; `nst-bot health` reads its age."""
+        return self.data_dir / "heartbeat"

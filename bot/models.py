@@ -31,6 +31,16 @@ class JobStatus(StrEnum):
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
+
+class Delivery(StrEnum):
+    """Where a job's result is on its way to the user; recovery after a crash reads it."""
+
+    NONE = "none"  # no result yet
+    READY = "ready"  # the result is on disk and has not been sent
+    SENDING = "sending"  # sending began: after a crash nobody knows whether it arrived
+    SENT = "sent"  # sent (or given up on because the chat is gone); the file is deleted
+
+
 # What the user is told to expect before the store has run times of its own (2-core CPU figures
 # from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
@@ -90,3 +100,4 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     result_path: str | None = None
+    delivery: Delivery = Delivery.NONE

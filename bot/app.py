@@ -1,0 +1,140 @@
+"""The bot assembled: every piece of wiring in one Application.builder() call and its hooks.
+
+post_init opens the store, builds the engine (TensorFlow is imported here, once, before the first
+update is read), recovers jobs and starts the worker; post_stop stops the worker while the bot can
+still edit messages; post_shutdown releases the engine and closes the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes
+
+from bot.config import HEARTBEAT_S, Config
+from bot.delivery import Messenger
+from bot.handlers import register_handlers, set_commands
+from bot.presets import PresetLibrary
+from bot.runner import InProcessRunner, JobRunner
+from bot.services import SERVICES_KEY, Services
+from bot.store import Store
+from bot.worker import Worker
+
+if TYPE_CHECKING:
+    from nst_engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# A 429 halts all requests for retry_after seconds, then the request is tried again; this many
+# times before the error reaches the caller (the worker then keeps waiting on its own).
+FLOOD_RETRIES = 10
+# Updates in flight at once, across users (one user's updates still run one after another).
+MAX_CONCURRENT_UPDATES = 256
+
+
+class PerUserUpdates(BaseUpdateProcessor):
+    """Different people's updates run concurrently; one person's run one at a time, in order.
+
+    So a slow reply to one user never delays another, while a user's own photo, then painting,
+    then /cancel are still handled in the order they were sent.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._queues: dict[int, tuple[asyncio.Lock, int]] = {}  # user -> (lock, updates waiting)
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None:
+            await coroutine
+            return
+        lock, waiting = self._queues.get(user.id, (asyncio.Lock(), 0))
+        self._queues[user.id] = (lock, waiting + 1)
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            lock, waiting = self._queues[user.id]
+            if waiting == 1:
+                del self._queues[user.id]
+            else:
+                self._queues[user.id] = (lock, waiting - 1)
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+@dataclass
+class _Parts:
+    """What post_init made, so the stop hooks release exactly that, even after a failed start."""
+
+    runner: JobRunner
+    store: Store | None = None
+    runner_started: bool = False
+    worker: Worker | None = None
+
+
+def build_application(
+    config: Config, *, engine: Engine | None = None, runner: JobRunner | None = None
+) -> Application:
+    """The whole bot. engine: an Engine already built (tests share one); runner: another
+    JobRunner backend instead of running the engine in this process."""
+    parts = _Parts(runner or InProcessRunner(config.workers, engine))
+
+    async def post_init(application: Application) -> None:
+        parts.store = await Store.open(config.database_path)
+        await parts.runner.start()
+        parts.runner_started = True
+        presets = PresetLibrary.from_config(config)
+        parts.worker = Worker(
+            config, parts.store, parts.runner, Messenger(application.bot), presets
+        )
+        application.bot_data[SERVICES_KEY] = Services(config, parts.store, parts.worker, presets)
+        await parts.worker.start()
+        assert application.job_queue is not None  # the job-queue extra is a dependency
+        await asyncio.to_thread(config.heartbeat_path.touch)
+        application.job_queue.run_repeating(heartbeat, HEARTBEAT_S)
+        try:
+            await set_commands(application)
+        except TelegramError as error:  # the menu is a convenience; the bot works without it
+            log.warning("could not set the command menu: %s", error)
+
+    async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Runs on the event loop, so a fresh file means the loop is not stuck."""
+        await asyncio.to_thread(config.heartbeat_path.touch)
+
+    async def post_stop(application: Application) -> None:
+        if parts.worker is not None:
+            await parts.worker.stop()
+
+    async def post_shutdown(application: Application) -> None:
+        if parts.worker is not None:
+            await parts.worker.stop()
+        if parts.runner_started:
+            await parts.runner.stop()
+        if parts.store is not None:
+            await parts.store.close()
+
+    application = (
+        Application.builder()
+        .token(config.token)
+        .base_url(config.base_url)
+        .base_file_url(config.base_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
+        .concurrent_updates(PerUserUpdates(MAX_CONCURRENT_UPDATES))
+        .post_init(post_init)
+        .post_stop(post_stop)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(application)
+    return application

@@ -1,0 +1,238 @@
+"""The worker's Telegram side: a job's status message, its photos in and its result out.
+
+Every call survives flood control (429: wait retry_after, as often as Telegram asks) and brief
+network trouble (retried with backoff). Sending a result is the one call that is not repeated
+when its outcome is unknown (a timeout): a repeat could deliver it twice, so the caller is told
+the delivery is uncertain instead. Progress edits are throttled per chat and skipped when their
+text would not change, so a long job costs Telegram a handful of edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import warnings
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from enum import Enum
+from pathlib import Path
+from typing import TypeVar
+
+from telegram import Bot, InlineKeyboardMarkup
+from telegram.constants import ChatAction
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.models import FileRef
+
+log = logging.getLogger(__name__)
+
+# Bots may download files up to this size (Bot API getFile).
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024
+# At most one progress edit per chat this often; Telegram itself allows about one a second.
+EDIT_INTERVAL_S = 3.0
+NETWORK_RETRIES = 5
+MAX_BACKOFF_S = 30.0
+# Uploads of a full-size PNG on a slow link take a while; a timeout makes a delivery uncertain.
+UPLOAD_TIMEOUT_S = 120.0
+
+T = TypeVar("T")
+
+
+class InputTooBig(Exception):
+    """The file is over Telegram's bot download limit; nobody could fetch it."""
+
+
+class InputUnavailable(Exception):
+    """Telegram no longer has the file (or never did): the user must send it again."""
+
+
+class Sent(Enum):
+    """How sending a result went."""
+
+    OK = "ok"
+    UNCERTAIN = "uncertain"  # timed out: it may or may not have arrived
+    UNREACHABLE = "unreachable"  # the chat is gone or refuses us: nothing will ever arrive
+
+
+def _retry_after_s(error: RetryAfter) -> float:
+    with warnings.catch_warnings():  # PTB is moving retry_after from int to timedelta
+        warnings.simplefilter("ignore", DeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def telegram_call(action: Callable[[], Awaitable[T]], *, repeatable: bool = True) -> T:
+    """action() until it succeeds: flood waits are waited out, network errors retried a few times.
+
+    repeatable=False (sending a result): network errors are raised at once, so the caller can
+    record that nothing is under way before it waits and tries again. BadRequest, Forbidden and
+    the like are always raised: trying again would not help.
+    """
+    failures = 0
+    while True:
+        try:
+            return await action()
+        except RetryAfter as error:  # Telegram did not carry it out; it says when to come back
+            await asyncio.sleep(_retry_after_s(error) + 0.1)
+        except NetworkError as error:  # BadRequest and TimedOut are NetworkErrors too
+            failures += 1
+            if isinstance(error, BadRequest) or not repeatable or failures > NETWORK_RETRIES:
+                raise
+            await asyncio.sleep(min(2.0**failures, MAX_BACKOFF_S))
+
+
+class Messenger:
+    """Sends and edits the worker's messages through one Bot."""
+
+    def __init__(self, bot: Bot, clock: Callable[[], float] = time.monotonic) -> None:
+        self.bot = bot
+        self._clock = clock
+        self._last_edit: dict[int, float] = {}  # chat_id -> when its last progress edit went
+        self._shown: dict[tuple[int, int], str] = {}  # (chat_id, message_id) -> text shown now
+
+    async def send_status(
+        self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> int | None:
+        """A new status message; its id, or None if the chat cannot be written to."""
+        try:
+            message = await telegram_call(
+                lambda: self.bot.send_message(chat_id, text, reply_markup=keyboard)
+            )
+        except TelegramError as error:
+            log.warning("status message to chat %s failed: %s", chat_id, error)
+            return None
+        self._shown[(chat_id, message.message_id)] = text
+        return message.message_id
+
+    async def edit_status(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+        *,
+        progress: bool = False,
+    ) -> bool:
+        """Show text in the status message; True if an edit was made.
+
+        progress=True: skipped when this chat was edited less than EDIT_INTERVAL_S ago. Every
+        edit is skipped when the message already says exactly this.
+        """
+        key = (chat_id, message_id)
+        now = self._clock()
+        if self._shown.get(key) == text:
+            return False
+        if progress and now - self._last_edit.get(chat_id, -EDIT_INTERVAL_S) < EDIT_INTERVAL_S:
+            return False
+        self._last_edit[chat_id] = now
+        self._shown[key] = text
+        try:
+            await telegram_call(
+                lambda: self.bot.edit_message_text(
+                    text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard
+                )
+            )
+        except BadRequest as error:
+            if "not modified" not in str(error):
+                # Deleted by the user, or too old to edit: the job goes on without it.
+                log.info("status message %s in chat %s not edited: %s", message_id, chat_id, error)
+        except TelegramError as error:
+            log.warning("status message %s in chat %s not edited: %s", message_id, chat_id, error)
+        return True
+
+    def forget_message(self, chat_id: int, message_id: int | None) -> None:
+        """The job is over: stop remembering its message, so memory follows the active jobs."""
+        self._last_edit.pop(chat_id, None)
+        if message_id is not None:
+            self._shown.pop((chat_id, message_id), None)
+
+    async def chat_action(self, chat_id: int, action: ChatAction) -> None:
+        """Best effort: "typing…" or "sending a photo…" under the chat's title."""
+        try:
+            await self.bot.send_chat_action(chat_id, action)
+        except TelegramError as error:
+            log.debug("chat action for chat %s failed: %s", chat_id, error)
+
+    async def download(self, file: FileRef, target: Path) -> Path:
+        """Fetch a user's file to target; refused before any download when it is too big."""
+        if file.file_size is not None and file.file_size > TELEGRAM_DOWNLOAD_LIMIT:
+            raise InputTooBig(file.file_unique_id)
+        try:
+            found = await telegram_call(lambda: self.bot.get_file(file.file_id))
+            if found.file_size is not None and found.file_size > TELEGRAM_DOWNLOAD_LIMIT:
+                raise InputTooBig(file.file_unique_id)
+            return await telegram_call(lambda: found.download_to_drive(target))
+        except BadRequest as error:
+            if "too big" in str(error).lower():
+                raise InputTooBig(file.file_unique_id) from error
+            raise InputUnavailable(str(error)) from error
+
+    async def send_photo(self, chat_id: int, path: Path, caption: str) -> bool:
+        """A photo with a caption (the preview); False if it could not be sent."""
+        await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        try:
+            await telegram_call(
+                lambda: self.bot.send_photo(
+                    chat_id, path, caption=caption, write_timeout=UPLOAD_TIMEOUT_S
+                ),
+                repeatable=False,
+            )
+        except TelegramError as error:
+            log.warning("photo to chat %s not sent: %s", chat_id, error)
+            return False
+        return True
+
+    async def send_result(
+        self,
+        chat_id: int,
+        path: Path,
+        caption: str,
+        keyboard: InlineKeyboardMarkup,
+        filename: str,
+    ) -> Sent:
+        """The result as a photo (caption and buttons) and as the full-resolution PNG file.
+
+        Once the photo is out the result counts as delivered, whatever happens to the file.
+        Raises NetworkError when Telegram could not be reached or failed, and nothing was sent,
+        so the caller may try again later; a timeout is UNCERTAIN instead.
+        """
+        await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        photo_sent = False
+        try:
+            try:
+                await telegram_call(
+                    lambda: self.bot.send_photo(
+                        chat_id,
+                        path,
+                        caption=caption,
+                        reply_markup=keyboard,
+                        write_timeout=UPLOAD_TIMEOUT_S,
+                        read_timeout=UPLOAD_TIMEOUT_S,
+                    ),
+                    repeatable=False,
+                )
+                photo_sent = True
+            except BadRequest as error:  # e.g. proportions Telegram refuses for a photo
+                log.warning("result photo to chat %s refused, sending the file: %s", chat_id, error)
+            await telegram_call(
+                lambda: self.bot.send_document(
+                    chat_id,
+                    path,
+                    filename=filename,
+                    write_timeout=UPLOAD_TIMEOUT_S,
+                    read_timeout=UPLOAD_TIMEOUT_S,
+                ),
+                repeatable=False,
+            )
+        except TelegramError as error:
+            if photo_sent:
+                log.warning("result file to chat %s not sent: %s", chat_id, error)
+                return Sent.OK
+            if isinstance(error, TimedOut):
+                return Sent.UNCERTAIN
+            if isinstance(error, Forbidden | BadRequest):
+                log.warning("result to chat %s cannot be delivered: %s", chat_id, error)
+                return Sent.UNREACHABLE
+            raise
+        return Sent.OK

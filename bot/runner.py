@@ -1,0 +1,154 @@
+"""Where a job's pixels are made: the JobRunner seam, and the in-process runner behind it.
+
+The worker knows only JobRunner, so workers on other machines can replace InProcessRunner without
+touching the worker or the handlers. InProcessRunner keeps the event loop free: the engine runs in a
+bounded thread pool (one job per engine, NST_WORKERS engines), its threads at a lower CPU priority
+so the chat always wins a contended core, and progress comes back to the loop thread-safely.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import queue
+import sys
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from PIL import Image
+
+from bot.models import Job
+from nst_engine.settings import Settings
+
+if TYPE_CHECKING:
+    from nst_engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# Engine threads run this much nicer than the event loop: under load the scheduler gives the loop
+# the CPU first, so answering a message never waits for an optimisation step.
+ENGINE_NICENESS = 10
+
+Progress = Callable[[float], None]
+
+
+class JobRunner(Protocol):
+    """Runs stylizations; one implementation per backend (in-process threads, remote workers)."""
+
+    async def start(self) -> None:
+        """Get ready to run (load models, connect); called once before the first run."""
+
+    async def stop(self) -> None:
+        """Release everything; runs in flight have been cancelled and awaited by then."""
+
+    @property
+    def fast_error(self) -> str | None:
+        """None when the fast (preview) method is available, else why it is not."""
+
+    async def run(
+        self,
+        job: Job,
+        content: Path,
+        style: Path,
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """Write the stylized image to output as PNG.
+
+        progress(fraction) is called on the event loop's thread. Setting cancel makes the run
+        raise nst_engine.Cancelled within one optimisation step; a bad input raises ImageError.
+        """
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (and threads it starts, such as TensorFlow's) yield the CPU.
+
+    On Linux nice() applies to the calling thread only; elsewhere it would slow the whole
+    process, event loop included, so it is left alone there.
+    """
+    if sys.platform == "linux":
+        os.nice(ENGINE_NICENESS)
+
+
+def _build_engine() -> Engine:
+    # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
+    # handlers and a missing-token error must not pay for it. The Engine finds its weights
+    # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
+    from nst_engine.engine import Engine
+
+    return Engine()
+
+
+class InProcessRunner:
+    """Runs jobs on engines in this process, at most `workers` at once."""
+
+    def __init__(self, workers: int, engine: Engine | None = None) -> None:
+        """engine: one ready-built Engine to share (tests build one per session); by default
+        start() builds one Engine per worker, each used by one thread at a time."""
+        self._workers = workers
+        self._given = engine
+        self._executor = ThreadPoolExecutor(
+            workers, thread_name_prefix="nst-engine", initializer=_lower_priority
+        )
+        self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
+        self._fast_error: str | None = "the engine has not started"
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._given is not None:
+            engines = [self._given]
+        else:
+            # Built on the pool's own threads, so TensorFlow's threads inherit their priority.
+            engines = list(
+                await asyncio.gather(
+                    *(
+                        loop.run_in_executor(self._executor, _build_engine)
+                        for _ in range(self._workers)
+                    )
+                )
+            )
+        for engine in engines:
+            self._engines.put(engine)
+        self._fast_error = engines[0].fast_error
+        log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+
+    @property
+    def fast_error(self) -> str | None:
+        return self._fast_error
+
+    async def run(
+        self,
+        job: Job,
+        content: Path,
+        style: Path,
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float, _preview: Image.Image | None) -> None:
+            # RuntimeError: the loop has closed, so nobody is listening any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(progress, fraction)
+
+        def work() -> None:
+            engine = self._engines.get()
+            try:
+                image = engine.stylize(content, style, settings, progress=report, cancel=cancel)
+            finally:
+                self._engines.put(engine)
+            image.save(output, "PNG")
+
+        await loop.run_in_executor(self._executor, work)

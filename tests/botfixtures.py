@@ -1,0 +1,108 @@
+"""Our real bot, running against the fake Bot API: the fixtures every flow test starts from.
+
+`bot_app` is the whole bot (handlers, store, worker, the real engine) on a temporary data folder,
+with tiny output sizes so a job takes a couple of seconds on a CPU. `start_bot(**overrides)` does
+the same with other settings (`daily_limit=1`, `queue_limit=2`, `workers=2` ...). The Engine is
+built once per test session, because building it costs seconds. Preset images come from
+../shared/images/styles (their sha256 match the manifest), so presets work offline.
+
+Registered through `pytest_plugins` in tests/conftest.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Config
+from bot.presets import SHIPPED_MANIFEST, load_manifest
+from bot.services import Services, services
+from tests.conftest import shared_path
+from tests.fakebot import FakeTelegram, running
+
+if TYPE_CHECKING:
+    from nst_engine.engine import Engine
+
+# Output sides small enough for a CPU test run; the engine's minimum is 64.
+TINY_SIDES = {"fast_side": 64, "standard_side": 64, "high_side": 96}
+
+
+@dataclass
+class RunningBot:
+    """A started bot: its Application, Services (store, worker, presets) and Config."""
+
+    application: Application
+    services: Services
+    config: Config
+
+
+@pytest.fixture(scope="session")
+def engine(vgg_weights: Path, fast_models_dir: Path) -> Engine:
+    """One Engine for the whole session (TensorFlow import and model build: seconds)."""
+    from nst_engine.engine import Engine
+
+    return Engine(vgg_weights=vgg_weights, fast_models_dir=fast_models_dir)
+
+
+@pytest.fixture(scope="session")
+def presets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A presets folder holding links to ../shared's copies of the preset paintings."""
+    styles = shared_path("images/styles")
+    folder = tmp_path_factory.mktemp("presets")
+    for preset in load_manifest(SHIPPED_MANIFEST):
+        source = styles / f"{preset.id}.jpg"
+        if source.is_file():
+            (folder / preset.filename).symlink_to(source)
+    return folder
+
+
+def tiny_config(telegram: FakeTelegram, data_dir: Path, presets: Path, **overrides: Any) -> Config:
+    """A Config pointing at the fake server, with tiny sizes and generous limits."""
+    values: dict[str, Any] = {
+        "token": telegram.token,
+        "base_url": telegram.base_url,
+        "base_file_url": telegram.base_file_url,
+        "data_dir": data_dir,
+        "presets_dir": presets,
+        "daily_limit": 100,
+        "job_timeout_s": 120,
+        **TINY_SIDES,
+        **overrides,
+    }
+    return Config(**values)
+
+
+StartBot = Callable[..., AbstractAsyncContextManager[RunningBot]]
+
+
+@pytest.fixture
+def start_bot(
+    telegram: FakeTelegram, engine: Engine, presets_dir: Path, tmp_path: Path
+) -> StartBot:
+    """`async with start_bot(daily_limit=1) as bot:` runs our bot with those Config overrides.
+
+    Starting it again (sequentially) reuses the same data folder, as a restart would.
+    """
+
+    @asynccontextmanager
+    async def start(**overrides: Any) -> AsyncIterator[RunningBot]:
+        config = tiny_config(telegram, tmp_path / "data", presets_dir, **overrides)
+        application = build_application(config, engine=engine)
+        async with running(application):
+            yield RunningBot(application, services(application.bot_data), config)
+
+    return start
+
+
+@pytest.fixture
+async def bot_app(start_bot: StartBot) -> AsyncIterator[RunningBot]:
+    """Our bot with default test settings, running for the test."""
+    async with start_bot() as bot:
+        yield bot
