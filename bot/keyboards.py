@@ -3,13 +3,21 @@
 Callback data formats (≤ 64 bytes, as Telegram requires):
   cancel:<job_id>                  cancel that job
   rerun:<job_id>:<change>          run that job's photos again; change is one of RERUN_CHANGES
+  menu:<presets|settings|help>     what /presets, /settings or /help would show
+  preset:<preset_id>               use that preset painting as the style
+  set:<setting>:<value>            change one setting (quality, strength, colors, preview, lang)
+  forget:<yes|no>                  the answer to /forget's "are you sure?"
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.texts import t
+from bot.models import Quality, Strength, UserSettings
+from bot.presets import Preset
+from bot.texts import LANGUAGES, t
 
 RERUN_CHANGES = ("stronger", "softer", "colors", "style")
 
@@ -21,8 +29,12 @@ def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def result_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
-    """Buttons under a result that re-run the same photos with one thing changed."""
+def result_keyboard(language: str, job_id: int, colors_kept: bool = False) -> InlineKeyboardMarkup:
+    """Buttons under a result that re-run the same photos with one thing changed.
+
+    The colours button toggles, so when the result already kept the photo's colours it offers
+    the painting's colours instead (pass colors_kept=job.request.settings.preserve_colors).
+    """
 
     def button(key: str, change: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(t(language, key), callback_data=f"rerun:{job_id}:{change}")
@@ -30,6 +42,126 @@ def result_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [button("button_stronger", "stronger"), button("button_softer", "softer")],
-            [button("button_keep_colors", "colors"), button("button_another_style", "style")],
+            [
+                button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
+                button("button_another_style", "style"),
+            ],
+        ]
+    )
+
+
+def start_keyboard(language: str) -> InlineKeyboardMarkup:
+    """[Presets] [Settings] [Help] under /start: the three things a newcomer may want next."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets"),
+                InlineKeyboardButton(t(language, "button_settings"), callback_data="menu:settings"),
+                InlineKeyboardButton(t(language, "button_help"), callback_data="menu:help"),
+            ]
+        ]
+    )
+
+
+def presets_button(language: str) -> InlineKeyboardMarkup:
+    """A lone [Presets] button, under "now send a painting" so picking one is a tap away."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets")]]
+    )
+
+
+def presets_keyboard(language: str, presets: Sequence[Preset]) -> InlineKeyboardMarkup:
+    """Numbered preset buttons, two per row, matching the numbers on the collage."""
+    buttons = [
+        InlineKeyboardButton(
+            t(language, "preset_button", number=number, title=preset.title_in(language)),
+            callback_data=f"preset:{preset.id}",
+        )
+        for number, preset in enumerate(presets, start=1)
+    ]
+    return InlineKeyboardMarkup([buttons[i : i + 2] for i in range(0, len(buttons), 2)])
+
+
+def pick_keyboard(language: str, preset: Preset) -> InlineKeyboardMarkup:
+    """The one-button answer to "did you mean …?"."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(preset.title_in(language), callback_data=f"preset:{preset.id}")]]
+    )
+
+
+def _duration(language: str, seconds: float) -> str:
+    if seconds < 60:
+        return t(language, "duration_seconds", n=max(1, round(seconds)))
+    return t(language, "duration_minutes", n=round(seconds / 60))
+
+
+def _mark(text: str, chosen: bool) -> str:
+    return f"✓ {text}" if chosen else text
+
+
+def settings_keyboard(
+    language: str,
+    settings: UserSettings,
+    sides: dict[Quality, int],
+    waits: dict[Quality, float],
+    preview_available: bool,
+) -> InlineKeyboardMarkup:
+    """Every setting with the current choice marked; each button sets a value (not a toggle),
+    so a double tap or a stale menu can never flip a setting back. Qualities show their output
+    size and expected wait in seconds; without a fast model, the fast options are left out."""
+
+    def button(text: str, data: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(text, callback_data=f"set:{data}")
+
+    qualities = [q for q in Quality if preview_available or q is not Quality.FAST]
+    rows = [
+        [
+            button(
+                _mark(
+                    t(
+                        language,
+                        "quality_button",
+                        name=t(language, f"quality_{quality}"),
+                        side=sides[quality],
+                        wait=_duration(language, waits[quality]),
+                    ),
+                    quality is settings.quality,
+                ),
+                f"quality:{quality}",
+            )
+        ]
+        for quality in qualities
+    ]
+    rows.append(
+        [
+            button(
+                _mark(t(language, f"strength_{strength}"), strength is settings.strength),
+                f"strength:{strength}",
+            )
+            for strength in Strength
+        ]
+    )
+    colors = "off" if settings.preserve_colors else "on"
+    rows.append([button(t(language, f"button_colors_{colors}"), f"colors:{colors}")])
+    if preview_available:
+        preview = "off" if settings.preview else "on"
+        rows.append([button(t(language, f"button_preview_{preview}"), f"preview:{preview}")])
+    rows.append(
+        [
+            button(_mark(t(code, "language_name"), code == language), f"lang:{code}")
+            for code in LANGUAGES
+        ]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def forget_keyboard(language: str) -> InlineKeyboardMarkup:
+    """The confirmation /forget asks for, since deleting cannot be undone."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "button_forget_yes"), callback_data="forget:yes"),
+                InlineKeyboardButton(t(language, "button_forget_no"), callback_data="forget:no"),
+            ]
         ]
     )

@@ -17,6 +17,214 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_softer": "Softer",
         "button_keep_colors": "Keep colours",
         "button_another_style": "Another style",
+        # Worker: a job's status message, its preview and its result.
+        "job_queued": "🕐 In the queue: number {position}. Ready in about {wait}.",
+        "job_starting": "🎨 Starting…",
+        "job_progress": "🎨 Painting… {percent}%\n{bar}\nAbout {left} left.",
+        "job_preview_caption": "⚡ A quick preview. The full painting is on its way.",
+        "job_done": "✅ Done in {duration}.",
+        "job_caption": "🖼 {style}\n{quality} · {strength}{colors} · {duration}",
+        "job_caption_colors": " · photo's colours",
+        "job_your_painting": "Your painting",
+        "job_cancelled": "🛑 Cancelled.",
+        "job_paused": (
+            "⏸ I'm restarting. Your picture keeps its place in the queue and continues soon."
+        ),
+        "job_failed": (
+            "😕 Sorry, I couldn't paint this picture after {attempts} tries."
+            " Please try again later."
+        ),
+        "job_failed_image": "😕 I couldn't read one of the pictures. Please send another photo.",
+        "job_failed_too_big": (
+            "😕 That file is over Telegram's 20 MB limit for bots. Please send a smaller photo."
+        ),
+        "job_failed_input": (
+            "😕 Telegram no longer has your photos for me. Please send them again."
+        ),
+        "job_failed_preset": "😕 That painting isn't available right now. Please pick another.",
+        "job_failed_timeout": (
+            "⏱ This took too long, so I stopped it. Try a lower quality in /settings."
+        ),
+        "job_delivery_retry": (
+            "📤 Your picture is ready, but Telegram didn't take it just now."
+            " I'll try again shortly."
+        ),
+        "job_delivery_unsure": (
+            "⚠️ I restarted while sending your picture. If it didn't arrive, tap a button below"
+            " to paint it again."
+        ),
+        # Handlers: /start, /help and the command menu.
+        "start": (
+            "👋 I repaint your photos in the style of a painting.\n"
+            "Send a photo, then a painting whose style you like (or pick one of mine) — that's it."
+        ),
+        "help": (
+            "How it works: send a photo, then a painting whose style you like, or pick a preset."
+            " You get your photo back, painted.\n\n"
+            "/presets — paintings to choose from\n"
+            "/style NAME — pick one by name, e.g. /style starry night\n"
+            "/settings — quality, style strength, colours, preview, language\n"
+            "/status — what I'm doing for you right now\n"
+            "/cancel — stop the current picture and forget waiting photos\n"
+            "/privacy — what I keep and for how long\n"
+            "/forget — delete your data\n\n"
+            "Tips\n"
+            "• Send both at once as an album: the first picture is the photo, the second the"
+            " painting.\n"
+            "• Write a preset's name as the photo's caption to use it straight away.\n"
+            "• Images sent as files keep all their detail.\n"
+            "• The buttons under a result redo it without sending anything again."
+        ),
+        "cmd_start": "How it works",
+        "cmd_presets": "Paintings to choose from",
+        "cmd_style": "Pick a painting by name",
+        "cmd_settings": "Quality, strength, colours, language",
+        "cmd_status": "What's in progress",
+        "cmd_cancel": "Cancel the current picture",
+        "cmd_help": "Commands and tips",
+        "cmd_privacy": "What is stored and for how long",
+        "cmd_forget": "Delete my data",
+        "cmd_stats": "Usage statistics",
+        "button_presets": "🖼 Presets",
+        "button_settings": "⚙️ Settings",
+        "button_help": "❓ Help",
+        # Handlers: photos and image files.
+        "got_content": (
+            "📷 Got your photo. Now send a painting whose style you like, or pick a preset."
+        ),
+        "replaced_content": "📷 The album's first picture replaces the photo you sent before.",
+        "same_photo": (
+            "That's the same photo again. Send a painting whose style you like, or pick a preset."
+        ),
+        "album_extra": (
+            "I used the first two pictures of the album: the first as the photo, the second as"
+            " the painting."
+        ),
+        "first_frame": "🎞 That image is animated; I'll use its first frame.",
+        "bad_not_image": "That isn't an image. Send a photo, or a JPEG, PNG or WebP file.",
+        "bad_unsupported": (
+            "I can't read that image format. Send a JPEG, PNG or WebP, or just a photo."
+        ),
+        "bad_corrupt": (
+            "I couldn't open that image: it seems damaged or incomplete. Try sending it again,"
+            " or as a photo."
+        ),
+        "bad_too_big_bytes": (
+            "That file is over {max_mb} MB, more than Telegram lets me download. Send it as a"
+            " photo instead, or a smaller file."
+        ),
+        "bad_too_many_pixels": (
+            "That image is too big: up to {max_mp} megapixels, please. Send a smaller version,"
+            " or send it as a photo."
+        ),
+        "bad_too_small": (
+            "That image is too small: it needs at least {min_side} pixels on each side."
+            " Send a bigger one."
+        ),
+        "download_failed": "I couldn't download that file from Telegram. Please send it again.",
+        "busy": (
+            "⏳ I'm still working on your previous picture. Wait for it to finish (or /cancel"
+            " it), then try again."
+        ),
+        "queue_full": (
+            "🚦 I'm very busy right now (queue: {queue}, about {minutes} min)."
+            " Please try again a little later."
+        ),
+        "quota": "You've reached the daily limit ({limit} a day). Come back tomorrow! 🌙",
+        # Handlers: presets.
+        "presets_caption": (
+            "🖼 Pick a painting: tap its number, or type /style and its name.\n\n{lines}"
+        ),
+        "preset_line": "{number}. {title} — {artist}",
+        "preset_line_year": "{number}. {title} — {artist}, {year}",
+        "preset_button": "{number} · {title}",
+        "presets_missing": "Not available right now: {titles}.",
+        "presets_unavailable": (
+            "Sorry, I can't load my preset paintings right now. You can always send a painting"
+            " of your own as a photo."
+        ),
+        "preset_chosen": "🎨 {title} it is. Now send the photo you want painted.",
+        "preset_tip": "Tip: this painting looks best at {strength} strength; see /settings.",
+        "preset_suggest": "I don't have a painting called “{name}”. Did you mean {title}?",
+        "preset_not_found": "I don't have a painting called “{name}”. /presets shows them all.",
+        "preset_failed": (
+            "Sorry, I can't load {title} right now. Pick another painting or send your own."
+        ),
+        # Handlers: /settings.
+        "settings": (
+            "⚙️ Your settings (tap to change)\n\n"
+            "Quality: {quality}\n"
+            "Style strength: {strength}\n"
+            "Keep the photo's colours: {colors}\n"
+            "Fast preview first: {preview}\n"
+            "Language: {language_name}"
+        ),
+        "settings_saved": "Saved ✓",
+        "quality_fast": "Fast preview only",
+        "quality_standard": "Standard",
+        "quality_high": "High",
+        "quality_button": "{name} · {side} px · ~{wait}",
+        "duration_seconds": "{n} s",
+        "duration_minutes": "{n} min",
+        "strength_soft": "Soft",
+        "strength_medium": "Medium",
+        "strength_strong": "Strong",
+        "on": "on",
+        "off": "off",
+        "button_colors_on": "🎨 Keep the photo's colours: turn on",
+        "button_colors_off": "🎨 Keep the photo's colours: turn off",
+        "button_preview_on": "⚡ Fast preview first: turn on",
+        "button_preview_off": "⚡ Fast preview first: turn off",
+        "language_name": "English",
+        # Handlers: /status, /cancel and the buttons on status messages and results.
+        "status_pending": "📷 Your photo is waiting for a painting: send one or pick a preset.",
+        "status_preset_chosen": "🎨 {title} is chosen: send the photo you want painted.",
+        "status_idle": "Nothing in progress. Send a photo to start.",
+        "cancelled_job": "🛑 Cancelled. Send a new photo whenever you like.",
+        "cancelled_pending": (
+            "🗑 I've forgotten the photo you sent. Send a new one whenever you like."
+        ),
+        "nothing_to_cancel": "There's nothing to cancel. Send a photo to start.",
+        "cancel_done": "Cancelled",
+        "cancel_too_late": "This picture is no longer in progress.",
+        "rerun_gone": "I no longer have those photos. Please send them again.",
+        "send_new_style": "🎨 Send another painting for the same photo, or pick a preset.",
+        "already_stronger": "That's already the strongest setting.",
+        "already_softer": "That's already the softest setting.",
+        # Handlers: /privacy, /forget, /stats, and everything else.
+        "privacy": (
+            "🔒 What I keep\n"
+            "• Your settings, until you delete them.\n"
+            "• Your pictures by Telegram's reference, never copies: a photo waiting for its"
+            " painting, and your pictures' history (so the buttons under a result work), for"
+            " {days} days.\n"
+            "• A finished picture only until it has been sent to you.\n\n"
+            "/forget deletes all of it now."
+        ),
+        "forget_confirm": (
+            "Delete everything I have about you: settings, waiting photos, pictures in progress"
+            " and history? This can't be undone."
+        ),
+        "button_forget_yes": "Yes, delete",
+        "button_forget_no": "No, keep it",
+        "forgotten": "✅ Done: I've deleted all your data. Send a photo any time to start again.",
+        "forget_kept": "OK, nothing was deleted.",
+        "stats": (
+            "📊 Today (UTC)\n"
+            "Users: {users}\n"
+            "Jobs: {jobs}\n"
+            "Queue: {queue}\n"
+            "Average wait: {wait} s\n"
+            "Average run: {run} s\n"
+            "Failures: {failures}"
+        ),
+        "unknown_command": "I don't know that command. /help lists what I can do.",
+        "text_hint": (
+            "Send me a photo to start, then a painting (or pick one with /presets). /help has tips."
+        ),
+        "error": "😕 Something went wrong on my side. Please try again.",
+        "button_stale": "This button no longer works. Send /start to begin again.",
+        "button_painting_colors": "Painting's colours",
     },
     "ru": {
         "button_cancel": "Отменить",
@@ -24,6 +232,216 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_softer": "Мягче",
         "button_keep_colors": "Сохранить цвета",
         "button_another_style": "Другой стиль",
+        # Worker: a job's status message, its preview and its result.
+        "job_queued": "🕐 В очереди: номер {position}. Будет готово примерно через {wait}.",
+        "job_starting": "🎨 Начинаю…",
+        "job_progress": "🎨 Рисую… {percent}%\n{bar}\nОсталось примерно {left}.",
+        "job_preview_caption": "⚡ Быстрое превью. Полная картина уже в работе.",
+        "job_done": "✅ Готово за {duration}.",
+        "job_caption": "🖼 {style}\n{quality} · {strength}{colors} · {duration}",
+        "job_caption_colors": " · цвета фото",
+        "job_your_painting": "Ваша картина",
+        "job_cancelled": "🛑 Отменено.",
+        "job_paused": (
+            "⏸ Я перезапускаюсь. Ваша картинка сохранит место в очереди и скоро продолжится."
+        ),
+        "job_failed": (
+            "😕 Простите, не получилось нарисовать эту картинку за {attempts} попытки."
+            " Попробуйте позже."
+        ),
+        "job_failed_image": (
+            "😕 Не удалось прочитать одну из картинок. Пожалуйста, пришлите другое фото."
+        ),
+        "job_failed_too_big": (
+            "😕 Файл больше 20 МБ, а Telegram не даёт ботам скачивать такие."
+            " Пришлите фото поменьше."
+        ),
+        "job_failed_input": (
+            "😕 Telegram больше не отдаёт мне ваши фото. Пожалуйста, пришлите их снова."
+        ),
+        "job_failed_preset": "😕 Эта картина сейчас недоступна. Пожалуйста, выберите другую.",
+        "job_failed_timeout": (
+            "⏱ Это заняло слишком много времени, и я остановился."
+            " Попробуйте качество пониже в /settings."
+        ),
+        "job_delivery_retry": (
+            "📤 Картинка готова, но Telegram сейчас её не принял. Скоро попробую отправить снова."
+        ),
+        "job_delivery_unsure": (
+            "⚠️ Я перезапустился, пока отправлял картинку. Если она не пришла, нажмите кнопку"
+            " ниже, чтобы нарисовать её снова."
+        ),
+        "start": (
+            "👋 Я перерисовываю фотографии в стиле картин.\n"
+            "Пришлите фото, а затем картину, стиль которой вам нравится (или выберите одну из"
+            " моих), — и всё."
+        ),
+        "help": (
+            "Как это работает: пришлите фото, затем картину, стиль которой вам нравится, или"
+            " выберите готовую. В ответ придёт ваше фото, написанное в этом стиле.\n\n"
+            "/presets — картины на выбор\n"
+            "/style НАЗВАНИЕ — выбрать картину по названию, например /style звёздная ночь\n"
+            "/settings — качество, сила стиля, цвета, превью, язык\n"
+            "/status — что я сейчас делаю для вас\n"
+            "/cancel — остановить текущую картинку и забыть ожидающие фото\n"
+            "/privacy — что я храню и сколько\n"
+            "/forget — удалить ваши данные\n\n"
+            "Советы\n"
+            "• Пришлите оба снимка сразу альбомом: первый — фото, второй — картина.\n"
+            "• Напишите название картины в подписи к фото, чтобы сразу её применить.\n"
+            "• Изображения, отправленные файлом, сохраняют все детали.\n"
+            "• Кнопки под результатом переделывают его без повторной отправки фото."
+        ),
+        "cmd_start": "Как это работает",
+        "cmd_presets": "Картины на выбор",
+        "cmd_style": "Выбрать картину по названию",
+        "cmd_settings": "Качество, сила стиля, цвета, язык",
+        "cmd_status": "Что сейчас в работе",
+        "cmd_cancel": "Отменить текущую картинку",
+        "cmd_help": "Команды и советы",
+        "cmd_privacy": "Что хранится и сколько",
+        "cmd_forget": "Удалить мои данные",
+        "cmd_stats": "Статистика использования",
+        "button_presets": "🖼 Картины",
+        "button_settings": "⚙️ Настройки",
+        "button_help": "❓ Помощь",
+        "got_content": (
+            "📷 Фото получил. Теперь пришлите картину, стиль которой вам нравится, или выберите"
+            " готовую."
+        ),
+        "replaced_content": "📷 Первый снимок альбома заменил фото, присланное раньше.",
+        "same_photo": (
+            "Это то же самое фото. Пришлите картину, стиль которой вам нравится, или выберите"
+            " готовую."
+        ),
+        "album_extra": ("Я взял первые два снимка альбома: первый как фото, второй как картину."),
+        "first_frame": "🎞 Это анимированное изображение; я возьму его первый кадр.",
+        "bad_not_image": "Это не изображение. Пришлите фото или файл JPEG, PNG или WebP.",
+        "bad_unsupported": (
+            "Не могу прочитать этот формат. Пришлите JPEG, PNG или WebP либо просто фото."
+        ),
+        "bad_corrupt": (
+            "Не удалось открыть изображение: похоже, оно повреждено или не докачалось."
+            " Попробуйте отправить ещё раз или как фото."
+        ),
+        "bad_too_big_bytes": (
+            "Файл больше {max_mb} МБ — столько Telegram не даёт мне скачать. Пришлите его как"
+            " фото или файл поменьше."
+        ),
+        "bad_too_many_pixels": (
+            "Изображение слишком большое: не больше {max_mp} мегапикселей. Пришлите уменьшенную"
+            " версию или отправьте его как фото."
+        ),
+        "bad_too_small": (
+            "Изображение слишком маленькое: нужно не меньше {min_side} пикселей по каждой"
+            " стороне. Пришлите побольше."
+        ),
+        "download_failed": "Не удалось скачать файл из Telegram. Пожалуйста, пришлите его ещё раз.",
+        "busy": (
+            "⏳ Я ещё работаю над вашей прошлой картинкой. Дождитесь её (или отмените через"
+            " /cancel) и попробуйте снова."
+        ),
+        "queue_full": (
+            "🚦 Сейчас я очень занят (в очереди: {queue}, примерно {minutes} мин)."
+            " Попробуйте чуть позже."
+        ),
+        "quota": "Вы достигли дневного лимита ({limit} в день). Приходите завтра! 🌙",
+        "presets_caption": (
+            "🖼 Выберите картину: нажмите её номер или напишите /style и название.\n\n{lines}"
+        ),
+        "preset_line": "{number}. {title} — {artist}",
+        "preset_line_year": "{number}. {title} — {artist}, {year}",
+        "preset_button": "{number} · {title}",
+        "presets_missing": "Сейчас недоступны: {titles}.",
+        "presets_unavailable": (
+            "Простите, сейчас не получается загрузить готовые картины. Вы всегда можете прислать"
+            " свою картину как фото."
+        ),
+        "preset_chosen": (
+            "🎨 Выбрана картина «{title}». Теперь пришлите фото, которое нужно перерисовать."
+        ),
+        "preset_tip": (
+            "Совет: эта картина лучше всего смотрится с силой стиля «{strength}», см. /settings."
+        ),
+        "preset_suggest": "Картины «{name}» у меня нет. Может быть, «{title}»?",
+        "preset_not_found": "Картины «{name}» у меня нет. Все картины — в /presets.",
+        "preset_failed": (
+            "Простите, сейчас не получается загрузить «{title}». Выберите другую картину или"
+            " пришлите свою."
+        ),
+        "settings": (
+            "⚙️ Ваши настройки (нажмите, чтобы изменить)\n\n"
+            "Качество: {quality}\n"
+            "Сила стиля: {strength}\n"
+            "Сохранять цвета фото: {colors}\n"
+            "Сначала быстрое превью: {preview}\n"
+            "Язык: {language_name}"
+        ),
+        "settings_saved": "Сохранено ✓",
+        "quality_fast": "Только быстрое превью",
+        "quality_standard": "Стандартное",
+        "quality_high": "Высокое",
+        "quality_button": "{name} · {side} px · ~{wait}",
+        "duration_seconds": "{n} с",
+        "duration_minutes": "{n} мин",
+        "strength_soft": "Мягко",
+        "strength_medium": "Средне",
+        "strength_strong": "Сильно",
+        "on": "вкл.",
+        "off": "выкл.",
+        "button_colors_on": "🎨 Сохранять цвета фото: включить",
+        "button_colors_off": "🎨 Сохранять цвета фото: выключить",
+        "button_preview_on": "⚡ Сначала быстрое превью: включить",
+        "button_preview_off": "⚡ Сначала быстрое превью: выключить",
+        "language_name": "Русский",
+        "status_pending": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
+        "status_preset_chosen": (
+            "🎨 Выбрана картина «{title}»: пришлите фото, которое нужно перерисовать."
+        ),
+        "status_idle": "Сейчас ничего не делается. Пришлите фото, чтобы начать.",
+        "cancelled_job": "🛑 Отменено. Присылайте новое фото, когда захотите.",
+        "cancelled_pending": "🗑 Я забыл присланное фото. Присылайте новое, когда захотите.",
+        "nothing_to_cancel": "Отменять нечего. Пришлите фото, чтобы начать.",
+        "cancel_done": "Отменено",
+        "cancel_too_late": "Эта картинка уже не в работе.",
+        "rerun_gone": "Этих фото у меня больше нет. Пожалуйста, пришлите их снова.",
+        "send_new_style": "🎨 Пришлите другую картину для того же фото или выберите готовую.",
+        "already_stronger": "Сила стиля уже максимальная.",
+        "already_softer": "Сила стиля уже минимальная.",
+        "privacy": (
+            "🔒 Что я храню\n"
+            "• Ваши настройки — пока вы их не удалите.\n"
+            "• Ваши снимки только как ссылки Telegram, без копий: фото, ждущее картину, и"
+            " историю картинок (чтобы работали кнопки под результатом) — {days} дн.\n"
+            "• Готовую картинку — только пока она не отправлена вам.\n\n"
+            "/forget удалит всё это сразу."
+        ),
+        "forget_confirm": (
+            "Удалить всё, что я о вас храню: настройки, ожидающие фото, картинки в работе и"
+            " историю? Это нельзя отменить."
+        ),
+        "button_forget_yes": "Да, удалить",
+        "button_forget_no": "Нет, оставить",
+        "forgotten": (
+            "✅ Готово: все ваши данные удалены. Присылайте фото, когда захотите начать снова."
+        ),
+        "forget_kept": "Хорошо, ничего не удалено.",
+        "stats": (
+            "📊 Сегодня (UTC)\n"
+            "Пользователей: {users}\n"
+            "Заданий: {jobs}\n"
+            "В очереди: {queue}\n"
+            "Среднее ожидание: {wait} с\n"
+            "Средняя работа: {run} с\n"
+            "Сбоев: {failures}"
+        ),
+        "unknown_command": "Я не знаю такой команды. Все команды — в /help.",
+        "text_hint": (
+            "Пришлите мне фото, а затем картину (или выберите её в /presets). Советы — в /help."
+        ),
+        "error": "😕 У меня что-то сломалось. Пожалуйста, попробуйте ещё раз.",
+        "button_stale": "Эта кнопка больше не работает. Отправьте /start, чтобы начать заново.",
+        "button_painting_colors": "Цвета картины",
     },
 }
 

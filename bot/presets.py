@@ -1,0 +1,263 @@
+"""Preset paintings: a manifest of public-domain works whose images are fetched on first use.
+
+The repository ships only the manifest (ids, titles, source URLs pinned to a commit, sha256); the
+images are downloaded into the presets folder the first time they are needed, or all at once by
+`nst-bot presets fetch`, and checked against their sha256 so a changed upstream file is refused.
+A preset whose image cannot be fetched is reported and skipped; it never stops the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import difflib
+import hashlib
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.config import Config
+from bot.models import Strength
+
+log = logging.getLogger(__name__)
+
+SHIPPED_MANIFEST = Path(__file__).with_name("presets") / "manifest.json"
+MANIFEST_NAME = "manifest.json"
+DOWNLOAD_TIMEOUT_S = 30
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+RETRY_AFTER_S = 600  # after a failed download, do not make every /presets wait on it again
+THUMB_SIDE = 256
+BADGE = 44
+
+
+class PresetUnavailable(Exception):
+    """The preset's image is not on disk and could not be fetched (or failed its sha256 check)."""
+
+
+@dataclass(frozen=True)
+class Preset:
+    id: str
+    title: str
+    artist: str
+    year: int | None
+    url: str
+    sha256: str
+    strength: Strength = Strength.MEDIUM  # the manifest's recommendation, offered as a tip
+    titles: dict[str, str] = field(default_factory=dict)  # translated titles by language
+
+    def title_in(self, language: str) -> str:
+        return self.titles.get(language, self.title)
+
+    @property
+    def filename(self) -> str:
+        return self.id + (Path(urlparse(self.url).path).suffix or ".jpg")
+
+
+def _key(name: str) -> str:
+    """A name reduced to what people reliably type: lower case, letters and digits, no 'the'."""
+    key = re.sub(r"[\W_]+", "", name.casefold().replace("ё", "е"))
+    return key.removeprefix("the") or key
+
+
+def _parse(entry: dict[str, object]) -> Preset:
+    recommended = entry.get("recommended") or {}
+    assert isinstance(recommended, dict)
+    year = entry.get("year")
+    titles = entry.get("titles") or {}
+    assert isinstance(titles, dict)
+    return Preset(
+        id=str(entry["id"]),
+        title=str(entry["title"]),
+        artist=str(entry["artist"]),
+        year=int(year) if isinstance(year, int) else None,
+        url=str(entry["url"]),
+        sha256=str(entry["sha256"]).lower(),
+        strength=Strength(recommended.get("strength", Strength.MEDIUM)),
+        titles={str(k): str(v) for k, v in titles.items()},
+    )
+
+
+def load_manifest(path: Path) -> list[Preset]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [_parse(entry) for entry in data["presets"]]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _download(preset: Preset, target: Path) -> None:
+    """Fetch into a temporary file beside target, check sha256, then rename atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{preset.id}.", suffix=".part")
+    try:
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(preset.url, timeout=DOWNLOAD_TIMEOUT_S) as response,
+        ):
+            size = 0
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+                if size > MAX_DOWNLOAD_BYTES:
+                    raise PresetUnavailable(f"{preset.id}: larger than {MAX_DOWNLOAD_BYTES}")
+                digest.update(chunk)
+                out.write(chunk)
+        if digest.hexdigest() != preset.sha256:
+            raise PresetUnavailable(f"{preset.id}: sha256 mismatch for {preset.url}")
+        os.replace(temp_name, target)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def _ensure(preset: Preset, target: Path) -> None:
+    """Make target hold the preset's verified image, downloading it if absent or altered."""
+    if target.exists() and _sha256(target) == preset.sha256:
+        return
+    try:
+        _download(preset, target)
+    except OSError as error:  # URLError, timeouts and disk errors are all OSError
+        raise PresetUnavailable(f"{preset.id}: {error}") from error
+
+
+def _collage(paths: list[Path]) -> bytes:
+    """A JPEG grid of square thumbnails numbered 1..n, matching the numbered preset buttons.
+
+    Numbers rather than titles, because Pillow's built-in font has no Cyrillic and a collage
+    should not depend on fonts installed on the host.
+    """
+    columns = 3 if len(paths) > 4 else 2
+    rows = -(-len(paths) // columns)
+    sheet = Image.new("RGB", (columns * THUMB_SIDE, rows * THUMB_SIDE), "white")
+    draw = ImageDraw.Draw(sheet)
+    font = ImageFont.load_default(size=BADGE // 2)
+    for index, path in enumerate(paths):
+        x, y = (index % columns) * THUMB_SIDE, (index // columns) * THUMB_SIDE
+        with Image.open(path) as image:
+            thumb = image.convert("RGB")
+        side = min(thumb.size)
+        left, top = (thumb.width - side) // 2, (thumb.height - side) // 2
+        thumb = thumb.crop((left, top, left + side, top + side)).resize((THUMB_SIDE, THUMB_SIDE))
+        sheet.paste(thumb, (x, y))
+        badge = (x + 8, y + 8, x + 8 + BADGE, y + 8 + BADGE)
+        draw.ellipse(badge, fill="white", outline="black", width=2)
+        centre = (x + 8 + BADGE // 2, y + 8 + BADGE // 2)
+        draw.text(centre, str(index + 1), fill="black", font=font, anchor="mm")
+    out = io.BytesIO()
+    sheet.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+class PresetLibrary:
+    """The presets a user can pick, and their images on disk (fetched when first needed)."""
+
+    def __init__(self, directory: Path, presets: list[Preset]) -> None:
+        self.directory = directory
+        self.presets = presets
+        self._by_id = {preset.id: preset for preset in presets}
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._verified: set[str] = set()
+        self._failed_at: dict[str, float] = {}
+        # Telegram file_id of a collage once sent, keyed by its preset ids, so it is uploaded once.
+        self.collage_file_ids: dict[tuple[str, ...], str] = {}
+
+    @classmethod
+    def from_config(cls, config: Config) -> PresetLibrary:
+        """Images live in NST_PRESETS_DIR (or data/presets); its manifest.json wins if present."""
+        directory = config.presets_dir or config.data_dir / "presets"
+        local = directory / MANIFEST_NAME
+        return cls(directory, load_manifest(local if local.exists() else SHIPPED_MANIFEST))
+
+    def get(self, preset_id: str) -> Preset | None:
+        return self._by_id.get(preset_id)
+
+    def title(self, preset_id: str, language: str = "en") -> str:
+        preset = self._by_id.get(preset_id)
+        return preset.title_in(language) if preset else preset_id
+
+    def _names(self) -> dict[str, Preset]:
+        names: dict[str, Preset] = {}
+        for preset in self.presets:
+            for name in (preset.id, preset.title, *preset.titles.values(), preset.artist):
+                names.setdefault(_key(name), preset)
+            names.setdefault(_key(preset.artist.split()[-1]), preset)
+        return names
+
+    def find(self, name: str) -> Preset | None:
+        """The preset called name by id, title (any language) or artist, ignoring case/spaces."""
+        return self._names().get(_key(name)) if _key(name) else None
+
+    def suggest(self, name: str) -> Preset | None:
+        """The preset whose name is closest to a misspelt one, if any is close enough."""
+        names = self._names()
+        close = difflib.get_close_matches(_key(name), list(names), n=1, cutoff=0.6)
+        return names[close[0]] if close else None
+
+    def path(self, preset: Preset) -> Path:
+        return self.directory / preset.filename
+
+    async def image_path(self, preset_id: str) -> Path:
+        """The verified image of a preset, downloaded on first use; PresetUnavailable if not."""
+        preset = self._by_id.get(preset_id)
+        if preset is None:
+            raise PresetUnavailable(f"unknown preset {preset_id!r}")
+        target = self.path(preset)
+        async with self._locks.setdefault(preset_id, asyncio.Lock()):
+            if preset_id in self._verified:
+                return target
+            failed_at = self._failed_at.get(preset_id)
+            if failed_at is not None and time.monotonic() - failed_at < RETRY_AFTER_S:
+                raise PresetUnavailable(f"{preset_id}: failed recently, not retried yet")
+            try:
+                await asyncio.to_thread(_ensure, preset, target)
+            except PresetUnavailable:
+                self._failed_at[preset_id] = time.monotonic()
+                raise
+            self._verified.add(preset_id)
+        return target
+
+    async def available(self) -> tuple[list[Preset], list[Preset]]:
+        """(presets whose images are ready, presets that could not be fetched), fetching now."""
+        ready: list[Preset] = []
+        missing: list[Preset] = []
+        for preset in self.presets:
+            try:
+                await self.image_path(preset.id)
+            except PresetUnavailable as error:
+                log.warning("preset unavailable: %s", error)
+                missing.append(preset)
+            else:
+                ready.append(preset)
+        return ready, missing
+
+    async def collage(self, presets: list[Preset]) -> bytes:
+        """One JPEG showing the given (already fetched) presets side by side, numbered."""
+        return await asyncio.to_thread(_collage, [self.path(preset) for preset in presets])
+
+
+def fetch_all(config: Config) -> list[str]:
+    """Download every preset image now (for `nst-bot presets fetch`); one report line each."""
+    library = PresetLibrary.from_config(config)
+    report = []
+    for preset in library.presets:
+        try:
+            _ensure(preset, library.path(preset))
+        except PresetUnavailable as error:
+            report.append(f"failed  {preset.id}: {error}")
+        else:
+            report.append(f"ok      {preset.id} -> {library.path(preset)}")
+    return report

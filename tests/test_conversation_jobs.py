@@ -1,0 +1,243 @@
+"""A job as the person handles it: [Cancel] and /cancel, /status, the re-run buttons under a
+result, and the friendly refusals (a job already running, the daily limit, a full queue).
+
+A job is held in its download step by slowing the fake server's getFile, so it is still running
+when the test presses a button; nothing here sleeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.models import JobStatus, Strength
+from bot.texts import t
+from tests.botfixtures import RunningBot, StartBot
+from tests.fakebot import FakeTelegram, FakeUser, jpeg
+from tests.test_conversation import (
+    BLUE,
+    GREEN,
+    RED,
+    buttons,
+    queued,
+    result,
+    same_file,
+    says,
+    text_of,
+    use_fast_quality,
+    with_button,
+)
+
+HOLD_S = 3.0  # how long the fake server holds a job's first download
+
+
+async def two_photos(user: FakeUser) -> None:
+    await user.send_photo(jpeg(96, 80, RED))
+    await says(user, "got_content")
+    await user.send_photo(jpeg(96, 80, BLUE))
+
+
+async def test_cancel_button_stops_a_running_job(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    await use_fast_quality(bot_app, user)
+    telegram.delay("getFile", HOLD_S, times=1)
+    await two_photos(user)
+    job = await queued(bot_app, user)
+    await user.press(f"cancel:{job.id}")
+    answer = await user.wait_for("answerCallbackQuery")
+    assert answer.params["text"] == t("en", "cancel_done")
+    await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
+    stopped = await bot_app.services.store.get_job(job.id)
+    assert stopped is not None and stopped.status is JobStatus.CANCELLED
+
+
+async def test_cancel_command_stops_the_job_and_forgets_photos(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    telegram.delay("getFile", HOLD_S, times=1)
+    await two_photos(user)
+    await queued(bot_app, user)
+    await user.send_photo(jpeg(96, 80, GREEN))  # the next photo waits while the job runs
+    await says(user, "got_content")
+    await user.send_message("/cancel")
+    await says(user, "cancelled_job")
+    assert await bot_app.services.store.get_pending_content(user.id) is None
+    # A running job stops at its next step; the worker then says so in its status message.
+    await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
+    assert await bot_app.services.store.active_job(user.id) is None
+
+
+async def test_cancel_with_only_a_waiting_photo_or_nothing(
+    bot_app: RunningBot, user: FakeUser
+) -> None:
+    await user.send_message("/cancel")
+    await says(user, "nothing_to_cancel")
+    await user.send_photo(jpeg(96, 80, RED))
+    await says(user, "got_content")
+    await user.send_message("/cancel")
+    await says(user, "cancelled_pending")
+    assert await bot_app.services.store.get_pending_content(user.id) is None
+    await user.send_message("/style scream")  # a chosen preset is forgotten too
+    await user.wait_for("sendMessage")
+    await user.send_message("/cancel")
+    await says(user, "cancelled_pending")
+    await user.send_message("/status")
+    await says(user, "status_idle")
+
+
+async def test_someone_elses_cancel_button_does_nothing(
+    bot_app: RunningBot,
+    user: FakeUser,
+    make_user: Callable[..., FakeUser],
+    telegram: FakeTelegram,
+) -> None:
+    telegram.delay("getFile", HOLD_S, times=1)
+    await two_photos(user)
+    job = await queued(bot_app, user)
+    mallory = make_user("Mallory")
+    status = next(m for m in user.chat if f"cancel:{job.id}" in str(m.get("reply_markup")))
+    mallory.since = telegram.mark()
+    await telegram.add_callback_query(mallory.id, status, f"cancel:{job.id}")
+    answer = await telegram.wait_for("answerCallbackQuery", after=mallory.since)
+    assert answer.params["text"] == t("en", "cancel_too_late")
+    still = await bot_app.services.store.get_job(job.id)
+    assert still is not None and still.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+async def test_status_shows_the_job_and_the_waiting_photo(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    await user.send_message("/status")
+    await says(user, "status_idle")
+    await user.send_photo(jpeg(96, 80, GREEN))
+    await says(user, "got_content")
+    await user.send_message("/status")
+    waiting = await says(user, "status_pending")
+    assert buttons(waiting) == ["menu:presets"]
+    await user.send_message("/cancel")
+    await says(user, "cancelled_pending")
+
+    telegram.delay("getFile", HOLD_S, times=1)
+    await two_photos(user)
+    await queued(bot_app, user)
+    await user.send_photo(jpeg(96, 80, GREEN))
+    await says(user, "got_content")
+    await user.send_message("/status")
+    status = await user.wait_for("sendMessage")
+    job_line, pending_line = status.params["text"].split("\n\n")
+    view = await bot_app.services.worker.status(user.id)
+    assert view is not None
+    assert job_line.splitlines()[0] == view.describe("en").splitlines()[0]
+    assert pending_line == t("en", "status_pending")
+
+
+async def test_result_buttons_rerun_without_sending_photos_again(
+    bot_app: RunningBot, user: FakeUser
+) -> None:
+    await use_fast_quality(bot_app, user)
+    await two_photos(user)
+    first = await queued(bot_app, user)
+    await result(user)
+
+    await user.press(f"rerun:{first.id}:stronger")
+    stronger = await queued(bot_app, user)
+    assert stronger.id != first.id
+    assert stronger.request.content == first.request.content
+    assert stronger.request.style == first.request.style
+    assert stronger.request.settings.strength is Strength.STRONG
+    await result(user)
+
+    await user.press(f"rerun:{stronger.id}:stronger")
+    alert = await user.wait_for("answerCallbackQuery")
+    assert alert.params == {
+        "callback_query_id": alert.params["callback_query_id"],
+        "text": t("en", "already_stronger"),
+        "show_alert": True,
+    }
+
+    await user.press(f"rerun:{stronger.id}:colors")
+    colors = await queued(bot_app, user)
+    assert colors.request.settings.preserve_colors is True
+    assert colors.request.settings.strength is Strength.STRONG
+    await result(user)
+    # /settings was not changed by any of this.
+    assert (await bot_app.services.store.get_settings(user.id)).strength is Strength.MEDIUM
+
+
+async def test_another_style_keeps_the_photo_and_asks_for_a_painting(
+    bot_app: RunningBot, user: FakeUser
+) -> None:
+    await use_fast_quality(bot_app, user)
+    await two_photos(user)
+    first = await queued(bot_app, user)
+    await result(user)
+    await user.press(f"rerun:{first.id}:softer")
+    softer = await queued(bot_app, user)
+    assert softer.request.settings.strength is Strength.SOFT
+    await result(user)
+
+    await user.press(f"rerun:{softer.id}:style")
+    asked = await says(user, "send_new_style")
+    assert buttons(asked) == ["menu:presets"]
+    assert await bot_app.services.store.get_pending_content(user.id) == first.request.content
+    style = await user.send_photo(jpeg(96, 80, GREEN))
+    again = await queued(bot_app, user)
+    assert again.request.content == first.request.content
+    assert same_file(again.request.style, style)
+
+
+async def test_rerun_of_a_forgotten_job_asks_for_the_photos(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    await use_fast_quality(bot_app, user)
+    await two_photos(user)
+    job = await queued(bot_app, user)
+    picture = await result(user)
+    await bot_app.services.store.forget_user(user.id)
+    await user.press(f"rerun:{job.id}:stronger", message=picture.result)
+    await says(user, "rerun_gone")
+
+
+async def test_second_job_while_one_runs_is_refused_kindly(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    telegram.delay("getFile", HOLD_S, times=1)
+    await two_photos(user)
+    await queued(bot_app, user)
+    waiting = await user.send_photo(jpeg(96, 80, GREEN))
+    await says(user, "got_content")
+    await user.send_photo(jpeg(90, 90, RED))
+    await says(user, "busy")
+    assert same_file(await bot_app.services.store.get_pending_content(user.id), waiting)
+
+
+async def test_daily_limit(start_bot: StartBot, user: FakeUser) -> None:
+    async with start_bot(daily_limit=1) as bot:
+        await use_fast_quality(bot, user)
+        await two_photos(user)
+        await queued(bot, user)
+        await result(user)
+        await two_photos(user)
+        await says(user, "quota", limit=1)
+
+
+async def test_full_queue(
+    start_bot: StartBot, telegram: FakeTelegram, make_user: Callable[..., FakeUser]
+) -> None:
+    alice, boris, clara = make_user("Alice"), make_user("Boris"), make_user("Clara")
+    async with start_bot(queue_limit=1) as bot:
+        telegram.delay("getFile", HOLD_S, times=1)
+        await two_photos(alice)
+        await queued(bot, alice)  # running, held in its download
+        await two_photos(boris)
+        await queued(bot, boris)  # the one queued place
+        await two_photos(clara)
+        await clara.wait_for("sendMessage", text=lambda text: "(queue: 1," in text)
+        assert await bot.services.store.last_job(clara.id) is None
+
+
+async def test_status_message_has_a_cancel_button(bot_app: RunningBot, user: FakeUser) -> None:
+    await two_photos(user)
+    status = await user.wait_for("sendMessage", reply_markup=with_button("cancel:"))
+    job = await bot_app.services.store.last_job(user.id)
+    assert job is not None and buttons(status) == [f"cancel:{job.id}"]

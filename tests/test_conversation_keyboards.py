@@ -1,0 +1,64 @@
+"""Keyboards: callback data the handlers parse, current choices marked, sizes and waits shown."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup
+
+from bot.keyboards import presets_keyboard, result_keyboard, settings_keyboard
+from bot.models import Quality, Strength, UserSettings
+from bot.presets import SHIPPED_MANIFEST, load_manifest
+
+SIDES = {Quality.FAST: 1024, Quality.STANDARD: 512, Quality.HIGH: 768}
+WAITS = {Quality.FAST: 2.0, Quality.STANDARD: 60.0, Quality.HIGH: 150.0}
+
+
+def _buttons(markup: InlineKeyboardMarkup) -> dict[str, str]:
+    """callback_data -> text for every button."""
+    return {str(b.callback_data): b.text for row in markup.inline_keyboard for b in row}
+
+
+def test_settings_mark_the_current_choices_and_show_size_and_wait() -> None:
+    settings = UserSettings(quality=Quality.HIGH, strength=Strength.SOFT, preserve_colors=True)
+    buttons = _buttons(settings_keyboard("en", settings, SIDES, WAITS, preview_available=True))
+    assert buttons["set:quality:high"] == "✓ High · 768 px · ~2 min"
+    assert buttons["set:quality:fast"] == "Fast preview only · 1024 px · ~2 s"
+    assert buttons["set:quality:standard"] == "Standard · 512 px · ~1 min"
+    assert buttons["set:strength:soft"].startswith("✓")
+    assert not buttons["set:strength:strong"].startswith("✓")
+    assert "set:colors:off" in buttons and "set:colors:on" not in buttons  # sets, never toggles
+    assert "set:preview:off" in buttons
+    assert buttons["set:lang:en"] == "✓ English" and buttons["set:lang:ru"] == "Русский"
+
+
+def test_settings_in_russian_and_without_the_fast_model() -> None:
+    markup = settings_keyboard("ru", UserSettings(), SIDES, WAITS, preview_available=False)
+    buttons = _buttons(markup)
+    assert "set:quality:fast" not in buttons and "set:preview:on" not in buttons
+    assert "set:preview:off" not in buttons
+    assert buttons["set:quality:standard"] == "✓ Стандартное · 512 px · ~1 мин"
+    assert buttons["set:lang:ru"] == "✓ Русский"
+
+
+def test_every_callback_fits_telegrams_64_bytes() -> None:
+    presets = load_manifest(SHIPPED_MANIFEST)
+    markups = [
+        presets_keyboard("ru", presets),
+        result_keyboard("en", 2**53),
+        settings_keyboard("ru", UserSettings(), SIDES, WAITS, preview_available=True),
+    ]
+    for markup in markups:
+        for data in _buttons(markup):
+            assert len(data.encode()) <= 64, data
+
+
+def test_presets_are_numbered_like_the_collage() -> None:
+    presets = load_manifest(SHIPPED_MANIFEST)
+    buttons = _buttons(presets_keyboard("en", presets))
+    assert buttons["preset:starry_night"] == "1 · The Starry Night"
+    assert buttons["preset:cezanne_sainte_victoire"] == "5 · Mont Sainte-Victoire"
+
+
+def test_result_colours_button_offers_the_other_choice() -> None:
+    assert _buttons(result_keyboard("en", 7))["rerun:7:colors"] == "Keep colours"
+    kept = _buttons(result_keyboard("en", 7, colors_kept=True))
+    assert kept["rerun:7:colors"] == "Painting's colours"
