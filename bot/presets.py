@@ -10,15 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import hashlib
 import io
 import json
 import logging
-import os
 import re
-import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -27,13 +23,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.config import Config
 from bot.models import Strength
+from nst_engine.download import fetch
+from nst_engine.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
 SHIPPED_MANIFEST = Path(__file__).with_name("presets") / "manifest.json"
 MANIFEST_NAME = "manifest.json"
 DOWNLOAD_TIMEOUT_S = 30
-MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 RETRY_AFTER_S = 600  # after a failed download, do not make every /presets wait on it again
 THUMB_SIDE = 256
 BADGE = 44
@@ -91,46 +88,11 @@ def load_manifest(path: Path) -> list[Preset]:
     return [_parse(entry) for entry in data["presets"]]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _download(preset: Preset, target: Path) -> None:
-    """Fetch into a temporary file beside target, check sha256, then rename atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    fd, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{preset.id}.", suffix=".part")
-    try:
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(preset.url, timeout=DOWNLOAD_TIMEOUT_S) as response,
-        ):
-            size = 0
-            while chunk := response.read(1 << 16):
-                size += len(chunk)
-                if size > MAX_DOWNLOAD_BYTES:
-                    raise PresetUnavailable(f"{preset.id}: larger than {MAX_DOWNLOAD_BYTES}")
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != preset.sha256:
-            raise PresetUnavailable(f"{preset.id}: sha256 mismatch for {preset.url}")
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
-
-
 def _ensure(preset: Preset, target: Path) -> None:
     """Make target hold the preset's verified image, downloading it if absent or altered."""
-    if target.exists() and _sha256(target) == preset.sha256:
-        return
     try:
-        _download(preset, target)
-    except OSError as error:  # URLError, timeouts and disk errors are all OSError
+        fetch(preset.url, target, preset.sha256, timeout=DOWNLOAD_TIMEOUT_S)
+    except WeightsError as error:  # the engine's download error: unreachable, or wrong sha256
         raise PresetUnavailable(f"{preset.id}: {error}") from error
 
 
