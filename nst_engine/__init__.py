@@ -1,9 +1,38 @@
 """Neural style transfer: Gatys et al. (2015) on VGG19 for quality, Magenta's network for previews.
 
-Knows nothing of Telegram.
+Knows nothing of Telegram. Importing this package is cheap: TensorFlow loads on first use of
+`Engine` or `stylize`, so a process that only checks images never pays for it.
 """
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+# Before any submodule imports TensorFlow: its C++ INFO/WARNING/ERROR lines (CPU features, no
+# CUDA driver) are noise to a bot's log or a terminal. An explicit setting still wins.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
 from nst_engine.settings import Settings
 
-__all__ = ["Cancelled", "EngineError", "ImageError", "Settings", "WeightsError"]
+if TYPE_CHECKING:
+    from nst_engine.engine import Engine, stylize
+
+__all__ = [
+    "Cancelled",
+    "Engine",
+    "EngineError",
+    "ImageError",
+    "Settings",
+    "WeightsError",
+    "stylize",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("Engine", "stylize"):
+        from nst_engine import engine
+
+        return getattr(engine, name)
+    raise AttributeError(f"module 'nst_engine' has no attribute {name!r}")

@@ -1,0 +1,157 @@
+"""The engine's public face: build the network once, then stylize many times."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import tensorflow as tf
+from PIL import Image
+
+from nst_engine import gatys
+from nst_engine.errors import EngineError, WeightsError
+from nst_engine.fast import FastStylizer
+from nst_engine.images import ImageSource, load_image
+from nst_engine.settings import Settings
+from nst_engine.vgg import load_weights, resolve_weights, vgg19_features
+
+
+@dataclass(frozen=True)
+class Result:
+    """A finished stylization and what it cost."""
+
+    image: Image.Image
+    seconds: float
+    steps: int
+    device: str
+
+
+class Engine:
+    """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock).
+
+    The extractor for the default layers is built now, so a missing weights file is found at
+    start-up rather than on the first user's photo. Gatys' deeper layer set is built on first use.
+    """
+
+    def __init__(
+        self,
+        vgg_weights: str | Path | None = None,
+        fast_models_dir: str | Path | None = None,
+        mixed_precision: bool = False,
+    ) -> None:
+        self.weights_path = resolve_weights(vgg_weights)
+        # Previews are optional: without the Magenta files the engine still does quality runs.
+        self.fast: FastStylizer | None = None
+        self.fast_error: str | None = None
+        try:
+            self.fast = FastStylizer(fast_models_dir)
+        except WeightsError as error:
+            self.fast_error = str(error)
+        self.device = _device_name()
+        # Half-precision convolutions, losses still in float32: float16 for GPUs' tensor cores,
+        # bfloat16 on a CPU (float16 has no fast CPU kernels; bfloat16 does where the CPU has
+        # AVX512-BF16 or AMX, and is emulated, slower, where it has not).
+        self._dtype: str | None = None
+        if mixed_precision:
+            self._dtype = "mixed_float16" if self.device.startswith("GPU") else "mixed_bfloat16"
+        self._objectives: dict[str, gatys.Objective] = {}
+        self._lock = threading.Lock()
+        self._objective("default")
+
+    def _objective(self, layer_set: str) -> gatys.Objective:
+        if layer_set not in self._objectives:
+            layers = gatys.LAYER_SETS[layer_set]
+            extractor = vgg19_features(layers.outputs, dtype=self._dtype)
+            load_weights(extractor, self.weights_path)
+            self._objectives[layer_set] = gatys.Objective(extractor, layers)
+        return self._objectives[layer_set]
+
+    def run(
+        self,
+        content: ImageSource,
+        style: ImageSource,
+        settings: Settings = Settings(),  # noqa: B008 (frozen, so one shared default is safe)
+        progress: gatys.Progress | None = None,
+        cancel: threading.Event | None = None,
+        plan: gatys.Plan | None = None,
+    ) -> Result:
+        """Stylize and report seconds, steps and device; `plan` overrides the schedule."""
+        if settings.method == "fast":
+            return self._run_fast(content, style, settings, progress, cancel)
+        wanted = settings.vgg_weights
+        if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
+            raise EngineError(
+                f"this Engine uses weights {self.weights_path}; settings.vgg_weights names "
+                f"{settings.vgg_weights}: build an Engine(vgg_weights=...) for those"
+            )
+        content_image, style_image = load_image(content), load_image(style)
+        with self._lock:
+            start = time.perf_counter()
+            run = gatys.stylize(
+                self._objective(settings.layers),
+                content_image,
+                style_image,
+                settings,
+                plan=plan,
+                progress=progress,
+                cancel=cancel,
+            )
+            return Result(run.image, time.perf_counter() - start, run.steps, self.device)
+
+    def _run_fast(
+        self,
+        content: ImageSource,
+        style: ImageSource,
+        settings: Settings,
+        progress: gatys.Progress | None,
+        cancel: threading.Event | None,
+    ) -> Result:
+        """A preview; FastStylizer is thread-safe, so it never waits for a quality run's lock."""
+        if self.fast is None:
+            raise EngineError(f"fast mode is not available: {self.fast_error}")
+        content_image, style_image = load_image(content), load_image(style)
+        start = time.perf_counter()
+        image = self.fast.stylize(content_image, style_image, settings, progress, cancel)
+        return Result(image, time.perf_counter() - start, 0, "CPU (LiteRT)")
+
+    def stylize(
+        self,
+        content: ImageSource,
+        style: ImageSource,
+        settings: Settings = Settings(),  # noqa: B008
+        progress: gatys.Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Image.Image:
+        """The stylized image, RGB, at the content's aspect ratio with longer side max_side."""
+        return self.run(content, style, settings, progress, cancel).image
+
+
+_default_engines: dict[str | None, Engine] = {}
+_default_lock = threading.Lock()
+
+
+def stylize(
+    content: ImageSource,
+    style: ImageSource,
+    settings: Settings = Settings(),  # noqa: B008
+    progress: gatys.Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Image.Image:
+    """`Engine.stylize` on an Engine built on first use (one per weights file) and kept."""
+    with _default_lock:
+        engine = _default_engines.get(settings.vgg_weights)
+        if engine is None:
+            engine = _default_engines[settings.vgg_weights] = Engine(settings.vgg_weights)
+    return engine.stylize(content, style, settings, progress, cancel)
+
+
+def _device_name() -> str:
+    """Where the convolutions run, for the command line's last line and the benchmark."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"GPU ({details.get('device_name', gpus[0].name)})"
+    return f"CPU ({os.cpu_count()} cores)"

@@ -1,0 +1,47 @@
+"""Gatys' losses, each normalised so that one set of weights works at any size and with any weights.
+
+Raw Gram and feature differences grow with the image's pixel count and with the scale of the
+network's activations (Gatys' normalised VGG19 and Keras' caffe-converted one differ by orders of
+magnitude per layer). Averaging Grams over positions and dividing each layer's error by the
+target's own size removes both, so every layer counts equally and a loss near 1 means "as far
+away as the target is from zero".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import tensorflow as tf
+
+
+def gram(features: tf.Tensor) -> tf.Tensor:
+    """[1, H, W, C] -> [C, C] feature correlations, averaged over the H*W positions."""
+    flat = tf.reshape(tf.cast(features, tf.float32), [-1, tf.shape(features)[-1]])
+    return tf.matmul(flat, flat, transpose_a=True) / tf.cast(tf.shape(flat)[0], tf.float32)
+
+
+def relative_error(value: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+    """||value - target||² / ||target||²: 0 on target, 1 for zeros, the same at every scale."""
+    value = tf.cast(value, tf.float32)
+    return tf.reduce_sum(tf.square(value - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+
+
+def style_loss(features: Sequence[tf.Tensor], target_grams: Sequence[tf.Tensor]) -> tf.Tensor:
+    """Mean over layers of the relative squared error of the Gram matrices."""
+    return tf.add_n(
+        [relative_error(gram(f), g) for f, g in zip(features, target_grams, strict=True)]
+    ) / len(target_grams)
+
+
+def content_loss(features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor]) -> tf.Tensor:
+    """Mean over layers of the relative squared error of the feature maps."""
+    return tf.add_n([relative_error(f, t) for f, t in zip(features, targets, strict=True)]) / len(
+        targets
+    )
+
+
+def total_variation(image: tf.Tensor) -> tf.Tensor:
+    """Mean squared difference between neighbouring pixels, in units of the full 0-255 range."""
+    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
+    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
+    return (tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))) / 255.0**2

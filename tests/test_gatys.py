@@ -1,0 +1,294 @@
+"""The quality engine end to end: small images, real TensorFlow, the shared VGG19 weights."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from nst_engine import (
+    Cancelled,
+    Engine,
+    EngineError,
+    ImageError,
+    Settings,
+    WeightsError,
+    gatys,
+    losses,
+    stylize,
+    vgg,
+)
+from nst_engine.images import load_image, resize_longer_side, to_caffe
+
+SMALL = Settings(max_side=64, steps=4)
+
+
+@pytest.fixture(scope="module")
+def engine(vgg_weights: Path, fast_models_dir: Path) -> Engine:
+    return Engine(vgg_weights, fast_models_dir=fast_models_dir)
+
+
+@pytest.fixture(scope="module")
+def photo(content_photo: Path) -> Image.Image:
+    return resize_longer_side(load_image(content_photo), 96)
+
+
+@pytest.fixture(scope="module")
+def painting(style_painting: Path) -> Image.Image:
+    return resize_longer_side(load_image(style_painting), 96)
+
+
+def _convolutions(model: keras.Model) -> list[str]:
+    return [layer.name for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+
+
+def test_extractor_stops_at_the_deepest_layer_in_use(engine: Engine) -> None:
+    convs = _convolutions(engine._objective("default").extractor)
+    assert convs == list(vgg.CONV_LAYERS[: vgg.CONV_LAYERS.index("block4_conv1") + 1])
+    shallow = _convolutions(vgg.vgg19_features(["block1_conv1", "block2_conv1"]))
+    assert shallow == ["block1_conv1", "block1_conv2", "block2_conv1"]
+
+
+def test_extractor_matches_keras_vgg19_with_the_same_weights(vgg_weights: Path) -> None:
+    ours = vgg.vgg19_features(["block4_conv1"])
+    vgg.load_weights(ours, vgg_weights)
+    full = keras.applications.VGG19(include_top=False, weights=None)
+    theirs = keras.Model(full.input, full.get_layer("block4_conv1").output)
+    theirs.load_weights(vgg_weights)
+    image = tf.random.stateless_uniform([1, 40, 48, 3], seed=[0, 1], minval=-120, maxval=130)
+    np.testing.assert_allclose(ours(image), theirs(image), rtol=1e-4, atol=1e-3)
+
+
+def test_result_keeps_the_contents_aspect_ratio(engine: Engine, photo: Image.Image) -> None:
+    painting = Image.new("RGB", (50, 90), (200, 120, 30))
+    landscape = engine.stylize(photo, painting, SMALL)
+    assert landscape.mode == "RGB"
+    assert landscape.size == (64, 48)
+    portrait = engine.stylize(photo.transpose(Image.Transpose.ROTATE_90), painting, SMALL)
+    assert portrait.size == (48, 64)
+
+
+@pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16"])
+def test_every_image_mode_can_be_stylized(
+    engine: Engine, photo: Image.Image, painting: Image.Image, mode: str
+) -> None:
+    odd = photo.convert("L").convert("I;16") if mode == "I;16" else photo.convert(mode)
+    result = engine.stylize(odd, painting.convert(mode) if mode != "I;16" else painting, SMALL)
+    assert result.mode == "RGB"
+    assert result.size == (64, 48)
+
+
+def test_paths_and_bytes_are_accepted(engine: Engine, content_photo: Path) -> None:
+    style = Image.new("RGB", (64, 64), (10, 80, 200))
+    assert engine.stylize(content_photo.read_bytes(), style, SMALL).size[0] == 64
+    with pytest.raises(ImageError):
+        engine.stylize(b"not a photo", style, SMALL)
+
+
+def test_a_photo_too_narrow_for_vgg_is_an_image_error(engine: Engine) -> None:
+    with pytest.raises(ImageError, match="too narrow"):
+        engine.stylize(Image.new("RGB", (400, 20)), Image.new("RGB", (64, 64)), SMALL)
+
+
+@pytest.mark.parametrize(("style_scale", "side"), [(0.5, 64), (2.0, 192), (0.1, 64)])
+def test_style_scale_sets_the_paintings_size(
+    engine: Engine,
+    photo: Image.Image,
+    painting: Image.Image,
+    monkeypatch: pytest.MonkeyPatch,
+    style_scale: float,
+    side: int,
+) -> None:
+    objective = engine._objective("default")
+    sizes: list[int] = []
+
+    def targets(content: tf.Tensor, style: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+        sizes.append(max(style.shape[1:3]))
+        return original(content, style)
+
+    original = objective.targets
+    monkeypatch.setattr(objective, "targets", targets)
+    settings = Settings(max_side=96, steps=1, style_scale=style_scale)
+    engine.stylize(photo, painting, settings)
+    assert sizes == [side]  # 96 px x scale, but never below MIN_STYLE_SIDE
+
+
+def test_the_seed_makes_runs_repeatable(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    def pixels(seed: int) -> np.ndarray:
+        return np.asarray(
+            engine.stylize(photo, painting, Settings(max_side=64, steps=3, seed=seed))
+        )
+
+    assert np.array_equal(pixels(1), pixels(1))
+    assert not np.array_equal(pixels(1), pixels(2))
+
+
+def test_mixed_precision_runs_the_convolutions_in_half_precision(
+    vgg_weights: Path, fast_models_dir: Path, photo: Image.Image, painting: Image.Image
+) -> None:
+    engine = Engine(vgg_weights, fast_models_dir, mixed_precision=True)
+    extractor = engine._objective("default").extractor
+    assert {layer.compute_dtype for layer in extractor.layers[1:]} == {"bfloat16"}
+    assert engine.stylize(photo, painting, SMALL).size == (64, 48)
+
+
+def test_style_loss_halves_within_a_few_dozen_steps(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    settings = Settings(max_side=64, steps=30)
+    result = engine.stylize(photo, painting, settings)
+    objective = engine._objective("default")
+    content = resize_longer_side(photo, 64)
+    grams, _ = objective.targets(to_caffe(content), to_caffe(resize_longer_side(painting, 64)))
+
+    def style_loss(image: Image.Image) -> float:
+        outputs = dict(
+            zip(objective.layers.outputs, objective.extractor(to_caffe(image)), strict=True)
+        )
+        return float(losses.style_loss([outputs[n] for n in objective.layers.style], grams))
+
+    assert style_loss(result) < 0.5 * style_loss(content)
+
+
+def test_strength_zero_keeps_the_photo(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    result = engine.stylize(photo, painting, Settings(max_side=64, steps=10, style_strength=0.0))
+    difference = np.abs(
+        np.asarray(result, float) - np.asarray(resize_longer_side(photo, 64), float)
+    )
+    assert difference.mean() < 2.0
+
+
+def test_progress_rises_to_one_at_least_once_per_step(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    calls: list[tuple[float, Image.Image | None]] = []
+    plan = gatys.Plan(scales=((48, 5), (64, 5)), tolerance=None)
+    result = engine.run(
+        photo, painting, SMALL, progress=lambda f, p: calls.append((f, p)), plan=plan
+    )
+    fractions = [fraction for fraction, _ in calls]
+    assert result.steps == 10
+    assert len(fractions) >= result.steps
+    assert fractions == sorted(fractions)
+    assert fractions[0] >= 0.0 and fractions[-1] == 1.0
+    assert calls[-1][1] is not None and calls[-1][1].size == result.image.size
+
+
+def test_cancel_stops_within_one_step(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    cancel = threading.Event()
+    fractions: list[float] = []
+
+    def cancel_after_third_step(fraction: float, preview: Image.Image | None) -> None:
+        fractions.append(fraction)
+        if len(fractions) == 3:
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        engine.stylize(
+            photo, painting, Settings(max_side=64, steps=50), cancel_after_third_step, cancel
+        )
+    assert len(fractions) == 3
+
+
+def test_preserve_colors_keeps_the_photos_chroma(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    result = engine.stylize(photo, painting, Settings(max_side=64, steps=10, preserve_colors=True))
+    chroma = np.asarray(result.convert("YCbCr"), float)[..., 1:]
+    photo_chroma = np.asarray(resize_longer_side(photo, 64).convert("YCbCr"), float)[..., 1:]
+    assert np.abs(chroma - photo_chroma).mean() < 3.0
+
+
+def test_module_level_stylize_uses_the_settings_weights(
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    photo: Image.Image,
+    painting: Image.Image,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))  # never download in tests
+    result = stylize(photo, painting, Settings(max_side=64, steps=2, vgg_weights=str(vgg_weights)))
+    assert result.size == (64, 48)
+
+
+def test_other_weights_in_settings_are_refused(engine: Engine, photo: Image.Image) -> None:
+    with pytest.raises(EngineError, match=r"other\.h5"):
+        engine.stylize(photo, photo, Settings(max_side=64, vgg_weights="other.h5"))
+
+
+def test_layers_the_weights_lack_are_a_clear_error(engine: Engine, photo: Image.Image) -> None:
+    with pytest.raises(
+        WeightsError, match=r"no layer block4_conv2 \(its deepest is block4_conv1\)"
+    ):
+        engine.stylize(photo, photo, Settings(max_side=64, layers="gatys"))
+
+
+def test_missing_weights_file_names_the_file_url_and_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    missing = tmp_path / "vgg19.h5"
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(missing))
+    with pytest.raises(WeightsError) as error:
+        Engine()
+    assert str(missing) in str(error.value)
+    assert vgg.WEIGHTS_URL in str(error.value)
+    assert "NST_VGG19_WEIGHTS" in str(error.value)
+
+
+def test_failed_download_names_the_cache_file_url_and_variable(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def no_network(*args: object, **kwargs: object) -> str:
+        raise Exception("URL fetch failure: no route to host")
+
+    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(keras.utils, "get_file", no_network)
+    with pytest.raises(WeightsError) as error:
+        Engine()
+    message = str(error.value)
+    assert str(tmp_path / "models" / vgg.WEIGHTS_FILE) in message
+    assert vgg.WEIGHTS_URL in message and "NST_VGG19_WEIGHTS" in message
+    assert "no route to host" in message
+
+
+def test_a_file_that_is_not_hdf5_is_a_weights_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "weights.h5"
+    bogus.write_bytes(b"<html>404</html>")
+    with pytest.raises(WeightsError, match="cannot read"):
+        Engine(bogus)
+
+
+def test_fast_method_dispatches_to_the_preview_network(engine: Engine, photo: Image.Image) -> None:
+    assert engine.fast_error is None
+    preview = engine.stylize(photo, photo, Settings(method="fast", max_side=64))
+    assert preview.size == (64, 48)
+
+
+def test_without_preview_models_quality_still_works_and_fast_says_why(
+    vgg_weights: Path, tmp_path: Path, photo: Image.Image
+) -> None:
+    engine = Engine(vgg_weights, fast_models_dir=tmp_path)
+    assert engine.fast_error is not None and str(tmp_path) in engine.fast_error
+    with pytest.raises(EngineError, match="fast mode is not available"):
+        engine.stylize(photo, photo, Settings(method="fast"))
+    assert engine.stylize(photo, photo, SMALL).size == (64, 48)
+
+
+def test_scales_are_octaves_ending_at_max_side() -> None:
+    assert gatys.scale_sides(512) == [256, 512]
+    assert gatys.scale_sides(1448) == [362, 724, 1448]
+    assert gatys.scale_sides(96) == [96]
+    plan = gatys.default_plan(Settings(max_side=1024, steps=100))
+    assert plan.scales == ((256, 34), (512, 33), (1024, 33))
