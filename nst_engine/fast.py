@@ -1,0 +1,265 @@
+"""Instant previews with Magenta's arbitrary image stylization network (Ghiasi et al. 2017, int8).
+
+One forward pass instead of an optimisation. The prediction network turns a painting into a style
+vector of 100 numbers; the transfer network paints a 384x384 photo with it.
+
+Why tiles rather than one pass over the whole photo: the transfer graph's upsampling layers resize
+to constant sizes (192, 384, 384), so `resize_tensor_input` changes the input but the output stays
+384x384. Patching those constants in the model does work, and is faster when warm (0.26 s against
+0.47 s at 1024x768), but every new image shape then needs its own interpreter: 0.5-2.7 s to set up
+and 1.3-1.6 GB of memory at 1024 px. Overlapping tiles, cross-faded, run on one 250 MB interpreter
+for every shape. docs/engine.md has the measurements.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import tempfile
+import threading
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from nst_engine.colors import match_colors, transfer_luminance
+from nst_engine.download import fetch, sha256_of
+from nst_engine.errors import Cancelled, WeightsError
+from nst_engine.images import resize_longer_side
+from nst_engine.settings import Settings
+
+try:
+    from ai_edge_litert.interpreter import Interpreter
+except ImportError:  # no LiteRT wheel for this platform: TensorFlow's own (deprecated) copy
+    from tensorflow.lite.python.interpreter import Interpreter
+
+# gatys.Progress's shape, not imported from there: that module loads TensorFlow, previews need not.
+Progress = Callable[[float, Image.Image | None], None]
+
+MODELS_DIR_ENV = "NST_FAST_MODELS_DIR"
+MAX_SIDE = 1024  # a preview is for a phone screen; more pixels would only cost time
+TILE = 384  # the transfer network's fixed input and output size
+OVERLAP = 64  # least overlap between neighbouring tiles; seams are cross-faded over this width
+STYLE_SIDE = 256  # the prediction network's input size
+
+# The notice LiteRT's C++ core prints on stderr for every process that builds an interpreter.
+_DELEGATE_NOTICE = "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    """A model file: its name on disk, where to download it, and the hash it must have."""
+
+    name: str
+    url: str
+    sha256: str
+
+
+_HUB = "https://tfhub.dev/google/lite-model/magenta/arbitrary-image-stylization-v1-256/int8"
+PREDICTION = ModelFile(
+    "magenta_arbitrary-image-stylization-v1-256_int8_prediction_1.tflite",
+    f"{_HUB}/prediction/1?lite-format=tflite",
+    "af6ad4b2e7aeba0675f32636082ab915ced5375229a3f8aff7e714c6213f5ed2",
+)
+TRANSFER = ModelFile(
+    "magenta_arbitrary-image-stylization-v1-256_int8_transfer_1.tflite",
+    f"{_HUB}/transfer/1?lite-format=tflite",
+    "7a1550643cf034a4d813c0aa276976cd15da4141b4f1ec3631db1d0d9c8e2cd1",
+)
+
+
+def cache_dir() -> Path:
+    """Where downloaded model files are kept: $XDG_CACHE_HOME/nst_engine or ~/.cache/nst_engine."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or "~/.cache").expanduser() / "nst_engine"
+
+
+def model_path(model: ModelFile, models_dir: str | Path | None = None) -> Path:
+    """The checked file: in `models_dir`, else $NST_FAST_MODELS_DIR, else downloaded to the cache.
+
+    A folder that is named explicitly is used as it is (never downloaded into), so an offline
+    deployment fails with a clear message instead of trying the network. Raises WeightsError.
+    """
+    folder = models_dir or os.environ.get(MODELS_DIR_ENV)
+    if not folder:
+        try:
+            return fetch(model.url, cache_dir() / model.name, model.sha256)
+        except WeightsError as error:
+            raise WeightsError(
+                f"{error}; download {model.name} elsewhere and set {MODELS_DIR_ENV} to its folder"
+            ) from error
+    path = Path(folder).expanduser() / model.name
+    if not path.is_file():
+        raise WeightsError(
+            f"{path} not found: download {model.url} into that folder, "
+            f"or point {MODELS_DIR_ENV} at a folder that has it"
+        )
+    if sha256_of(path) != model.sha256:
+        raise WeightsError(
+            f"{path} has the wrong sha256 (expected {model.sha256}): download it again from "
+            f"{model.url}"
+        )
+    return path
+
+
+class FastStylizer:
+    """Magenta's two networks, loaded once; `stylize` may be called from several threads at once.
+
+    An interpreter keeps its input and output tensors inside itself, so two threads using it at
+    once would overwrite each other's inputs: a lock makes each set-inputs/invoke/read-output
+    sequence atomic. One interpreter per thread would buy no speed (XNNPACK already runs one invoke
+    on every core), only memory. Concurrent calls take turns tile by tile.
+    """
+
+    def __init__(self, models_dir: str | Path | None = None) -> None:
+        prediction = model_path(PREDICTION, models_dir)
+        transfer = model_path(TRANSFER, models_dir)
+        with _without_delegate_notice():
+            self._predict = _load(prediction)
+            self._transfer = _load(transfer)
+        self._lock = threading.Lock()
+
+    def stylize(
+        self,
+        content: Image.Image,
+        style: Image.Image,
+        settings: Settings,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Image.Image:
+        """`content` painted in `style`'s manner: RGB, longer side min(settings.max_side, 1024).
+
+        style_strength mixes the painting's style vector with the photo's own, as Ghiasi et al.
+        do. The network does not give the photo back from its own style vector (colours shift),
+        so below 0.5 the result is also cross-faded towards the photo, reaching it at 0.
+        preserve_colors works as in the quality mode; the other settings are the quality mode's
+        and are ignored here.
+        """
+        _check(cancel)
+        photo = resize_longer_side(content, min(settings.max_side, MAX_SIDE))
+        if settings.preserve_colors:
+            style = match_colors(style, photo)
+        vector = self._style_vector(style)
+        strength = settings.style_strength
+        if strength < 1.0:
+            vector = strength * vector + (1.0 - strength) * self._style_vector(photo)
+        source = np.asarray(photo, np.float32) / 255.0
+        painted = self._transfer_tiled(source, vector, progress, cancel)
+        fade = min(1.0, 2.0 * strength)
+        pixels = fade * painted + (1.0 - fade) * source
+        result = Image.fromarray(np.clip(pixels * 255.0, 0, 255).round().astype(np.uint8), "RGB")
+        if settings.preserve_colors:
+            result = transfer_luminance(result, photo)
+        if progress:
+            progress(1.0, result)
+        return result
+
+    def _style_vector(self, image: Image.Image) -> np.ndarray:
+        """The [1, 1, 1, 100] style vector of `image`'s centre square, as in Magenta's demo."""
+        square = ImageOps.fit(image, (STYLE_SIDE, STYLE_SIDE), Image.Resampling.LANCZOS)
+        return self._run(self._predict, np.asarray(square, np.float32)[None] / 255.0)
+
+    def _transfer_tiled(
+        self,
+        pixels: np.ndarray,
+        vector: np.ndarray,
+        progress: Progress | None,
+        cancel: threading.Event | None,
+    ) -> np.ndarray:
+        """Paint an [H, W, 3] image in [0, 1] tile by tile, blending the overlaps linearly."""
+        height, width, _ = pixels.shape
+        # Mirror a side shorter than a tile: it keeps the picture's statistics, which the
+        # network's instance normalisation sees, unlike a constant border.
+        padded = np.pad(
+            pixels,
+            ((0, max(0, TILE - height)), (0, max(0, TILE - width)), (0, 0)),
+            mode="symmetric",
+        )
+        total = np.zeros(padded.shape, np.float32)
+        weights = np.zeros((*padded.shape[:2], 1), np.float32)
+        tiles = [
+            (y, x) for y in _tile_starts(padded.shape[0]) for x in _tile_starts(padded.shape[1])
+        ]
+        for done, (y, x) in enumerate(tiles):
+            _check(cancel)
+            if progress:
+                progress(done / len(tiles), None)
+            tile = padded[None, y : y + TILE, x : x + TILE]
+            total[y : y + TILE, x : x + TILE] += (
+                self._run(self._transfer, tile, vector)[0] * _WEIGHT
+            )
+            weights[y : y + TILE, x : x + TILE] += _WEIGHT
+        return (total / weights)[:height, :width]
+
+    def _run(self, interpreter: Any, *inputs: np.ndarray) -> np.ndarray:
+        """Invoke with `inputs` in the model's input order; a copy of the first output."""
+        with self._lock:
+            for detail, value in zip(interpreter.get_input_details(), inputs, strict=True):
+                interpreter.set_tensor(detail["index"], value)
+            interpreter.invoke()
+            output: np.ndarray = interpreter.get_tensor(
+                interpreter.get_output_details()[0]["index"]
+            )
+            return output
+
+
+def _tile_starts(length: int) -> list[int]:
+    """Tile offsets along a side of `length` >= TILE px: evenly spread, overlapping >= OVERLAP."""
+    count = math.ceil((length - OVERLAP) / (TILE - OVERLAP))
+    if count == 1:
+        return [0]
+    return [round(i * (length - TILE) / (count - 1)) for i in range(count)]
+
+
+def _edge_ramp() -> np.ndarray:
+    """A tile's blending weight: 1 inside, falling linearly to near 0 over OVERLAP px at each edge.
+
+    Never exactly 0, so a pixel that only one tile covers (at the picture's border) still counts.
+    """
+    distance = np.minimum(np.arange(TILE), np.arange(TILE)[::-1]) + 0.5
+    ramp = np.minimum(distance / OVERLAP, 1.0).astype(np.float32)
+    return (ramp[:, None] * ramp[None, :])[..., None]
+
+
+_WEIGHT = _edge_ramp()
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("stylization cancelled")
+
+
+def _load(path: Path) -> Any:
+    with warnings.catch_warnings():
+        # Only the fallback warns: we use tf.lite.Interpreter because LiteRT is not installed.
+        warnings.filterwarnings("ignore", r"\s*Warning: tf\.lite\.Interpreter is deprecated")
+        interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
+    interpreter.allocate_tensors()
+    return interpreter
+
+
+@contextlib.contextmanager
+def _without_delegate_notice() -> Iterator[None]:
+    """Drop LiteRT's XNNPACK notice from stderr while the body runs; pass on anything else.
+
+    The C++ core writes it straight to file descriptor 2 and no setting turns it off
+    (TF_CPP_MIN_LOG_LEVEL does not reach it), so the descriptor itself is redirected to a
+    temporary file for the moment the interpreters are built, and the rest is written back.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as capture:
+        os.dup2(capture.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            capture.seek(0)
+            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
+            sys.stderr.write("".join(ln for ln in lines if not ln.startswith(_DELEGATE_NOTICE)))
