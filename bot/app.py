@@ -88,7 +88,7 @@ def build_application(
 ) -> Application:
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
-    parts = _Parts(runner or InProcessRunner(config.workers, engine))
+    parts = _Parts(runner or InProcessRunner(config.workers, engine, config.mixed_precision))
 
     async def post_init(application: Application) -> None:
         parts.store = await Store.open(config.database_path)

@@ -32,6 +32,15 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}")
+
+
 def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
     raw = env.get(name, "").replace(" ", "")
     try:
@@ -59,6 +68,7 @@ class Config:
     fast_side: int = 1024
     standard_side: int = 512
     high_side: int = 768
+    mixed_precision: bool = False
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
 
@@ -83,6 +93,7 @@ class Config:
             fast_side=_int(env, "NST_FAST_SIDE", cls.fast_side, minimum=64),
             standard_side=_int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64),
             high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
+            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
         )

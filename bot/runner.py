@@ -77,23 +77,26 @@ def _lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def _build_engine() -> Engine:
+def _build_engine(mixed_precision: bool) -> Engine:
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
     # handlers and a missing-token error must not pay for it. The Engine finds its weights
     # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
     from nst_engine.engine import Engine
 
-    return Engine()
+    return Engine(mixed_precision=mixed_precision)
 
 
 class InProcessRunner:
     """Runs jobs on engines in this process, at most `workers` at once."""
 
-    def __init__(self, workers: int, engine: Engine | None = None) -> None:
+    def __init__(
+        self, workers: int, engine: Engine | None = None, mixed_precision: bool = False
+    ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
         start() builds one Engine per worker, each used by one thread at a time."""
         self._workers = workers
         self._given = engine
+        self._mixed_precision = mixed_precision
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
@@ -109,7 +112,7 @@ class InProcessRunner:
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, _build_engine)
+                        loop.run_in_executor(self._executor, _build_engine, self._mixed_precision)
                         for _ in range(self._workers)
                     )
                 )
