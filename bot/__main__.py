@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config)
     # Imported after the checks above, so a missing token is reported at once.
     from bot.app import build_application
-    from bot.store import StoreError
+    from bot.jobs.store import StoreError
     from nst_engine.errors import WeightsError
 
     try:

@@ -21,9 +21,9 @@ from bot.config import HEARTBEAT_S, Config
 from bot.delivery import Messenger
 from bot.handlers import register_handlers, set_commands
 from bot.presets import PresetLibrary
-from bot.runner import InProcessRunner, JobRunner
+from bot.jobs.runner import InProcessRunner, JobRunner
 from bot.services import SERVICES_KEY, Services
-from bot.store import Store
+from bot.jobs.store import Store
 from bot.worker import Worker
 
 if TYPE_CHECKING:

@@ -50,7 +50,7 @@ from bot.models import (
 )
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
-from bot.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
+from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 
 log = logging.getLogger(__name__)

@@ -40,8 +40,8 @@ from bot.models import (
     UserSettings,
 )
 from bot.presets import PresetUnavailable
-from bot.runner import JobRunner
-from bot.store import Store
+from bot.jobs.runner import JobRunner
+from bot.jobs.store import Store
 from bot.texts import t
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings

@@ -10,7 +10,7 @@ import aiosqlite
 import pytest
 
 from bot.models import Delivery, FileRef, JobRequest, JobStatus, Quality, UserSettings
-from bot.store import (
+from bot.jobs.store import (
     DAY_S,
     SCHEMA_VERSION,
     ActiveJobExists,
