@@ -15,15 +15,16 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from bot.config import HEARTBEAT_S, Config
+from bot.connection import PatientApplication, TelegramLink
 from bot.delivery import Messenger
 from bot.handlers import register_handlers, set_commands
-from bot.presets import PresetLibrary
 from bot.jobs.runner import InProcessRunner, JobRunner
-from bot.services import SERVICES_KEY, Services
 from bot.jobs.store import Store
+from bot.presets import PresetLibrary
+from bot.services import SERVICES_KEY, Services
 from bot.worker import Worker
 
 if TYPE_CHECKING:
@@ -89,6 +90,7 @@ def build_application(
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
     parts = _Parts(runner or InProcessRunner(config.workers, engine, config.mixed_precision))
+    link = TelegramLink(config.heartbeat_path)
 
     async def post_init(application: Application) -> None:
         parts.store = await Store.open(config.database_path)
@@ -101,16 +103,11 @@ def build_application(
         application.bot_data[SERVICES_KEY] = Services(config, parts.store, parts.worker, presets)
         await parts.worker.start()
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        await asyncio.to_thread(config.heartbeat_path.touch)
-        application.job_queue.run_repeating(heartbeat, HEARTBEAT_S)
+        application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
         try:
             await set_commands(application)
         except TelegramError as error:  # the menu is a convenience; the bot works without it
             log.warning("could not set the command menu: %s", error)
-
-    async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs on the event loop, so a fresh file means the loop is not stuck."""
-        await asyncio.to_thread(config.heartbeat_path.touch)
 
     async def post_stop(application: Application) -> None:
         if parts.worker is not None:
@@ -126,6 +123,7 @@ def build_application(
 
     application = (
         Application.builder()
+        .application_class(PatientApplication, kwargs={"link": link})
         .token(config.token)
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
@@ -136,5 +134,6 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.add_error_handler(link.on_poll_error)  # first: polling failures stop there
     register_handlers(application)
     return application

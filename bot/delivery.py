@@ -55,7 +55,7 @@ class Sent(Enum):
     UNREACHABLE = "unreachable"  # the chat is gone or refuses us: nothing will ever arrive
 
 
-def _retry_after_s(error: RetryAfter) -> float:
+def retry_after_s(error: RetryAfter) -> float:
     with warnings.catch_warnings():  # PTB is moving retry_after from int to timedelta
         warnings.simplefilter("ignore", DeprecationWarning)
         value = error.retry_after
@@ -74,7 +74,7 @@ async def telegram_call(action: Callable[[], Awaitable[T]], *, repeatable: bool 
         try:
             return await action()
         except RetryAfter as error:  # Telegram did not carry it out; it says when to come back
-            await asyncio.sleep(_retry_after_s(error) + 0.1)
+            await asyncio.sleep(retry_after_s(error) + 0.1)
         except NetworkError as error:  # BadRequest and TimedOut are NetworkErrors too
             failures += 1
             if isinstance(error, BadRequest) or not repeatable or failures > NETWORK_RETRIES:

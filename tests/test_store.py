@@ -135,7 +135,7 @@ async def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -
     async with aiosqlite.connect(path, isolation_level=None) as db:
         await migrate_to(db, 1)
         await db.execute("CREATE INDEX jobs_by_user ON jobs(user_id)")  # v2 will collide
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError, match="jobs_by_user already exists"):
         await Store.open(path)
     assert pragma(path, "user_version") == 1
     with sqlite3.connect(path) as db:

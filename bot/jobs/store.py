@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -234,10 +236,16 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path, *, clock: Callable[[], float] = time.time) -> Store:
-        """Open (creating it and its folder if needed) and migrate the database at path."""
+        """Open (creating it and its folder if needed) and migrate the database at path.
+
+        A file SQLite cannot read raises StoreError and is left exactly as it was.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; each one is an explicit BEGIN IMMEDIATE.
-        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            # isolation_level=None: no implicit transactions; each is an explicit BEGIN IMMEDIATE.
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _unusable(path, error) from None
         try:
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode = WAL")
@@ -247,6 +255,9 @@ class Store:
             # the last commits, and then the job is simply asked for again.
             await db.execute("PRAGMA synchronous = NORMAL")
             await _migrate(db)
+        except sqlite3.Error as error:
+            await db.close()
+            raise _unusable(path, error) from None
         except BaseException:
             await db.close()
             raise
@@ -676,6 +687,36 @@ class Store:
         """Mean run time of recent finished jobs (of one quality), None before there are any."""
         async with self._lock:
             return await _average_run_s(self._db, quality)
+
+
+def _unusable(path: Path, error: sqlite3.Error) -> StoreError:
+    return StoreError(
+        f"the database {path} cannot be used ({error}): restore it from a backup "
+        f"(README, Backup and restore), or move it aside to start with an empty one"
+    )
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent copy of the database at source, through SQLite's online backup API.
+
+    Safe while the bot runs: the copy is one snapshot however many writes happen meanwhile. It is
+    written beside target and renamed, so target is never a half-written file.
+    """
+    if not source.is_file():
+        raise StoreError(f"there is no database at {source}: check NST_DATA_DIR")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as live,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            live.backup(copy)
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise _unusable(source, error) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 async def _count_queued(db: aiosqlite.Connection) -> int:

@@ -190,7 +190,9 @@ class FakeTelegram:
     `await telegram.wait_for(...)`; inject faults with `fail(...)` and `delay(...)`.
     """
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, port: int = 0) -> None:
+        """port: 0 picks a free one; a fixed one lets a test start Telegram "late" on an address
+        a bot is already trying, or bring it back after taking it down."""
         self.token = token
         self.bot = {
             "id": BOT_ID,
@@ -213,7 +215,7 @@ class FakeTelegram:
         self._closing = False
         self._polls_waiting = 0
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
@@ -247,7 +249,7 @@ class FakeTelegram:
         # handler_cancellation: a long poll whose client went away (bot stopped or killed) ends.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self

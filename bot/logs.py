@@ -1,0 +1,64 @@
+"""The bot's log: plain lines on stderr, and never the token, whatever writes to it.
+
+Redaction is done on the finished text of every record (its message, exception text and stack
+trace), so a token inside an exception's message or a logged URL is blanked wherever it comes
+from. Exceptions nobody caught would bypass logging and print the token: the excepthooks route
+them through the same formatter. Users' images are never logged (nothing logs their bytes).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from types import TracebackType
+
+REDACTED = "<token>"
+LINE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats with `inner`, then blanks every secret out of the whole text."""
+
+    def __init__(self, inner: logging.Formatter, secrets: list[str]) -> None:
+        super().__init__()
+        self._inner = inner
+        self._secrets = [secret for secret in secrets if secret]
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(self._inner.format(record))
+
+
+def configure_logging(token: str, level: str = "INFO") -> RedactingFormatter:
+    """Install the redacting handler and hooks; call before anything can log or raise."""
+    formatter = RedactingFormatter(logging.Formatter(LINE_FORMAT), [token])
+    handler = logging.StreamHandler()
+    handler.setFormatter(formatter)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.captureWarnings(True)  # warnings go through the same redaction
+    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    _install_excepthooks()
+    return formatter
+
+
+def _install_excepthooks() -> None:
+    """Uncaught exceptions (main thread and others) are logged, redacted, instead of printed."""
+    log = logging.getLogger("bot")
+
+    def uncaught(
+        kind: type[BaseException], error: BaseException, trace: TracebackType | None
+    ) -> None:
+        log.critical("uncaught exception", exc_info=(kind, error, trace))
+
+    def uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is not None:
+            uncaught(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = uncaught
+    threading.excepthook = uncaught_in_thread
