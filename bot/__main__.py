@@ -1,6 +1,6 @@
 """`nst-bot` / `python -m bot`: run the bot, or prepare what it downloads.
 
-    nst-bot                  run the bot (long polling) until SIGINT/SIGTERM
+    nst-bot                  run the bot (long polling, or a webhook) until SIGINT/SIGTERM
     nst-bot models fetch     download the engine's weights now, if they are not there yet
     nst-bot presets fetch    download the preset paintings now, if they are not there yet
     nst-bot health           exit 0 if a running bot is alive and reaches Telegram (Docker)
@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import HEARTBEAT_S, Config, ConfigError
-from bot.logs import configure_logging
+from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
 EXIT_DOWNLOAD = 1
@@ -75,22 +76,41 @@ def backup_database(config: Config, target: Path) -> int:
     return 0
 
 
-def run_bot(config: Config) -> int:
+def run_bot(config: Config, log: RedactingFormatter) -> int:
     """Check everything local, then serve until stopped; one line and exit 2 if it cannot."""
     # Imported only now, so a missing token or a bad setting is reported at once.
     from telegram import Update
 
     from bot.app import build_application
-    from bot.connection import TokenRejected
+    from bot.connection import TokenRejected, webhook_secret
     from bot.jobs.store import StoreError
     from bot.preflight import StartupError, check_local
     from nst_engine.errors import WeightsError
 
     try:
         check_local(config)
-        # bootstrap_retries=-1: the Updater's own start-up calls wait for Telegram too.
-        build_application(config).run_polling(
-            allowed_updates=Update.ALL_TYPES, bootstrap_retries=-1
+        application = build_application(config)
+        # bootstrap_retries=-1: the Updater's start-up calls (deleteWebhook, setWebhook) wait for
+        # Telegram too. drop_pending_updates=False: what people sent while the bot was down is
+        # still answered.
+        if config.webhook_url is None:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+                drop_pending_updates=False,
+            )
+            return 0
+        secret = webhook_secret(config.webhook_secret, config.webhook_secret_path)
+        log.add_secret(secret)
+        application.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=urlsplit(config.webhook_url).path.lstrip("/"),
+            webhook_url=config.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            drop_pending_updates=False,
         )
     except (StartupError, StoreError, WeightsError, TokenRejected) as error:
         print(error, file=sys.stderr)
@@ -132,8 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         return check_health(config)
     if args.command == "backup":
         return backup_database(config, args.path)
-    configure_logging(config.token, config.log_level)
-    return run_bot(config)
+    return run_bot(config, configure_logging(config.token, config.log_level, config.log_format))
 
 
 if __name__ == "__main__":

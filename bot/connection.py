@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from pathlib import Path
 from typing import Any
@@ -119,6 +120,19 @@ class PatientApplication(Application):
         log.warning("%s; trying again in %.0f s", problem, wait_s)
         self.link.report(problem)
         await asyncio.sleep(wait_s)
+
+
+def webhook_secret(given: str | None, path: Path) -> str:
+    """The secret Telegram sends with every webhook request: NST_WEBHOOK_SECRET, else one made
+    once and kept at path (readable by the bot's user only), so restarts keep using it."""
+    if given:
+        return given
+    if path.is_file():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(32)  # A-Z, a-z, 0-9, _ and -: what Telegram allows
+    path.touch(mode=0o600)
+    path.write_text(secret)
+    return secret
 
 
 def health(heartbeat_path: Path, max_age_s: float) -> str | None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import Enum
@@ -56,9 +55,8 @@ class Sent(Enum):
 
 
 def retry_after_s(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB is moving retry_after from int to timedelta
-        warnings.simplefilter("ignore", DeprecationWarning)
-        value = error.retry_after
+    """Seconds Telegram asks us to wait (a timedelta: the bot opts in with PTB_TIMEDELTA)."""
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 

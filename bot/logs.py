@@ -1,4 +1,4 @@
-"""The bot's log: plain lines on stderr, and never the token, whatever writes to it.
+"""The bot's log: plain lines (or JSON) on stderr, and never the token, whatever writes to it.
 
 Redaction is done on the finished text of every record (its message, exception text and stack
 trace), so a token inside an exception's message or a logged URL is blanked wherever it comes
@@ -8,6 +8,7 @@ them through the same formatter. Users' images are never logged (nothing logs th
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import threading
@@ -25,6 +26,10 @@ class RedactingFormatter(logging.Formatter):
         self._inner = inner
         self._secrets = [secret for secret in secrets if secret]
 
+    def add_secret(self, secret: str) -> None:
+        """One more value to blank out (the webhook secret, once it is known)."""
+        self._secrets.append(secret)
+
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
@@ -34,15 +39,40 @@ class RedactingFormatter(logging.Formatter):
         return self.redact(self._inner.format(record))
 
 
-def configure_logging(token: str, level: str = "INFO") -> RedactingFormatter:
-    """Install the redacting handler and hooks; call before anything can log or raise."""
-    formatter = RedactingFormatter(logging.Formatter(LINE_FORMAT), [token])
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (LOG_FORMAT=json), for log collectors."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(token: str, level: str = "INFO", style: str = "text") -> RedactingFormatter:
+    """Install the redacting handler and hooks; call before anything can log or raise.
+
+    style: "text" (a line per record) or "json" (an object per line).
+    """
+    inner = JsonFormatter() if style == "json" else logging.Formatter(LINE_FORMAT)
+    formatter = RedactingFormatter(inner, [token])
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)  # warnings go through the same redaction
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # The job queue says "Running job ..." at INFO for every heartbeat: noise, twice a minute.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # TensorFlow's Python side; its C++ side is quietened by nst_engine (TF_CPP_MIN_LOG_LEVEL).
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
     _install_excepthooks()
     return formatter
 

@@ -11,6 +11,7 @@ tests can check the bot survives them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -22,7 +23,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from aiohttp import BodyPartReader, hdrs, web
+from aiohttp import BodyPartReader, ClientError, ClientSession, ClientTimeout, hdrs, web
 
 from tests.fakebot import media
 from tests.fakebot.user import FakeUser
@@ -214,6 +215,9 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._closing = False
         self._polls_waiting = 0
+        self.webhook: JSON | None = None  # setWebhook's parameters while a webhook is set
+        self.webhook_answers: list[int] = []  # the bot's HTTP status for each update pushed
+        self._pusher: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
         self.port = port
         self._methods: dict[str, tuple[str, Handler]] = {
@@ -221,7 +225,8 @@ class FakeTelegram:
             for name, handler in {
                 "getMe": self._get_me,
                 "getUpdates": self._get_updates,
-                "deleteWebhook": self._true,
+                "setWebhook": self._set_webhook,
+                "deleteWebhook": self._delete_webhook,
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
@@ -263,6 +268,8 @@ class FakeTelegram:
         async with self._changed:
             self._closing = True  # lets waiting long polls answer at once
             self._changed.notify_all()
+        if self._pusher is not None:
+            await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -639,8 +646,60 @@ class FakeTelegram:
     async def _get_me(self, params: JSON, files: dict[str, Upload]) -> JSON:
         return self.bot
 
+    async def _set_webhook(self, params: JSON, files: dict[str, Upload]) -> bool:
+        """From now on updates are POSTed to params["url"], as Telegram does, until delivered."""
+        async with self._changed:
+            self.webhook = dict(params)
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            if self._pusher is None:
+                self._pusher = asyncio.create_task(self._push_updates())
+            self._changed.notify_all()
+        return True
+
+    async def _delete_webhook(self, params: JSON, files: dict[str, Upload]) -> bool:
+        async with self._changed:
+            self.webhook = None
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            self._changed.notify_all()
+        return True
+
+    async def _push_updates(self) -> None:
+        """Webhook delivery: the oldest update first, again and again until the bot answers 200
+        (a bot that is down or refuses gets it later), so no update is lost."""
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(
+                        lambda: self._closing or bool(self.webhook and self._updates)
+                    )
+                    if self._closing:
+                        return
+                    assert self.webhook is not None
+                    update, hook = self._updates[0], self.webhook
+                secret = hook.get("secret_token")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(hook["url"], json=update, headers=headers) as reply:
+                        status = reply.status
+                except (ClientError, TimeoutError):
+                    status = 0  # nobody listening
+                if status:
+                    self.webhook_answers.append(status)
+                async with self._changed:
+                    if status == HTTPStatus.OK:
+                        self._updates = [u for u in self._updates if u is not update]
+                        self._changed.notify_all()
+                    else:  # as Telegram, try again a little later
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(0.2):
+                                await self._changed.wait_for(lambda: self._closing)
+
     async def _get_updates(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
         """Long polling: confirm updates below `offset`, then wait up to `timeout` for one."""
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         async with self._changed:
