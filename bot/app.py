@@ -17,6 +17,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
+from bot import metrics
 from bot.config import HEARTBEAT_S, Config
 from bot.connection import PatientApplication, TelegramLink
 from bot.delivery import Messenger
@@ -82,6 +83,7 @@ class _Parts:
     store: Store | None = None
     runner_started: bool = False
     worker: Worker | None = None
+    metrics_server: Any = None
 
 
 def build_application(
@@ -93,9 +95,12 @@ def build_application(
     link = TelegramLink(config.heartbeat_path)
 
     async def post_init(application: Application) -> None:
+        if config.metrics_port is not None:
+            parts.metrics_server = metrics.serve(config.metrics_port)
         parts.store = await Store.open(config.database_path)
         await parts.runner.start()
         parts.runner_started = True
+        metrics.workers_online(config.workers)
         presets = PresetLibrary.from_config(config)
         parts.worker = Worker(
             config, parts.store, parts.runner, Messenger(application.bot), presets
@@ -117,7 +122,10 @@ def build_application(
         if parts.worker is not None:
             await parts.worker.stop()
         if parts.runner_started:
+            metrics.workers_online(0)
             await parts.runner.stop()
+        if parts.metrics_server is not None:
+            parts.metrics_server.shutdown()
         if parts.store is not None:
             await parts.store.close()
 
@@ -125,6 +133,8 @@ def build_application(
         Application.builder()
         .application_class(PatientApplication, kwargs={"link": link})
         .token(config.token)
+        .request(metrics.CountingRequest(connection_pool_size=256))  # PTB's default sizes
+        .get_updates_request(metrics.CountingRequest(connection_pool_size=1))
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))

@@ -37,7 +37,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import imagecheck, keyboards
+from bot import imagecheck, keyboards, metrics
 from bot.imagecheck import ImageRejected
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import (
@@ -268,6 +268,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
 
 async def _refuse(context: ContextTypes.DEFAULT_TYPE, who: Who, rejected: ImageRejected) -> None:
+    metrics.download_refused(rejected.problem.name.lower())
     await _say(
         context,
         who,

@@ -56,25 +56,35 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
+def log_formatter(token: str, style: str = "text") -> RedactingFormatter:
+    """The formatter of the bot's log: style "text" (a line per record) or "json"."""
+    inner = JsonFormatter() if style == "json" else logging.Formatter(LINE_FORMAT)
+    return RedactingFormatter(inner, [token])
+
+
 def configure_logging(token: str, level: str = "INFO", style: str = "text") -> RedactingFormatter:
     """Install the redacting handler and hooks; call before anything can log or raise.
 
     style: "text" (a line per record) or "json" (an object per line).
     """
-    inner = JsonFormatter() if style == "json" else logging.Formatter(LINE_FORMAT)
-    formatter = RedactingFormatter(inner, [token])
+    formatter = log_formatter(token, style)
     handler = logging.StreamHandler()
     handler.setFormatter(formatter)
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.captureWarnings(True)  # warnings go through the same redaction
+    quiet_noisy_loggers()
+    _install_excepthooks()
+    return formatter
+
+
+def quiet_noisy_loggers() -> None:
+    """Libraries whose INFO lines are noise or risk: an idle bot writes nothing at INFO."""
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # The job queue says "Running job ..." at INFO for every heartbeat: noise, twice a minute.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # TensorFlow's Python side; its C++ side is quietened by nst_engine (TF_CPP_MIN_LOG_LEVEL).
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    _install_excepthooks()
-    return formatter
 
 
 def _install_excepthooks() -> None:

@@ -26,6 +26,7 @@ from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot import metrics
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
 from bot.jobs.runner import JobRunner
@@ -182,6 +183,9 @@ class Worker:
             daily_limit=self._config.daily_limit,
             workers=self._config.workers,
         )
+        quality = str(request.settings.quality)
+        metrics.job_queued(quality)
+        log.info("job %s queued (%s)", job.id, quality)
         message_id = None
         try:
             message_id = await self._messenger.send_status(
@@ -193,6 +197,7 @@ class Worker:
             # Only now may it run, so "queued" can never overwrite its progress bar.
             await self._store.mark_announced(job.id, message_id)
             self._wake.set()
+        await self._count_queue()
         return replace(job, status_message_id=message_id)
 
     async def cancel(self, user_id: int) -> Job | None:
@@ -207,6 +212,7 @@ class Worker:
             return job
         cancelled = await self._store.cancel_queued(job.id)
         if cancelled is not None:
+            self._ended(cancelled, "cancelled")
             await self._show(cancelled, t(cancelled.request.language, "job_cancelled"))
             self._messenger.forget_message(cancelled.request.chat_id, cancelled.status_message_id)
             return cancelled
@@ -303,6 +309,9 @@ class Worker:
                 return
             # Registered before any await, so cancel() always finds a claimed job.
             running = self._running[job.id] = _Running(job)
+            waited = (job.started_at or job.created_at) - job.created_at
+            metrics.job_started(str(job.request.settings.quality), waited)
+            log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
             if job.id in self._cancel_requested:
                 self._cancel_requested.discard(job.id)
                 running.stop(StopReason.USER)
@@ -360,6 +369,7 @@ class Worker:
             self._running.pop(job.id, None)
             if not running.result_ready:
                 await asyncio.to_thread(_remove_dir, workdir)
+            await self._count_queue()
 
     async def _execute(self, running: _Running, workdir: Path) -> None:
         job = running.job
@@ -380,9 +390,11 @@ class Worker:
             await self._stopped_early(running)
             return
         except InputTooBig:
+            metrics.download_refused("too_big_bytes")
             await self._fail(running, "job_failed_too_big", "input too big")
             return
         except InputUnavailable:
+            metrics.download_refused("unavailable")
             await self._fail(running, "job_failed_input", "input unavailable")
             return
         except PresetUnavailable:
@@ -397,7 +409,7 @@ class Worker:
             return  # forgotten while it ran
         running.result_ready = True
         self._spawn(self._deliver(finished))
-        log.info("job %s done in %.1f s", job.id, _run_seconds(finished))
+        self._ended(finished, "done", _run_seconds(finished))
 
     async def _stylize(self, running: _Running, content: Path, style: Path, output: Path) -> None:
         """The preview (if wanted) and the main run, under the job's time limit."""
@@ -434,6 +446,7 @@ class Worker:
 
     async def _preview(self, running: _Running, content: Path, style: Path, path: Path) -> None:
         """The fast method's picture, sent first so the user sees something within seconds."""
+        started = time.monotonic()
         request = running.job.request
         settings = replace(request.settings, quality=Quality.FAST)
         try:
@@ -452,7 +465,8 @@ class Worker:
             log.warning("job %s: no preview: %s", running.job.id, error)
             return
         caption = t(request.language, "job_preview_caption")
-        await self._messenger.send_photo(request.chat_id, path, caption)
+        if await self._messenger.send_photo(request.chat_id, path, caption):
+            metrics.preview_sent(time.monotonic() - started)
 
     def _on_progress(self, running: _Running, fraction: float) -> None:
         """From the engine (on the loop): report at most every EDIT_INTERVAL_S, one at a time."""
@@ -502,6 +516,7 @@ class Worker:
         elif running.reason is StopReason.USER and await self._store.finish(
             job.id, JobStatus.CANCELLED
         ):
+            self._ended(job, "cancelled")
             await self._show(job, t(language, "job_cancelled"))
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
@@ -509,6 +524,7 @@ class Worker:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
         if await self._store.finish(job.id, JobStatus.FAILED, error=error):
+            self._ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
             await self._show(job, t(job.request.language, key, attempts=job.attempts))
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
@@ -576,6 +592,18 @@ class Worker:
             colors=t(language, "job_caption_colors") if settings.preserve_colors else "",
             duration=duration_text(language, seconds),
         )
+
+    # What operators see: one log line per job event, and the metrics.
+
+    def _ended(self, job: Job, outcome: str, run_s: float | None = None, why: str = "") -> None:
+        """outcome: done (run_s given), failed, timeout or cancelled."""
+        metrics.job_finished(outcome, str(job.request.settings.quality), run_s)
+        if run_s is None:
+            run_s = time.time() - job.started_at if job.started_at else 0.0
+        log.info("job %s %s after %.1f s%s", job.id, outcome, run_s, f" ({why})" if why else "")
+
+    async def _count_queue(self) -> None:
+        metrics.queue(*await self._store.queue_counts())
 
     # The status message.
 
