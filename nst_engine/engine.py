@@ -44,12 +44,13 @@ class Engine:
     ) -> None:
         self.weights_path = resolve_weights(vgg_weights)
         # Previews are optional: without the Magenta files the engine still does quality runs.
-        self.fast: FastStylizer | None = None
-        self.fast_error: str | None = None
-        try:
-            self.fast = FastStylizer(fast_models_dir)
-        except WeightsError as error:
-            self.fast_error = str(error)
+        # They are loaded (downloaded, if need be) on first use, so a quality-only run offline
+        # never looks for them.
+        self._fast_models_dir = fast_models_dir
+        self._fast: FastStylizer | None = None
+        self._fast_error: str | None = None
+        self._fast_loaded = False
+        self._fast_lock = threading.Lock()
         self.device = _device_name()
         # Half-precision convolutions, losses still in float32: float16 for GPUs' tensor cores,
         # bfloat16 on a CPU (float16 has no fast CPU kernels; bfloat16 does where the CPU has
@@ -60,6 +61,28 @@ class Engine:
         self._objectives: dict[str, gatys.Objective] = {}
         self._lock = threading.Lock()
         self._objective("default")
+
+    def load_fast(self) -> str | None:
+        """Load the preview models now if not yet tried; None when ready, else why not."""
+        with self._fast_lock:
+            if not self._fast_loaded:
+                try:
+                    self._fast = FastStylizer(self._fast_models_dir)
+                except WeightsError as error:
+                    self._fast_error = str(error)
+                self._fast_loaded = True
+        return self._fast_error
+
+    @property
+    def fast(self) -> FastStylizer | None:
+        """The preview models, loaded on first use; None when they are unavailable."""
+        self.load_fast()
+        return self._fast
+
+    @property
+    def fast_error(self) -> str | None:
+        """None when previews work, else why not (loads the models on first use)."""
+        return self.load_fast()
 
     def _objective(self, layer_set: str) -> gatys.Objective:
         if layer_set not in self._objectives:
@@ -110,11 +133,12 @@ class Engine:
         cancel: threading.Event | None,
     ) -> Result:
         """A preview; FastStylizer is thread-safe, so it never waits for a quality run's lock."""
-        if self.fast is None:
+        fast = self.fast
+        if fast is None:
             raise EngineError(f"fast mode is not available: {self.fast_error}")
         content_image, style_image = load_image(content), load_image(style)
         start = time.perf_counter()
-        image = self.fast.stylize(content_image, style_image, settings, progress, cancel)
+        image = fast.stylize(content_image, style_image, settings, progress, cancel)
         return Result(image, time.perf_counter() - start, 0, "CPU (LiteRT)")
 
     def stylize(

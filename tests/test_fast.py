@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import shutil
 import subprocess
 import sys
 import threading
@@ -339,3 +340,21 @@ def test_a_failed_download_says_what_to_do(
     monkeypatch.setattr(fast, "PREDICTION", dataclasses.replace(fast.PREDICTION, url=url))
     with pytest.raises(WeightsError, match=f"cannot download {url}: .*set {MAGENTA}"):
         FastStylizer()
+
+
+def test_the_engine_loads_the_preview_models_only_when_asked_for_them(
+    vgg_weights: Path, fast_models_dir: Path, tmp_path: Path
+) -> None:
+    from nst_engine.engine import Engine
+
+    models = tmp_path / "models"
+    models.mkdir()
+    engine = Engine(vgg_weights=vgg_weights, fast_models_dir=models)  # an empty folder: fine
+    photo = Image.new("RGB", (64, 48), (200, 40, 40))
+    painting = Image.new("RGB", (64, 64), (30, 60, 200))
+    quality = engine.stylize(photo, painting, Settings(max_side=64))
+    assert quality.size == (64, 48)
+    for model in (fast.PREDICTION, fast.TRANSFER):  # the files arrive after the engine was built
+        shutil.copy(fast_models_dir / model.name, models / model.name)
+    assert engine.fast_error is None
+    assert engine.stylize(photo, painting, Settings(method="fast", max_side=64)).size == (64, 48)

@@ -83,7 +83,9 @@ def _build_engine(mixed_precision: bool) -> Engine:
     # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
     from nst_engine.engine import Engine
 
-    return Engine(mixed_precision=mixed_precision)
+    engine = Engine(mixed_precision=mixed_precision)
+    engine.load_fast()  # now, at start-up, rather than on someone's first preview
+    return engine
 
 
 class InProcessRunner:
