@@ -245,15 +245,17 @@ async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file: checked from metadata first, then downloaded (≤ 20 MB) and opened with Pillow."""
+    """A file: refused from metadata only when too big or a video; else its bytes decide."""
     who = await _who(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
     try:
-        imagecheck.check_document(document.mime_type, document.file_name, document.file_size)
+        imagecheck.check_document(document.mime_type, document.file_size)
         data = await (await document.get_file()).download_as_bytearray()
-        animated = await asyncio.to_thread(imagecheck.inspect, bytes(data))
+        animated = await asyncio.to_thread(
+            imagecheck.inspect, bytes(data), document.mime_type, document.file_name
+        )
     except ImageRejected as rejected:
         await _refuse(context, who, rejected)
         return
