@@ -128,7 +128,7 @@ def test_decompression_bomb_is_refused_without_decoding(side: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt", ["TGA", "SGI", "PPM", "PCX", "IM", "JPEG2000", "DDS", "QOI", "SPIDER", "DIB", "AVIF"]
+    "fmt", ["TGA", "SGI", "PPM", "PCX", "MPO", "JPEG2000", "DDS", "QOI", "SPIDER", "DIB", "AVIF"]
 )
 def test_any_format_pillow_reads_passes_by_content_whatever_its_name(fmt: str) -> None:
     data = _encode(Image.new("RGB", (80, 70), "teal"), fmt)
