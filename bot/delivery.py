@@ -3,13 +3,15 @@
 Every call survives flood control (429: wait retry_after, as often as Telegram asks) and brief
 network trouble (retried with backoff). Sending a result is the one call that is not repeated
 when its outcome is unknown (a timeout): a repeat could deliver it twice, so the caller is told
-the delivery is uncertain instead. Progress edits are throttled per chat and skipped when their
-text would not change, so a long job costs Telegram a handful of edits.
+the delivery is uncertain instead. Progress edits are throttled per chat, and the worker skips
+texts a message already shows, so a long job costs Telegram a handful of edits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -80,6 +82,12 @@ async def telegram_call(action: Callable[[], Awaitable[T]], *, repeatable: bool 
             await asyncio.sleep(min(2.0**failures, MAX_BACKOFF_S))
 
 
+def status_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
+    """A short fingerprint of a status message's text and buttons, kept with its job."""
+    buttons = json.dumps(keyboard.to_dict() if keyboard else None, sort_keys=True)
+    return hashlib.sha256(f"{text}\0{buttons}".encode()).hexdigest()[:16]
+
+
 class Messenger:
     """Sends and edits the worker's messages through one Bot."""
 
@@ -87,7 +95,6 @@ class Messenger:
         self.bot = bot
         self._clock = clock
         self._last_edit: dict[int, float] = {}  # chat_id -> when its last progress edit went
-        self._shown: dict[tuple[int, int], str] = {}  # (chat_id, message_id) -> text shown now
 
     async def send_status(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
@@ -100,7 +107,6 @@ class Messenger:
         except TelegramError as error:
             log.warning("status message to chat %s failed: %s", chat_id, error)
             return None
-        self._shown[(chat_id, message.message_id)] = text
         return message.message_id
 
     async def edit_status(
@@ -112,19 +118,16 @@ class Messenger:
         *,
         progress: bool = False,
     ) -> bool:
-        """Show text in the status message; True if an edit was made.
+        """Show text in the status message; True once the message is settled (edited, already
+        showing it, or gone), False when skipped or Telegram could not be reached.
 
-        progress=True: skipped when this chat was edited less than EDIT_INTERVAL_S ago. Every
-        edit is skipped when the message already says exactly this.
+        progress=True: skipped when this chat was edited less than EDIT_INTERVAL_S ago. The
+        caller skips texts already shown (status_digest), across restarts too.
         """
-        key = (chat_id, message_id)
         now = self._clock()
-        if self._shown.get(key) == text:
-            return False
         if progress and now - self._last_edit.get(chat_id, -EDIT_INTERVAL_S) < EDIT_INTERVAL_S:
             return False
         self._last_edit[chat_id] = now
-        self._shown[key] = text
         try:
             await telegram_call(
                 lambda: self.bot.edit_message_text(
@@ -137,13 +140,12 @@ class Messenger:
                 log.info("status message %s in chat %s not edited: %s", message_id, chat_id, error)
         except TelegramError as error:
             log.warning("status message %s in chat %s not edited: %s", message_id, chat_id, error)
+            return False
         return True
 
     def forget_message(self, chat_id: int, message_id: int | None) -> None:
-        """The job is over: stop remembering its message, so memory follows the active jobs."""
+        """The job is over: stop remembering its chat, so memory follows the active jobs."""
         self._last_edit.pop(chat_id, None)
-        if message_id is not None:
-            self._shown.pop((chat_id, message_id), None)
 
     async def chat_action(self, chat_id: int, action: ChatAction) -> None:
         """Best effort: "typing…" or "sending a photo…" under the chat's title."""

@@ -28,7 +28,14 @@ from telegram.error import TelegramError
 
 from bot import metrics
 from bot.config import Config
-from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
+from bot.delivery import (
+    EDIT_INTERVAL_S,
+    InputTooBig,
+    InputUnavailable,
+    Messenger,
+    Sent,
+    status_digest,
+)
 from bot.jobs.runner import JobRunner
 from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
@@ -188,11 +195,10 @@ class Worker:
         log.info("job %s queued (%s)", job.id, quality)
         message_id = None
         try:
-            message_id = await self._messenger.send_status(
-                request.chat_id,
-                await self._queued_text(job),
-                cancel_keyboard(request.language, job.id),
-            )
+            text, keyboard = await self._queued_text(job), cancel_keyboard(request.language, job.id)
+            message_id = await self._messenger.send_status(request.chat_id, text, keyboard)
+            if message_id is not None:
+                await self._store.set_status_shown(job.id, status_digest(text, keyboard))
         finally:
             # Only now may it run, so "queued" can never overwrite its progress bar.
             await self._store.mark_announced(job.id, message_id)
@@ -614,10 +620,17 @@ class Worker:
         keyboard: InlineKeyboardMarkup | None = None,
         progress: bool = False,
     ) -> None:
-        if job.status_message_id is not None:
-            await self._messenger.edit_status(
-                job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
-            )
+        """Edit the job's status message, unless it shows exactly this already (even if shown
+        before a restart: Telegram would refuse the edit)."""
+        if job.status_message_id is None:
+            return
+        digest = status_digest(text, keyboard)
+        if await self._store.status_shown(job.id) == digest:
+            return
+        if await self._messenger.edit_status(
+            job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
+        ):
+            await self._store.set_status_shown(job.id, digest)
 
     async def _show_started(self, running: _Running) -> None:
         """'Starting…' in the job's message, posting one if it has none (its first went astray)."""
@@ -631,6 +644,7 @@ class Worker:
         message_id = await self._messenger.send_status(job.request.chat_id, text, keyboard)
         if message_id is not None:
             await self._store.set_status_message(job.id, message_id)
+            await self._store.set_status_shown(job.id, status_digest(text, keyboard))
             running.job = replace(job, status_message_id=message_id)
 
     async def _queued_text(self, job: Job) -> str:

@@ -390,7 +390,21 @@ async def test_flood_control_on_the_result_is_waited_out(make_world) -> None:
         assert [c.ok for c in photos] == [False, False, True]
 
 
-async def test_progress_edits_are_throttled_per_chat_and_skip_unchanged_text(
+async def test_a_status_already_shown_is_not_edited_again_after_a_restart(
+    make_world, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendPhoto", status=502, times=None)  # the result cannot go out, twice
+    async with make_world() as world:
+        await world.worker.submit(world.request(1))
+        await telegram.wait_for("editMessageText", chat=1, text=t("en", "job_delivery_retry"))
+    mark = telegram.mark()
+    async with make_world():  # the restart tries the delivery again, which fails again
+        await telegram.wait_for("sendPhoto", chat=1, after=mark, ok=False)
+    # Stopping waited for the delivery to end: it did not re-send the text already shown.
+    assert [c.describe() for c in telegram.calls[mark:] if c.method == "editMessageText"] == []
+
+
+async def test_progress_edits_are_throttled_per_chat(
     telegram: FakeTelegram,
 ) -> None:
     now = [100.0]
@@ -406,7 +420,6 @@ async def test_progress_edits_are_throttled_per_chat_and_skip_unchanged_text(
         assert await edit("10%")
         assert not await edit("20%")  # too soon
         now[0] += EDIT_INTERVAL_S
-        assert not await edit("10%")  # unchanged
         assert await edit("30%")
         assert await edit("done", progress=False)  # an outcome is never held back
     edits = [c.params["text"] for c in telegram.calls if c.method == "editMessageText"]

@@ -103,6 +103,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_by_status ON jobs(status, id);
     CREATE INDEX jobs_by_user ON jobs(user_id, created_at);
     """,
+    # v3: what the job's status message shows (a digest of its text and buttons), so an edit
+    # that would change nothing is skipped, even after a restart (Telegram refuses it with 400).
+    """
+    ALTER TABLE jobs ADD COLUMN status_shown TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -487,6 +492,14 @@ class Store:
             """,
             (status_message_id, job_id),
         )
+
+    async def status_shown(self, job_id: int) -> str | None:
+        """The digest of what the job's status message shows now (None: unknown)."""
+        row = await self._one("SELECT status_shown FROM jobs WHERE id = ?", (job_id,))
+        return row["status_shown"] if row else None
+
+    async def set_status_shown(self, job_id: int, digest: str) -> None:
+        await self._write("UPDATE jobs SET status_shown = ? WHERE id = ?", (digest, job_id))
 
     async def set_status_message(self, job_id: int, message_id: int) -> None:
         await self._write(
