@@ -85,6 +85,7 @@ def quiet_noisy_loggers() -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # TensorFlow's Python side; its C++ side is quietened by nst_engine (TF_CPP_MIN_LOG_LEVEL).
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    logging.getLogger("absl").setLevel(logging.WARNING)
 
 
 def _install_excepthooks() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import sys
 from collections.abc import Iterator
 
 import aiohttp
@@ -76,7 +78,7 @@ async def test_metrics_move_by_what_a_scripted_job_did(
 @pytest.fixture
 def quiet_loggers() -> Iterator[None]:
     """The bot's logger levels (as `nst-bot` sets them) for one test, restored afterwards."""
-    names = ("httpx", "apscheduler", "tensorflow")
+    names = ("httpx", "apscheduler", "tensorflow", "absl")
     levels = {name: logging.getLogger(name).level for name in names}
     quiet_noisy_loggers()
     yield
@@ -128,3 +130,22 @@ async def test_an_idle_bot_writes_nothing_at_info(
         await telegram.wait_for("getMe", after=started, nth=4)  # four heartbeats ran
         idle = [f"{r.name}: {r.getMessage()}" for r in caplog.records]
         assert idle == []
+
+
+def test_json_log_lines_are_objects_without_the_token() -> None:
+    token = "123:SECRET"
+    try:
+        raise RuntimeError(f"rejected {token}")
+    except RuntimeError:
+        record = logging.LogRecord(
+            "bot.worker", logging.ERROR, __file__, 1, "job %s failed", (7,), sys.exc_info()
+        )
+    line = log_formatter(token, "json").format(record)
+    entry = json.loads(line)
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "ERROR",
+        "bot.worker",
+        "job 7 failed",
+    )
+    assert "RuntimeError: rejected <token>" in entry["exception"]
+    assert "\n" not in line and "SECRET" not in line
