@@ -1,7 +1,8 @@
 """What the bot checks on its own machine before its first call to Telegram, in this order.
 
-Settings (Config.from_env, before this), the data folder, the database, the weights: the order an
-operator fixes them in, so the first error printed is the first thing to fix. Each failure is one
+Settings (Config.from_env, before this), the data folder, the database, the weights, the ports
+the bot will listen on: the order an operator fixes them in, so the first error printed is the
+first thing to fix. Each failure is one
 line. Nothing here imports TensorFlow, whose import alone prints lines and takes seconds.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -29,6 +31,10 @@ def check_local(config: Config) -> None:
     check_data_dir(config.data_dir)
     asyncio.run(check_database(config.database_path))
     check_weights()
+    if config.webhook_url is not None:
+        check_port("NST_WEBHOOK_PORT", config.webhook_listen, config.webhook_port)
+    if config.metrics_port is not None:
+        check_port("NST_METRICS_PORT", "0.0.0.0", config.metrics_port)
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -48,6 +54,18 @@ async def check_database(path: Path) -> None:
     a database it would fail on later."""
     store = await Store.open(path)
     await store.close()
+
+
+def check_port(name: str, host: str, port: int) -> None:
+    """The bot will listen there (the webhook, /metrics): is the address free and allowed?"""
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as error:
+        raise StartupError(
+            f"{name} {port} on {host} cannot be listened on ({os.strerror(error.errno or 0)}): "
+            "choose a free port, or stop what uses it"
+        ) from None
 
 
 def check_weights() -> None:

@@ -112,6 +112,27 @@ async def test_local_problems_are_reported_in_order_before_telegram_is_called(
     assert telegram.calls == []
 
 
+async def test_a_busy_webhook_port_is_one_line_before_telegram_is_called(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        webhook = {
+            "NST_WEBHOOK_URL": f"https://bot.example.org:{port}/hook",
+            "NST_WEBHOOK_LISTEN": "127.0.0.1",
+            "NST_WEBHOOK_PORT": str(port),
+        }
+        done = await run_bot(bot_env(telegram.base_url, telegram.token, tmp_path, **webhook))
+    assert done.returncode == 2
+    assert done.stderr == (
+        f"NST_WEBHOOK_PORT {port} on 127.0.0.1 cannot be listened on (Address already in use): "
+        "choose a free port, or stop what uses it\n"
+    )
+    assert telegram.calls == []
+
+
 async def test_the_bot_waits_for_an_unreachable_telegram_then_answers(
     tmp_path: Path, presets_dir: Path, vgg_weights: Path, fast_models_dir: Path
 ) -> None:
