@@ -27,7 +27,9 @@ log = logging.getLogger(__name__)
 FIRST_WAIT_S = 1.0
 MAX_WAIT_S = 30.0
 # python-telegram-bot's own polling backoff (telegram.ext._utils.networkloop): 1 s after the
-# first failure, then 1.5 times longer each time, at most 30 s.
+# first failure, then 1.5 times longer each time, at most 30 s. It restarts after each good poll,
+# which we cannot see; we restart when a heartbeat reaches Telegram, so the wait we state is an
+# upper bound ("within").
 POLL_BACKOFF = 1.5
 NOT_CONNECTED = "not connected to Telegram yet"
 
