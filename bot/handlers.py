@@ -39,6 +39,7 @@ from telegram.ext import (
 
 from bot import imagecheck, keyboards
 from bot.imagecheck import ImageRejected
+from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
@@ -50,7 +51,6 @@ from bot.models import (
 )
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
-from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 
 log = logging.getLogger(__name__)

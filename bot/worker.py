@@ -28,6 +28,8 @@ from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
+from bot.jobs.runner import JobRunner
+from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
     QUALITY_EXPECTED_S,
@@ -40,8 +42,6 @@ from bot.models import (
     UserSettings,
 )
 from bot.presets import PresetUnavailable
-from bot.jobs.runner import JobRunner
-from bot.jobs.store import Store
 from bot.texts import t
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings

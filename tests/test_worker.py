@@ -21,8 +21,8 @@ from telegram import Bot
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
-from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.jobs.store import ActiveJobExists, Store
+from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
 from bot.worker import MAX_ATTEMPTS, Worker
 from nst_engine.errors import Cancelled, ImageError
