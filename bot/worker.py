@@ -627,10 +627,12 @@ class Worker:
         digest = status_digest(text, keyboard)
         if await self._store.status_shown(job.id) == digest:
             return
-        if await self._messenger.edit_status(
+        # Recorded first, so nothing waits between the edit and what the caller does next.
+        await self._store.set_status_shown(job.id, digest)
+        if not await self._messenger.edit_status(
             job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
         ):
-            await self._store.set_status_shown(job.id, digest)
+            await self._store.set_status_shown(job.id, None)  # not shown: try it next time
 
     async def _show_started(self, running: _Running) -> None:
         """'Starting…' in the job's message, posting one if it has none (its first went astray)."""

@@ -498,7 +498,7 @@ class Store:
         row = await self._one("SELECT status_shown FROM jobs WHERE id = ?", (job_id,))
         return row["status_shown"] if row else None
 
-    async def set_status_shown(self, job_id: int, digest: str) -> None:
+    async def set_status_shown(self, job_id: int, digest: str | None) -> None:
         await self._write("UPDATE jobs SET status_shown = ? WHERE id = ?", (digest, job_id))
 
     async def set_status_message(self, job_id: int, message_id: int) -> None:
