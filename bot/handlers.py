@@ -58,6 +58,7 @@ log = logging.getLogger(__name__)
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
 ALBUMS = "albums"  # bot_data key: album items collected so far, by media_group_id
 ALBUM_WAIT_S = 1.0  # an album's items arrive within milliseconds; wait this long after the last
+CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
 MENU = (
     "start",
     "presets",
@@ -371,11 +372,13 @@ async def _show_presets(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
         return
     lines = [_preset_line(who.language, n, preset) for n, preset in enumerate(ready, start=1)]
     caption = t(who.language, "presets_caption", lines="\n".join(lines))
+    if len(caption) > CAPTION_LIMIT:  # a long local manifest: the collage carries the titles
+        caption = t(who.language, "presets_caption", lines="").rstrip()
     if missing:
         titles = ", ".join(preset.title_in(who.language) for preset in missing)
         caption += "\n\n" + t(who.language, "presets_missing", titles=titles)
-    key = tuple(preset.id for preset in ready)
-    photo = library.collage_file_ids.get(key) or await library.collage(ready)
+    key = (who.language, *(preset.id for preset in ready))
+    photo = library.collage_file_ids.get(key) or await library.collage(ready, who.language)
     sent = await context.bot.send_photo(
         who.chat_id,
         photo,

@@ -21,6 +21,14 @@ class Strength(StrEnum):
     STRONG = "strong"
 
 
+class Brush(StrEnum):
+    """Brush size: how large the painting's strokes come out (the engine's style_scale)."""
+
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -45,6 +53,7 @@ class Delivery(StrEnum):
 # from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
 STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
+BRUSH_SCALE = {Brush.SMALL: 0.5, Brush.MEDIUM: 1.0, Brush.LARGE: 2.0}
 
 
 @dataclass(frozen=True)
