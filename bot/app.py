@@ -20,10 +20,10 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Conte
 from bot.config import HEARTBEAT_S, Config
 from bot.delivery import Messenger
 from bot.handlers import register_handlers, set_commands
-from bot.presets import PresetLibrary
 from bot.jobs.runner import InProcessRunner, JobRunner
-from bot.services import SERVICES_KEY, Services
 from bot.jobs.store import Store
+from bot.presets import PresetLibrary
+from bot.services import SERVICES_KEY, Services
 from bot.worker import Worker
 
 if TYPE_CHECKING:

@@ -168,13 +168,23 @@ class Messenger:
                 raise InputTooBig(file.file_unique_id) from error
             raise InputUnavailable(str(error)) from error
 
-    async def send_photo(self, chat_id: int, path: Path, caption: str) -> bool:
-        """A photo with a caption (the preview); False if it could not be sent."""
+    async def send_photo(
+        self,
+        chat_id: int,
+        path: Path,
+        caption: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        """A photo with a caption (a preview, a contact sheet); False if it could not be sent."""
         await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         try:
             await telegram_call(
                 lambda: self.bot.send_photo(
-                    chat_id, path, caption=caption, write_timeout=UPLOAD_TIMEOUT_S
+                    chat_id,
+                    path,
+                    caption=caption,
+                    reply_markup=keyboard,
+                    write_timeout=UPLOAD_TIMEOUT_S,
                 ),
                 repeatable=False,
             )

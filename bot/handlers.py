@@ -39,6 +39,7 @@ from telegram.ext import (
 
 from bot import imagecheck, keyboards
 from bot.imagecheck import ImageRejected
+from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
@@ -50,7 +51,6 @@ from bot.models import (
 )
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
-from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
 MENU = (
     "start",
     "presets",
+    "try",
     "style",
     "settings",
     "status",
@@ -121,6 +122,10 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def presets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await _show_presets(context, await _who(update, context))
+
+
+async def try_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _try_every_preset(context, await _who(update, context))
 
 
 async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -388,6 +393,29 @@ async def _show_presets(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     library.collage_file_ids[key] = sent.photo[-1].file_id
 
 
+async def _try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """The waiting photo in every preset, as one sheet drawn by the worker; a tap on a number
+    then queues the full job (the photo stays waiting until then)."""
+    svc = _svc(context)
+    content = await svc.store.get_pending_content(who.user_id)
+    if content is None:
+        await _say(context, who, "try_needs_photo")
+        return
+    if not svc.worker.preview_available():
+        await _say(context, who, "try_unavailable")
+        return
+    ready, _ = await svc.presets.available()
+    if not ready:
+        await _say(context, who, "presets_unavailable")
+        return
+    styles = [(preset.title_in(who.language), svc.presets.path(preset)) for preset in ready]
+    keyboard = keyboards.presets_keyboard(who.language, ready)
+    if svc.worker.try_presets(who.chat_id, content, who.settings, who.language, styles, keyboard):
+        await _say(context, who, "try_started", count=len(ready))
+    else:
+        await _say(context, who, "try_busy")
+
+
 def _preset_line(language: str, number: int, preset: Preset) -> str:
     title = preset.title_in(language)
     if preset.year is None:
@@ -470,7 +498,7 @@ async def _submit(
 
 
 async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[Presets] [Settings] [Help]: the same as the commands."""
+    """[Presets] [Try every preset] [Settings] [Help]: the same as the commands."""
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
@@ -478,6 +506,8 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     choice = query.data.split(":", 1)[1]
     if choice == "presets":
         await _show_presets(context, who)
+    elif choice == "try":
+        await _try_every_preset(context, who)
     elif choice == "settings":
         await _show_settings(context, who)
     else:
@@ -714,6 +744,7 @@ def register_handlers(application: Application) -> None:
         "start": start,
         "help": help_command,
         "presets": presets_command,
+        "try": try_command,
         "style": style_command,
         "settings": settings_command,
         "status": status_command,
@@ -730,7 +761,7 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(new & filters.TEXT, text_message))
     application.add_handler(MessageHandler(new, other_message))
     buttons = {
-        r"^menu:(presets|settings|help)$": menu_button,
+        r"^menu:(presets|try|settings|help)$": menu_button,
         r"^preset:\w+$": preset_button,
         r"^set:\w+:\w+$": settings_button,
         r"^cancel:\d+$": cancel_button,

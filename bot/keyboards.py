@@ -64,9 +64,15 @@ def start_keyboard(language: str) -> InlineKeyboardMarkup:
 
 
 def presets_button(language: str) -> InlineKeyboardMarkup:
-    """A lone [Presets] button, under "now send a painting" so picking one is a tap away."""
+    """[Presets] [Try every preset], under "now send a painting": a photo is waiting, so
+    picking a painting, or seeing the photo in all of them, is a tap away."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets")]]
+        [
+            [
+                InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets"),
+                InlineKeyboardButton(t(language, "button_try"), callback_data="menu:try"),
+            ]
+        ]
     )
 
 

@@ -62,6 +62,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "How it works: send a photo, then a painting whose style you like, or pick a preset."
             " You get your photo back, painted.\n\n"
             "/presets — paintings to choose from\n"
+            "/try — your photo in every painting at once, to choose\n"
             "/style NAME — pick one by name, e.g. /style starry night\n"
             "/settings — quality, style strength, colours, preview, language\n"
             "/status — what I'm doing for you right now\n"
@@ -78,7 +79,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cmd_start": "How it works",
         "cmd_presets": "Paintings to choose from",
         "cmd_style": "Pick a painting by name",
-        "cmd_settings": "Quality, strength, colours, language",
+        "cmd_settings": "Quality, strength, brush, colours, language",
         "cmd_status": "What's in progress",
         "cmd_cancel": "Cancel the current picture",
         "cmd_help": "Commands and tips",
@@ -191,6 +192,28 @@ CATALOG: dict[str, dict[str, str]] = {
         "send_new_style": "🎨 Send another painting for the same photo, or pick a preset.",
         "already_stronger": "That's already the strongest setting.",
         "already_softer": "That's already the softest setting.",
+        # Try every preset (/try): the contact sheet.
+        "cmd_try": "Your photo in every painting",
+        "button_try": "✨ Try every preset",
+        "try_needs_photo": "Send me a photo first; then /try shows it in every painting.",
+        "try_started": "✨ Painting your photo in {count} styles, a few seconds…",
+        "try_caption": (
+            "✨ Your photo in every painting (quick sketches). Tap a number to paint it in full."
+        ),
+        "try_busy": "I'm still drawing your sheet; it will be here in a moment.",
+        "try_unavailable": "Quick sketches aren't available right now. Pick a painting: /presets",
+        "try_failed": "😕 I couldn't draw the sheet. Please try /try again, or pick from /presets.",
+        # Brush size and variations.
+        "button_bigger_brush": "Bigger brush",
+        "button_smaller_brush": "Smaller brush",
+        "button_variation": "🎲 Variation",
+        "already_bigger_brush": "That's already the largest brush.",
+        "already_smaller_brush": "That's already the smallest brush.",
+        "brush_small": "small",
+        "brush_medium": "medium",
+        "brush_large": "large",
+        "brush_button": "🖌 {name}",
+        "brush_button_slower": "🖌 {name} (+{extra})",
         # Handlers: /privacy, /forget, /stats, and everything else.
         "privacy": (
             "🔒 What I keep\n"
@@ -280,6 +303,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Как это работает: пришлите фото, затем картину, стиль которой вам нравится, или"
             " выберите готовую. В ответ придёт ваше фото, написанное в этом стиле.\n\n"
             "/presets — картины на выбор\n"
+            "/try — ваше фото сразу во всех картинах, чтобы выбрать\n"
             "/style НАЗВАНИЕ — выбрать картину по названию, например /style звёздная ночь\n"
             "/settings — качество, сила стиля, цвета, превью, язык\n"
             "/status — что я сейчас делаю для вас\n"
@@ -295,7 +319,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cmd_start": "Как это работает",
         "cmd_presets": "Картины на выбор",
         "cmd_style": "Выбрать картину по названию",
-        "cmd_settings": "Качество, сила стиля, цвета, язык",
+        "cmd_settings": "Качество, сила стиля, кисть, цвета, язык",
         "cmd_status": "Что сейчас в работе",
         "cmd_cancel": "Отменить текущую картинку",
         "cmd_help": "Команды и советы",
@@ -408,6 +432,29 @@ CATALOG: dict[str, dict[str, str]] = {
         "send_new_style": "🎨 Пришлите другую картину для того же фото или выберите готовую.",
         "already_stronger": "Сила стиля уже максимальная.",
         "already_softer": "Сила стиля уже минимальная.",
+        # Try every preset (/try): the contact sheet.
+        "cmd_try": "Ваше фото во всех картинах",
+        "button_try": "✨ Примерить все картины",
+        "try_needs_photo": "Сначала пришлите фото; потом /try покажет его во всех картинах.",
+        "try_started": "✨ Рисую ваше фото в {count} стилях, несколько секунд…",
+        "try_caption": (
+            "✨ Ваше фото во всех картинах (быстрые наброски). Нажмите номер, чтобы написать"
+            " его полностью."
+        ),
+        "try_busy": "Я ещё рисую ваш лист; он будет через мгновение.",
+        "try_unavailable": "Быстрые наброски сейчас недоступны. Выберите картину: /presets",
+        "try_failed": "😕 Не получилось нарисовать лист. Попробуйте /try ещё раз или /presets.",
+        # Brush size and variations.
+        "button_bigger_brush": "Кисть крупнее",
+        "button_smaller_brush": "Кисть мельче",
+        "button_variation": "🎲 Вариант",
+        "already_bigger_brush": "Кисть уже самая крупная.",
+        "already_smaller_brush": "Кисть уже самая мелкая.",
+        "brush_small": "мелкая",
+        "brush_medium": "средняя",
+        "brush_large": "крупная",
+        "brush_button": "🖌 {name}",
+        "brush_button_slower": "🖌 {name} (+{extra})",
         "privacy": (
             "🔒 Что я храню\n"
             "• Ваши настройки — пока вы их не удалите.\n"

@@ -28,11 +28,14 @@ from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
+from bot.jobs.runner import JobRunner
+from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
     QUALITY_EXPECTED_S,
     STRENGTH_VALUE,
     Delivery,
+    FileRef,
     Job,
     JobRequest,
     JobStatus,
@@ -40,8 +43,6 @@ from bot.models import (
     UserSettings,
 )
 from bot.presets import PresetUnavailable
-from bot.jobs.runner import JobRunner
-from bot.jobs.store import Store
 from bot.texts import t
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
@@ -169,6 +170,7 @@ class Worker:
         self._stopped = asyncio.Event()
         self._running: dict[int, _Running] = {}
         self._cancel_requested: set[int] = set()
+        self._sheets: set[int] = set()  # chats whose contact sheet is being drawn
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -235,6 +237,65 @@ class Worker:
 
     def preview_available(self) -> bool:
         return self._runner.fast_error is None
+
+    def try_presets(
+        self,
+        chat_id: int,
+        content: FileRef,
+        settings: UserSettings,
+        language: str,
+        styles: list[tuple[str, Path]],
+        keyboard: InlineKeyboardMarkup,
+    ) -> bool:
+        """Start drawing the contact sheet (the photo in every painting) and send it when done.
+
+        Not a job: not queued, not counted against the daily limit, not kept over a restart
+        (it takes seconds; tapping again redoes it). False if one is already under way.
+        """
+        if chat_id in self._sheets:
+            return False
+        self._sheets.add(chat_id)
+        task = self._spawn(
+            self._contact_sheet(chat_id, content, settings, language, styles, keyboard)
+        )
+        task.add_done_callback(lambda _: self._sheets.discard(chat_id))
+        return True
+
+    async def _contact_sheet(
+        self,
+        chat_id: int,
+        content: FileRef,
+        settings: UserSettings,
+        language: str,
+        styles: list[tuple[str, Path]],
+        keyboard: InlineKeyboardMarkup,
+    ) -> None:
+        workdir = self._jobs_dir / f"sheet-{chat_id}"
+        try:
+            await self._messenger.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+            await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+            photo = await self._messenger.download(content, workdir / "content")
+            output = workdir / "sheet.jpg"
+            fast = replace(settings, quality=Quality.FAST)
+            await self._runner.contact_sheet(
+                photo, styles, engine_settings(fast, self._config, True), output
+            )
+            sent = await self._messenger.send_photo(
+                chat_id, output, t(language, "try_caption"), keyboard
+            )
+            if not sent:
+                raise EngineError("the sheet could not be sent")
+        except (InputTooBig, InputUnavailable, ImageError) as error:
+            log.info("chat %s: no contact sheet: %s", chat_id, type(error).__name__)
+            key = {InputTooBig: "job_failed_too_big", ImageError: "job_failed_image"}.get(
+                type(error), "job_failed_input"
+            )
+            await self._messenger.send_status(chat_id, t(language, key), None)
+        except Exception:
+            log.exception("chat %s: contact sheet failed", chat_id)
+            await self._messenger.send_status(chat_id, t(language, "try_failed"), None)
+        finally:
+            await asyncio.to_thread(_remove_dir, workdir)
 
     # Life cycle.
 
@@ -649,5 +710,5 @@ def _remove_job_dirs(jobs_dir: Path, keep: set[int]) -> None:
     if not jobs_dir.is_dir():
         return
     for path in jobs_dir.iterdir():
-        if not (path.name.isdigit() and int(path.name) in keep):
+        if not (path.name.isdigit() and int(path.name) in keep):  # sheets' folders go too
             _remove_dir(path)

@@ -1,5 +1,9 @@
 """Numbered, titled grids of pictures: the preset collage and "every preset on your photo".
 
+The contact sheet paints one photo in every painting by the fast method, each in one pass of the
+network at the cell's own 256 px, with each painting's style vector remembered by the stylizer,
+so a dozen and more take a few seconds.
+
 Titles are drawn in PT Sans (SIL Open Font License), which the `fontpkg-pt-sans` wheel ships, so
 Cyrillic titles render the same on every host; Pillow's built-in font has no Cyrillic.
 """
@@ -10,14 +14,26 @@ import io
 from collections.abc import Sequence
 from functools import cache
 from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PIL import Image, ImageDraw, ImageFont, ImageOps
+
+from nst_engine.errors import Cancelled
+from nst_engine.images import resize_longer_side
+from nst_engine.settings import Settings
+
+if TYPE_CHECKING:  # fast.py loads LiteRT; the preset collage in the bot needs only the grid
+    import threading
+
+    from nst_engine.fast import FastStylizer
 
 FONT_FILE = "files/PT_Sans-Web-Regular.ttf"
 CELL = 256  # a cell's width in pixels: four across make a 1024-px sheet, what Telegram shows
 GAP = 4
 TITLE_HEIGHT = 34
 FONT_SIZE = 19
+SHEET_SIDE = CELL  # painted at the cell's size, one pass of the network per painting
 
 
 @cache
@@ -52,6 +68,29 @@ def grid(images: Sequence[Image.Image], titles: Sequence[str], aspect: float = 1
         label = _fit(draw, f"{index + 1}. {title}", CELL - 8)
         draw.text((x + 4, y + height + TITLE_HEIGHT // 2), label, "black", font(), anchor="lm")
     return sheet
+
+
+def contact_sheet(
+    stylizer: FastStylizer,
+    content: Image.Image,
+    styles: Sequence[tuple[str, Path]],
+    settings: Settings,
+    cancel: threading.Event | None = None,
+) -> Image.Image:
+    """`content` painted in each (title, painting file) of styles, as one numbered grid.
+
+    Strength and colours follow settings; the size is the sheet's own. Each painting's style
+    vector is computed once per process (FastStylizer.file_style_vector).
+    """
+    photo = resize_longer_side(content, SHEET_SIDE)
+    own = stylizer.style_vector(photo)
+    painted = []
+    for _, path in styles:
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("contact sheet cancelled")
+        vector = stylizer.file_style_vector(path)
+        painted.append(stylizer.paint(photo, vector, settings, photo_vector=own, one_pass=True))
+    return grid(painted, [title for title, _ in styles], aspect=photo.height / photo.width)
 
 
 def jpeg(image: Image.Image) -> bytes:

@@ -156,7 +156,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     await use_fast_quality(bot_app, user)
     content = await user.send_photo(jpeg(96, 80, RED))
     got = await says(user, "got_content")
-    assert buttons(got) == ["menu:presets"]
+    assert buttons(got) == ["menu:presets", "menu:try"]
     assert same_file(await bot_app.services.store.get_pending_content(user.id), content)
 
     style = await user.send_photo(jpeg(96, 80, BLUE))

@@ -15,7 +15,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image
 
 from bot.models import Job
+from nst_engine import sheet
+from nst_engine.errors import EngineError
+from nst_engine.images import load_image
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
@@ -66,6 +69,18 @@ class JobRunner(Protocol):
         raise nst_engine.Cancelled within one optimisation step; a bad input raises ImageError.
         """
 
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        """Write a JPEG grid of content painted by the fast method in each (title, painting).
+
+        Never waits behind the quality jobs; EngineError if the fast method is unavailable.
+        """
+
 
 def _lower_priority() -> None:
     """Make the calling thread (and threads it starts, such as TensorFlow's) yield the CPU.
@@ -100,7 +115,13 @@ class InProcessRunner:
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
+        # Sheets (and other fast-method work) get their own thread, so a few seconds' sketch
+        # never queues behind a minute-long quality job; the fast networks are thread-safe.
+        self._fast_executor = ThreadPoolExecutor(
+            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+        )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
+        self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
 
     async def start(self) -> None:
@@ -119,11 +140,13 @@ class InProcessRunner:
             )
         for engine in engines:
             self._engines.put(engine)
+        self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
         log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+        await asyncio.to_thread(self._fast_executor.shutdown, wait=True, cancel_futures=True)
 
     @property
     def fast_error(self) -> str | None:
@@ -155,3 +178,22 @@ class InProcessRunner:
             image.save(output, "PNG")
 
         await loop.run_in_executor(self._executor, work)
+
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        engine = self._fast_engine
+        if engine is None:
+            raise EngineError("the engine has not started")
+
+        def work() -> None:
+            picture = sheet.contact_sheet(
+                engine.fast_stylizer(), load_image(content), styles, settings
+            )
+            output.write_bytes(sheet.jpeg(picture))
+
+        await asyncio.get_running_loop().run_in_executor(self._fast_executor, work)
