@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import traceback
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -43,11 +44,13 @@ from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
+    Brush,
     FileRef,
     JobRequest,
     Quality,
     Strength,
     UserSettings,
+    brush_extra_s,
 )
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
@@ -72,6 +75,7 @@ MENU = (
     "forget",
 )
 STRENGTH_ORDER = list(Strength)
+BRUSH_ORDER = list(Brush)
 
 
 @dataclass(frozen=True)
@@ -556,6 +560,8 @@ def _changed(settings: UserSettings, name: str, value: str) -> UserSettings | No
                 return replace(settings, quality=Quality(value))
             case "strength":
                 return replace(settings, strength=Strength(value))
+            case "brush":
+                return replace(settings, brush=Brush(value))
             case "colors":
                 return replace(settings, preserve_colors=value == "on")
             case "preview":
@@ -579,6 +585,7 @@ def _settings_text(who: Who) -> str:
         "settings",
         quality=t(lang, f"quality_{s.quality}"),
         strength=t(lang, f"strength_{s.strength}"),
+        brush=t(lang, f"brush_{s.brush}"),
         colors=t(lang, "on" if s.preserve_colors else "off"),
         preview=t(lang, "on" if s.preview else "off"),
         language_name=t(lang, "language_name"),
@@ -595,7 +602,9 @@ async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> In
     }
     waits = {q: await store.average_run_s(q) or QUALITY_EXPECTED_S[q] for q in Quality}
     available = _svc(context).worker.preview_available()
-    return keyboards.settings_keyboard(who.language, who.settings, sides, waits, available)
+    quality = who.settings.quality
+    extra = {b: brush_extra_s(quality, b, waits[quality]) for b in Brush}
+    return keyboards.settings_keyboard(who.language, who.settings, sides, waits, available, extra)
 
 
 async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -612,7 +621,8 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[Stronger] [Softer] [Keep colours] [Another style]: the same photos, one thing changed."""
+    """[Stronger] [Softer] [Bigger/Smaller brush] [Keep colours] [Variation] [Another style]:
+    the same photos, one thing changed."""
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await _who(update, context)
@@ -647,6 +657,13 @@ def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
     """The job's settings with one step changed; None when there is no further step."""
     if change == "colors":
         return replace(settings, preserve_colors=not settings.preserve_colors)
+    if change == "variation":  # everything else kept: another take
+        return replace(settings, seed=secrets.randbelow(2**31 - 1) + 1)
+    if change in ("bigger", "smaller"):
+        index = BRUSH_ORDER.index(settings.brush) + (1 if change == "bigger" else -1)
+        if not 0 <= index < len(BRUSH_ORDER):
+            return None
+        return replace(settings, brush=BRUSH_ORDER[index])
     step = 1 if change == "stronger" else -1
     index = STRENGTH_ORDER.index(settings.strength) + step
     if not 0 <= index < len(STRENGTH_ORDER):
@@ -765,7 +782,7 @@ def register_handlers(application: Application) -> None:
         r"^preset:\w+$": preset_button,
         r"^set:\w+:\w+$": settings_button,
         r"^cancel:\d+$": cancel_button,
-        r"^rerun:\d+:(stronger|softer|colors|style)$": rerun_button,
+        r"^rerun:\d+:(stronger|softer|bigger|smaller|colors|variation|style)$": rerun_button,
         r"^forget:(yes|no)$": forget_button,
     }
     for pattern, button in buttons.items():

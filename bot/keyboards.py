@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import Quality, Strength, UserSettings
+from bot.models import Brush, Quality, Strength, UserSettings
 from bot.presets import Preset
 from bot.texts import LANGUAGES, t
 
@@ -42,10 +42,12 @@ def result_keyboard(language: str, job_id: int, colors_kept: bool = False) -> In
     return InlineKeyboardMarkup(
         [
             [button("button_stronger", "stronger"), button("button_softer", "softer")],
+            [button("button_bigger_brush", "bigger"), button("button_smaller_brush", "smaller")],
             [
                 button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
-                button("button_another_style", "style"),
+                button("button_variation", "variation"),
             ],
+            [button("button_another_style", "style")],
         ]
     )
 
@@ -95,6 +97,13 @@ def pick_keyboard(language: str, preset: Preset) -> InlineKeyboardMarkup:
     )
 
 
+def _brush_text(language: str, brush: Brush, extra_s: float) -> str:
+    name = t(language, f"brush_{brush}")
+    if extra_s < 1:
+        return t(language, "brush_button", name=name)
+    return t(language, "brush_button_slower", name=name, extra=_duration(language, extra_s))
+
+
 def _duration(language: str, seconds: float) -> str:
     if seconds < 60:
         return t(language, "duration_seconds", n=max(1, round(seconds)))
@@ -111,10 +120,12 @@ def settings_keyboard(
     sides: dict[Quality, int],
     waits: dict[Quality, float],
     preview_available: bool,
+    brush_extra: dict[Brush, float],
 ) -> InlineKeyboardMarkup:
     """Every setting with the current choice marked; each button sets a value (not a toggle),
     so a double tap or a stale menu can never flip a setting back. Qualities show their output
-    size and expected wait in seconds; without a fast model, the fast options are left out."""
+    size and expected wait in seconds; a brush that costs more time says how much (brush_extra,
+    seconds); without a fast model, the fast options are left out."""
 
     def button(text: str, data: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=f"set:{data}")
@@ -145,6 +156,15 @@ def settings_keyboard(
                 f"strength:{strength}",
             )
             for strength in Strength
+        ]
+    )
+    rows.append(
+        [
+            button(
+                _mark(_brush_text(language, brush, brush_extra[brush]), brush is settings.brush),
+                f"brush:{brush}",
+            )
+            for brush in Brush
         ]
     )
     colors = "off" if settings.preserve_colors else "on"

@@ -56,6 +56,19 @@ STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.9
 BRUSH_SCALE = {Brush.SMALL: 0.5, Brush.MEDIUM: 1.0, Brush.LARGE: 2.0}
 
 
+def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
+    """Seconds a brush adds to a job that takes expected_s at the medium brush.
+
+    The fast method paints a small brush on a photo 1/scale times larger (4x the pixels for the
+    small brush); the quality method only computes the painting's features at another size,
+    once per scale, which is lost in its noise (docs/bot.md), so it shows no extra wait.
+    """
+    scale = BRUSH_SCALE[brush]
+    if quality is not Quality.FAST or scale >= 1.0:
+        return 0.0
+    return expected_s * (1 / scale**2 - 1)
+
+
 @dataclass(frozen=True)
 class UserSettings:
     """A user's choices in /settings; stored as JSON, so every field needs a default."""
@@ -65,6 +78,8 @@ class UserSettings:
     preserve_colors: bool = False
     preview: bool = True
     language: str | None = None  # None: follow the user's Telegram language
+    brush: Brush = Brush.MEDIUM
+    seed: int = 0  # only a job's: [Variation] re-runs with a new one; /settings never sets it
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "⚙️ Your settings (tap to change)\n\n"
             "Quality: {quality}\n"
             "Style strength: {strength}\n"
+            "Brush size: {brush}\n"
             "Keep the photo's colours: {colors}\n"
             "Fast preview first: {preview}\n"
             "Language: {language_name}"
@@ -207,8 +208,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Bigger brush",
         "button_smaller_brush": "Smaller brush",
         "button_variation": "🎲 Variation",
-        "already_bigger_brush": "That's already the largest brush.",
-        "already_smaller_brush": "That's already the smallest brush.",
+        "already_bigger": "That's already the largest brush.",
+        "already_smaller": "That's already the smallest brush.",
         "brush_small": "small",
         "brush_medium": "medium",
         "brush_large": "large",
@@ -397,6 +398,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "⚙️ Ваши настройки (нажмите, чтобы изменить)\n\n"
             "Качество: {quality}\n"
             "Сила стиля: {strength}\n"
+            "Размер кисти: {brush}\n"
             "Сохранять цвета фото: {colors}\n"
             "Сначала быстрое превью: {preview}\n"
             "Язык: {language_name}"
@@ -448,8 +450,8 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Кисть крупнее",
         "button_smaller_brush": "Кисть мельче",
         "button_variation": "🎲 Вариант",
-        "already_bigger_brush": "Кисть уже самая крупная.",
-        "already_smaller_brush": "Кисть уже самая мелкая.",
+        "already_bigger": "Кисть уже самая крупная.",
+        "already_smaller": "Кисть уже самая мелкая.",
         "brush_small": "мелкая",
         "brush_medium": "средняя",
         "brush_large": "крупная",

@@ -32,6 +32,7 @@ from bot.jobs.runner import JobRunner
 from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
+    BRUSH_SCALE,
     QUALITY_EXPECTED_S,
     STRENGTH_VALUE,
     Delivery,
@@ -131,21 +132,16 @@ class JobStatusView:
 
 def engine_settings(settings: UserSettings, config: Config, fast_available: bool) -> Settings:
     """What the engine is asked to do for a user's choices (FAST falls back when unavailable)."""
-    strength = STRENGTH_VALUE[settings.strength]
-    if settings.quality is Quality.FAST and fast_available:
-        return Settings(
-            method="fast",
-            max_side=config.fast_side,
-            style_strength=strength,
-            preserve_colors=settings.preserve_colors,
-        )
-    side = config.high_side if settings.quality is Quality.HIGH else config.standard_side
-    return Settings(
-        method="quality",
-        max_side=side,
-        style_strength=strength,
+    chosen = Settings(
+        style_strength=STRENGTH_VALUE[settings.strength],
         preserve_colors=settings.preserve_colors,
+        style_scale=BRUSH_SCALE[settings.brush],
+        seed=settings.seed,
     )
+    if settings.quality is Quality.FAST and fast_available:
+        return replace(chosen, method="fast", max_side=config.fast_side)
+    side = config.high_side if settings.quality is Quality.HIGH else config.standard_side
+    return replace(chosen, method="quality", max_side=side)
 
 
 class Worker:

@@ -48,6 +48,7 @@ TILE = 384  # the transfer network's fixed input and output size
 OVERLAP = 64  # least overlap between neighbouring tiles; seams are cross-faded over this width
 STYLE_SIDE = 256  # the prediction network's input size
 VECTOR_SIZE = 100  # the style vector's length
+VARIATION_CROP = 0.7  # the part of a painting's shorter side a variation's style vector sees
 MAX_CACHED_VECTORS = 256  # 400 bytes each: every preset, with room for a local manifest
 
 # The notice LiteRT's C++ core prints on stderr for every process that builds an interpreter.
@@ -142,22 +143,38 @@ class FastStylizer:
         style vector with the photo's own, as Ghiasi et al. do. The network does not give the
         photo back from its own style vector (colours shift), so below 0.5 the result is also
         cross-faded towards the photo, reaching it at 0. preserve_colors works as in the quality
-        mode; style_scale and the other quality-mode settings are ignored here.
+        mode. style_scale (brush size) paints the photo 1/style_scale times its output size
+        (at most 2x MAX_SIDE) and scales the result to it: the network's strokes have a fixed
+        size in pixels. seed picks which square of each painting the style vector sees (0: the
+        centre, as Magenta's demo), so a new seed is another take. layers and steps are the
+        quality mode's and are ignored here.
         """
         _check(cancel)
         styles = [style] if isinstance(style, Image.Image) else list(style)
-        photo = resize_longer_side(content, min(settings.max_side, MAX_SIDE))
+        side = min(settings.max_side, MAX_SIDE)
+        work_side = max(64, min(round(side / settings.style_scale), 2 * MAX_SIDE))
+        photo = resize_longer_side(content, work_side)
         if settings.preserve_colors:
             styles = [match_colors(painting, photo) for painting in styles]
         weights = settings.weights_for(len(styles))
         vector: np.ndarray = np.zeros((1, 1, 1, VECTOR_SIZE), np.float32)
         for weight, painting in zip(weights, styles, strict=True):
             if weight > 0:  # weights 1, 0 cost one painting and give exactly its picture
-                vector = vector + weight * self.style_vector(painting)
-        return self.paint(photo, vector, settings, progress=progress, cancel=cancel)
+                vector = vector + weight * self.style_vector(painting, settings.seed)
+        painted = self.paint(photo, vector, settings, cancel=cancel, progress=progress)
+        if work_side == side:
+            return painted
+        return resize_longer_side(painted, side)
 
-    def style_vector(self, image: Image.Image) -> np.ndarray:
-        """The [1, 1, 1, 100] style vector of `image`'s centre square, as in Magenta's demo."""
+    def style_vector(self, image: Image.Image, seed: int = 0) -> np.ndarray:
+        """The [1, 1, 1, 100] style vector of a square of `image`: the largest centred one for
+        seed 0 (as in Magenta's demo); for another seed, a square of VARIATION_CROP of the
+        shorter side at a place the seed picks, so each seed is another take on the painting."""
+        if seed:
+            x, y = np.random.default_rng(seed).uniform(0.0, 1.0, 2)
+            side = round(VARIATION_CROP * min(image.size))
+            left, top = round(x * (image.width - side)), round(y * (image.height - side))
+            image = image.crop((left, top, left + side, top + side))
         square = ImageOps.fit(image, (STYLE_SIDE, STYLE_SIDE), Image.Resampling.LANCZOS)
         return self._run(self._predict, np.asarray(square, np.float32)[None] / 255.0)
 

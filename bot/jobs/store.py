@@ -25,6 +25,7 @@ import aiosqlite
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
+    Brush,
     Delivery,
     FileRef,
     Job,
@@ -178,6 +179,8 @@ def _settings_from_json(text: str) -> UserSettings:
         ("strength", Strength),
         ("preserve_colors", bool),
         ("preview", bool),
+        ("brush", Brush),
+        ("seed", int),
     ):
         try:
             values[name] = parse(data[name])
