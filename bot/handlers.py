@@ -47,6 +47,7 @@ from bot.models import (
     Brush,
     FileRef,
     JobRequest,
+    Mix,
     Quality,
     Strength,
     UserSettings,
@@ -59,6 +60,7 @@ from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 log = logging.getLogger(__name__)
 
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
+MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting
 ALBUMS = "albums"  # bot_data key: album items collected so far, by media_group_id
 ALBUM_WAIT_S = 1.0  # an album's items arrive within milliseconds; wait this long after the last
 CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
@@ -173,6 +175,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     who = await _who(update, context)
     had_pending = await _svc(context).store.get_pending_content(who.user_id) is not None
     had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
+    had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
     if await _svc(context).worker.cancel(who.user_id):
         await _say(context, who, "cancelled_job")
     elif had_pending or had_preset:
@@ -295,6 +298,9 @@ async def _take_image(
     if message.media_group_id:
         _collect_album_item(context, who, message, ref)
         return
+    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
+        await _submit_mix(context, who, mix_base, Mix(style=ref))
+        return
     caption = (message.caption or "").strip().removeprefix("/style").strip()
     preset = _svc(context).presets.find(caption) if caption else None
     chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
@@ -362,9 +368,10 @@ async def album_ready(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _svc(context).store.set_pending_content(who.user_id, who.chat_id, refs[0]):
         await _say(context, who, "replaced_content")
-    if len(refs) > 2:
+    if len(refs) > 3:
         await _say(context, who, "album_extra")
-    await _submit(context, who, refs[0], style=refs[1])
+    mix = Mix(style=refs[2]) if len(refs) > 2 else None  # photo, painting A, painting B
+    await _submit(context, who, refs[0], style=refs[1], mix=mix)
 
 
 # --- Presets ---------------------------------------------------------------------------------
@@ -435,7 +442,13 @@ def _preset_line(language: str, number: int, preset: Preset) -> str:
 
 
 async def _pick_preset(context: ContextTypes.DEFAULT_TYPE, who: Who, preset: Preset) -> None:
-    """With a photo waiting, start the job; otherwise remember the choice for the next photo."""
+    """With a photo waiting, start the job; otherwise remember the choice for the next photo.
+
+    After [Mix with…], the preset is the second painting for that result instead.
+    """
+    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
+        await _submit_mix(context, who, mix_base, Mix(preset_id=preset.id))
+        return
     pending = await _svc(context).store.get_pending_content(who.user_id)
     if pending:
         await _submit_preset(context, who, pending, preset)
@@ -462,6 +475,34 @@ async def _submit_preset(
     return await _submit(context, who, content, preset_id=preset.id)
 
 
+async def _submit_mix(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, base_job_id: int, mix: Mix
+) -> None:
+    """The earlier job again (its photos and settings) with a second painting blended in."""
+    svc = _svc(context)
+    job = await svc.store.get_job(base_job_id)
+    if job is None or job.request.user_id != who.user_id:
+        await _say(context, who, "rerun_gone")
+        return
+    if mix.preset_id is not None:
+        try:
+            await svc.presets.image_path(mix.preset_id)
+        except PresetUnavailable as error:
+            log.warning("preset unavailable: %s", error)
+            await _say(context, who, "preset_failed", title=svc.presets.title(mix.preset_id))
+            return
+    request = job.request
+    await _submit(
+        context,
+        who,
+        request.content,
+        style=request.style,
+        preset_id=request.preset_id,
+        settings=request.settings,
+        mix=mix,
+    )
+
+
 async def _submit(
     context: ContextTypes.DEFAULT_TYPE,
     who: Who,
@@ -470,6 +511,7 @@ async def _submit(
     style: FileRef | None = None,
     preset_id: str | None = None,
     settings: UserSettings | None = None,
+    mix: Mix | None = None,
 ) -> bool:
     """Queue a job (which consumes the pending photo); the worker then owns its status message.
 
@@ -483,6 +525,7 @@ async def _submit(
         preset_id=preset_id,
         settings=settings or who.settings,
         language=who.language,
+        mix=mix,
     )
     try:
         await _svc(context).worker.submit(request)
@@ -638,6 +681,21 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer()
         await _say(context, who, "send_new_style", keyboards.presets_button(who.language))
         return
+    if change == "mix":
+        if context.user_data is not None:
+            context.user_data[MIX_BASE] = job.id
+        await query.answer()
+        markup = keyboards.presets_only_button(who.language)
+        await _say(context, who, "mix_send_painting", markup)
+        return
+    if change.startswith("mix"):  # [30 %] [50 %] [70 %] under a mixed result
+        await query.answer()
+        if request.mix is None:
+            await _say(context, who, "rerun_gone")
+            return
+        mix = replace(request.mix, share=int(change.removeprefix("mix")) / 100)
+        await _submit_mix(context, who, job.id, mix)
+        return
     settings = _rerun_settings(request.settings, change)
     if settings is None:
         await query.answer(t(who.language, f"already_{change}"), show_alert=True)
@@ -782,7 +840,9 @@ def register_handlers(application: Application) -> None:
         r"^preset:\w+$": preset_button,
         r"^set:\w+:\w+$": settings_button,
         r"^cancel:\d+$": cancel_button,
-        r"^rerun:\d+:(stronger|softer|bigger|smaller|colors|variation|style)$": rerun_button,
+        r"^rerun:\d+:(stronger|softer|bigger|smaller|colors|variation|style|mix(30|50|70)?)$": (
+            rerun_button
+        ),
         r"^forget:(yes|no)$": forget_button,
     }
     for pattern, button in buttons.items():

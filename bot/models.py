@@ -92,6 +92,24 @@ class FileRef:
 
 
 @dataclass(frozen=True)
+class Mix:
+    """A second painting blended into a job's first; share is the first painting's part."""
+
+    style: FileRef | None = None
+    preset_id: str | None = None
+    share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if (self.style is None) == (self.preset_id is None):
+            raise ValueError("a mix needs exactly one of a style photo or a preset")
+        if not 0.0 < self.share < 1.0:
+            raise ValueError(f"a mix's share must be between 0 and 1, not {self.share}")
+
+
+MIX_SHARES = (0.3, 0.5, 0.7)  # the re-run buttons under a mixed result
+
+
+@dataclass(frozen=True)
 class JobRequest:
     """Everything needed to run a job again later: the photos by reference, never the bytes."""
 
@@ -102,6 +120,7 @@ class JobRequest:
     preset_id: str | None
     settings: UserSettings
     language: str = "en"
+    mix: Mix | None = None
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):

@@ -98,8 +98,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "That's the same photo again. Send a painting whose style you like, or pick a preset."
         ),
         "album_extra": (
-            "I used the first two pictures of the album: the first as the photo, the second as"
-            " the painting."
+            "I used the first three pictures of the album: the photo, then two paintings to blend."
         ),
         "first_frame": "🎞 That image is animated; I'll use its first frame.",
         "bad_not_image": "That isn't an image. Send a photo, or a JPEG, PNG or WebP file.",
@@ -208,6 +207,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Bigger brush",
         "button_smaller_brush": "Smaller brush",
         "button_variation": "🎲 Variation",
+        "button_mix_with": "🎨 Mix with…",
+        "button_mix_share": "{percent} % first",
+        "mix_send_painting": (
+            "🎨 Send a second painting, or pick a preset: I'll blend it half and half with this"
+            " one. The buttons under the result then change the mix."
+        ),
+        "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
         "already_bigger": "That's already the largest brush.",
         "already_smaller": "That's already the smallest brush.",
         "brush_small": "small",
@@ -339,7 +345,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Это то же самое фото. Пришлите картину, стиль которой вам нравится, или выберите"
             " готовую."
         ),
-        "album_extra": ("Я взял первые два снимка альбома: первый как фото, второй как картину."),
+        "album_extra": ("Я взял первые три снимка альбома: фото и две картины, чтобы их смешать."),
         "first_frame": "🎞 Это анимированное изображение; я возьму его первый кадр.",
         "bad_not_image": "Это не изображение. Пришлите фото или файл JPEG, PNG или WebP.",
         "bad_unsupported": (
@@ -450,6 +456,13 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Кисть крупнее",
         "button_smaller_brush": "Кисть мельче",
         "button_variation": "🎲 Вариант",
+        "button_mix_with": "🎨 Смешать с…",
+        "button_mix_share": "{percent} % первой",
+        "mix_send_painting": (
+            "🎨 Пришлите вторую картину или выберите готовую: я смешаю её с этой пополам."
+            " Кнопки под результатом потом меняют пропорцию."
+        ),
+        "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
         "already_bigger": "Кисть уже самая крупная.",
         "already_smaller": "Кисть уже самая мелкая.",
         "brush_small": "мелкая",

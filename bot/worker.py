@@ -305,7 +305,7 @@ class Worker:
             self._spawn(self._show(job, t(language, "job_failed", attempts=job.attempts)))
         for job in recovery.uncertain:
             language = job.request.language
-            keyboard = result_keyboard(language, job.id)
+            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
             self._spawn(self._show(job, t(language, "job_delivery_unsure"), keyboard))
         for job in recovery.undelivered:
             self._spawn(self._deliver(job))
@@ -426,13 +426,12 @@ class Worker:
         await self._messenger.chat_action(request.chat_id, ChatAction.TYPING)
         try:
             content = await self._messenger.download(request.content, workdir / "content")
-            if request.style is not None:
-                style = await self._messenger.download(request.style, workdir / "style")
-            else:
-                assert request.preset_id is not None
-                style = await self._styles.image_path(request.preset_id)
+            styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
+            if request.mix is not None:
+                mix = request.mix
+                styles.append(await self._painting(mix.style, mix.preset_id, workdir / "mix"))
             output = workdir / RESULT_FILE
-            await self._stylize(running, content, style, output)
+            await self._stylize(running, content, styles, output)
         except Cancelled:
             await self._stopped_early(running)
             return
@@ -456,7 +455,16 @@ class Worker:
         self._spawn(self._deliver(finished))
         log.info("job %s done in %.1f s", job.id, _run_seconds(finished))
 
-    async def _stylize(self, running: _Running, content: Path, style: Path, output: Path) -> None:
+    async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
+        """A painting on disk: the person's downloaded, or a preset's."""
+        if style is not None:
+            return await self._messenger.download(style, target)
+        assert preset_id is not None
+        return await self._styles.image_path(preset_id)
+
+    async def _stylize(
+        self, running: _Running, content: Path, style: list[Path], output: Path
+    ) -> None:
         """The preview (if wanted) and the main run, under the job's time limit."""
         job = running.job
         settings = job.request.settings
@@ -478,7 +486,7 @@ class Worker:
                 job,
                 content,
                 style,
-                engine_settings(settings, self._config, fast),
+                _with_mix(engine_settings(settings, self._config, fast), job.request),
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
@@ -489,7 +497,9 @@ class Worker:
         if running.cancel.is_set():  # asked to stop just as it finished: honour it
             raise Cancelled("stopped after the last step")
 
-    async def _preview(self, running: _Running, content: Path, style: Path, path: Path) -> None:
+    async def _preview(
+        self, running: _Running, content: Path, style: list[Path], path: Path
+    ) -> None:
         """The fast method's picture, sent first so the user sees something within seconds."""
         request = running.job.request
         settings = replace(request.settings, quality=Quality.FAST)
@@ -498,7 +508,7 @@ class Worker:
                 running.job,
                 content,
                 style,
-                engine_settings(settings, self._config, True),
+                _with_mix(engine_settings(settings, self._config, True), request),
                 path,
                 lambda _: None,
                 running.cancel,
@@ -597,7 +607,7 @@ class Worker:
                 request.chat_id,
                 path,
                 self._caption(job, seconds),
-                result_keyboard(language, job.id),
+                result_keyboard(language, job.id, mixed=job.request.mix is not None),
                 f"painting-{job.id}.png",
             )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
@@ -612,7 +622,7 @@ class Worker:
                 job, t(language, "job_done", duration=duration_text(language, seconds))
             )
         elif sent is Sent.UNCERTAIN:
-            keyboard = result_keyboard(language, job.id)
+            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
             await self._show(job, t(language, "job_delivery_unsure"), keyboard)
         self._messenger.forget_message(request.chat_id, job.status_message_id)
 
@@ -620,10 +630,17 @@ class Worker:
         request = job.request
         language = request.language
         settings = request.settings
-        if request.preset_id is not None:
-            style = self._styles.title(request.preset_id, language)
-        else:
-            style = t(language, "job_your_painting")
+        style = self._style_title(request.style, request.preset_id, language)
+        if request.mix is not None:
+            mix = request.mix
+            style = t(
+                language,
+                "job_mix_style",
+                a=style,
+                b=self._style_title(mix.style, mix.preset_id, language),
+                share_a=round(100 * mix.share),
+                share_b=round(100 * (1 - mix.share)),
+            )
         return t(
             language,
             "job_caption",
@@ -633,6 +650,11 @@ class Worker:
             colors=t(language, "job_caption_colors") if settings.preserve_colors else "",
             duration=duration_text(language, seconds),
         )
+
+    def _style_title(self, style: FileRef | None, preset_id: str | None, language: str) -> str:
+        if preset_id is not None:
+            return self._styles.title(preset_id, language)
+        return t(language, "job_your_painting")
 
     # The status message.
 
@@ -682,6 +704,13 @@ class Worker:
         ahead = position - 1 + running
         before_start = max(0, ahead - workers + 1) * per_job / workers
         return before_start + await self._expected_run_s(job)
+
+
+def _with_mix(settings: Settings, request: JobRequest) -> Settings:
+    """The engine settings with the mix's weights: first painting, then the second."""
+    if request.mix is None:
+        return settings
+    return replace(settings, style_weights=(request.mix.share, 1 - request.mix.share))
 
 
 def _run_seconds(job: Job) -> float:

@@ -72,7 +72,7 @@ class FakeRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Callable[[float], None],

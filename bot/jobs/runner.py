@@ -57,13 +57,14 @@ class JobRunner(Protocol):
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
-        """Write the stylized image to output as PNG.
+        """Write the stylized image to output as PNG: content in the style of the paintings,
+        mixed by settings.style_weights when there are several.
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
         raise nst_engine.Cancelled within one optimisation step; a bad input raises ImageError.
@@ -156,7 +157,7 @@ class InProcessRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
@@ -172,7 +173,9 @@ class InProcessRunner:
         def work() -> None:
             engine = self._engines.get()
             try:
-                image = engine.stylize(content, style, settings, progress=report, cancel=cancel)
+                image = engine.stylize(
+                    content, list(style), settings, progress=report, cancel=cancel
+                )
             finally:
                 self._engines.put(engine)
             image.save(output, "PNG")

@@ -31,6 +31,7 @@ from bot.models import (
     Job,
     JobRequest,
     JobStatus,
+    Mix,
     Quality,
     Strength,
     UserSettings,
@@ -165,8 +166,24 @@ class Recovery:
     uncertain: list[Job]
 
 
-def _settings_to_json(settings: UserSettings) -> str:
-    return json.dumps(asdict(settings), sort_keys=True)
+def _settings_to_json(settings: UserSettings, mix: Mix | None = None) -> str:
+    """A job's settings, with its second painting under "mix" (JSON, so no migration)."""
+    data = asdict(settings)
+    if mix is not None:
+        data["mix"] = asdict(mix)
+    return json.dumps(data, sort_keys=True)
+
+
+def _mix_from_json(text: str) -> Mix | None:
+    """A job's second painting, if it has one; a damaged entry counts as none."""
+    data = json.loads(text or "{}").get("mix")
+    if not isinstance(data, dict):
+        return None
+    try:
+        style = FileRef(**data["style"]) if data.get("style") else None
+        return Mix(style, data.get("preset_id"), float(data["share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _settings_from_json(text: str) -> UserSettings:
@@ -212,6 +229,7 @@ def _job(row: aiosqlite.Row) -> Job:
             preset_id=row["preset_id"],
             settings=_settings_from_json(row["settings"]),
             language=row["language"],
+            mix=_mix_from_json(row["settings"]),
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
@@ -453,7 +471,7 @@ class Store:
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    _settings_to_json(request.settings),
+                    _settings_to_json(request.settings, request.mix),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,
