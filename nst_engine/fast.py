@@ -156,15 +156,19 @@ class FastStylizer:
         photo = resize_longer_side(content, work_side)
         if settings.preserve_colors:
             styles = [match_colors(painting, photo) for painting in styles]
-        weights = settings.weights_for(len(styles))
-        vector: np.ndarray = np.zeros((1, 1, 1, VECTOR_SIZE), np.float32)
-        for weight, painting in zip(weights, styles, strict=True):
-            if weight > 0:  # weights 1, 0 cost one painting and give exactly its picture
-                vector = vector + weight * self.style_vector(painting, settings.seed)
+        vector = self.mixed_vector(styles, settings)
         painted = self.paint(photo, vector, settings, cancel=cancel, progress=progress)
         if work_side == side:
             return painted
         return resize_longer_side(painted, side)
+
+    def mixed_vector(self, styles: Sequence[Image.Image], settings: Settings) -> np.ndarray:
+        """The paintings' style vectors blended by settings.style_weights (equal by default)."""
+        vector: np.ndarray = np.zeros((1, 1, 1, VECTOR_SIZE), np.float32)
+        for weight, painting in zip(settings.weights_for(len(styles)), styles, strict=True):
+            if weight > 0:  # weights 1, 0 cost one painting and give exactly its picture
+                vector = vector + weight * self.style_vector(painting, settings.seed)
+        return vector
 
     def style_vector(self, image: Image.Image, seed: int = 0) -> np.ndarray:
         """The [1, 1, 1, 100] style vector of a square of `image`: the largest centred one for
