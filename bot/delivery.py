@@ -193,6 +193,31 @@ class Messenger:
             return False
         return True
 
+    async def send_animation(self, chat_id: int, path: Path, caption: str) -> Sent:
+        """A painted clip as a Telegram animation (silent MP4); Sent as for send_result.
+
+        Raises NetworkError when Telegram could not be reached and nothing was sent.
+        """
+        await self.chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
+        try:
+            await telegram_call(
+                lambda: self.bot.send_animation(
+                    chat_id,
+                    path,
+                    caption=caption,
+                    filename=path.name,
+                    write_timeout=UPLOAD_TIMEOUT_S,
+                    read_timeout=UPLOAD_TIMEOUT_S,
+                ),
+                repeatable=False,
+            )
+        except TimedOut:
+            return Sent.UNCERTAIN
+        except (Forbidden, BadRequest) as error:
+            log.warning("animation to chat %s cannot be delivered: %s", chat_id, error)
+            return Sent.UNREACHABLE
+        return Sent.OK
+
     async def send_result(
         self,
         chat_id: int,

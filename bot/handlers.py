@@ -16,7 +16,7 @@ import logging
 import secrets
 import traceback
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
@@ -56,11 +56,13 @@ from bot.models import (
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
+from nst_engine.animation import MAX_SECONDS as MAX_CLIP_SECONDS
 
 log = logging.getLogger(__name__)
 
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
 MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting
+ANIMATION = "animation"  # user_data key: a clip waiting for its painting
 ALBUMS = "albums"  # bot_data key: album items collected so far, by media_group_id
 ALBUM_WAIT_S = 1.0  # an album's items arrive within milliseconds; wait this long after the last
 CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
@@ -176,6 +178,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     had_pending = await _svc(context).store.get_pending_content(who.user_id) is not None
     had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
     had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
+    had_preset = had_preset or (context.user_data or {}).pop(ANIMATION, None)
     if await _svc(context).worker.cancel(who.user_id):
         await _say(context, who, "cancelled_job")
     elif had_pending or had_preset:
@@ -280,6 +283,58 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await _take_image(context, who, message, ref)
 
 
+async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A GIF, an animation or a video: checked against the limits from Telegram's figures, then
+    painted with the caption's preset, a chosen one, or the next painting or preset."""
+    who = await _who(update, context)
+    message = update.effective_message
+    assert message is not None
+    clip = message.animation or message.video
+    assert clip is not None
+    duration = clip.duration
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+    max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
+    if clip.file_size is not None and clip.file_size > imagecheck.MAX_FILE_BYTES:
+        await _say(context, who, "animation_too_big", max_s=max_s, max_mb=max_mb)
+        return
+    if seconds > MAX_CLIP_SECONDS:
+        await _say(
+            context, who, "animation_too_long", seconds=round(seconds), max_s=max_s, max_mb=max_mb
+        )
+        return
+    ref = FileRef(clip.file_id, clip.file_unique_id, clip.file_size)
+    caption = (message.caption or "").strip().removeprefix("/style").strip()
+    preset = _svc(context).presets.find(caption) if caption else None
+    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
+    preset = preset or (_svc(context).presets.get(chosen) if chosen else None)
+    if preset:
+        await _submit_animation(context, who, ref, preset_id=preset.id)
+        return
+    if context.user_data is not None:
+        context.user_data[ANIMATION] = ref
+    await _say(context, who, "got_animation", keyboards.presets_only_button(who.language))
+
+
+async def _submit_animation(
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    clip: FileRef,
+    *,
+    style: FileRef | None = None,
+    preset_id: str | None = None,
+) -> None:
+    """Queue a clip with its painting: a photo, or a preset (checked to be on disk first)."""
+    if preset_id is not None:
+        try:
+            await _svc(context).presets.image_path(preset_id)
+        except PresetUnavailable as error:
+            log.warning("preset unavailable: %s", error)
+            title = _svc(context).presets.title(preset_id, who.language)
+            await _say(context, who, "preset_failed", title=title)
+            return
+    await _submit(context, who, clip, style=style, preset_id=preset_id, animation=True)
+
+
 async def _refuse(context: ContextTypes.DEFAULT_TYPE, who: Who, rejected: ImageRejected) -> None:
     await _say(
         context,
@@ -300,6 +355,9 @@ async def _take_image(
         return
     if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
         await _submit_mix(context, who, mix_base, Mix(style=ref))
+        return
+    if clip := (context.user_data or {}).pop(ANIMATION, None):
+        await _submit_animation(context, who, clip, style=ref)
         return
     caption = (message.caption or "").strip().removeprefix("/style").strip()
     preset = _svc(context).presets.find(caption) if caption else None
@@ -449,6 +507,9 @@ async def _pick_preset(context: ContextTypes.DEFAULT_TYPE, who: Who, preset: Pre
     if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
         await _submit_mix(context, who, mix_base, Mix(preset_id=preset.id))
         return
+    if clip := (context.user_data or {}).pop(ANIMATION, None):
+        await _submit_animation(context, who, clip, preset_id=preset.id)
+        return
     pending = await _svc(context).store.get_pending_content(who.user_id)
     if pending:
         await _submit_preset(context, who, pending, preset)
@@ -512,6 +573,7 @@ async def _submit(
     preset_id: str | None = None,
     settings: UserSettings | None = None,
     mix: Mix | None = None,
+    animation: bool = False,
 ) -> bool:
     """Queue a job (which consumes the pending photo); the worker then owns its status message.
 
@@ -526,6 +588,7 @@ async def _submit(
         settings=settings or who.settings,
         language=who.language,
         mix=mix,
+        animation=animation,
     )
     try:
         await _svc(context).worker.submit(request)
@@ -831,6 +894,10 @@ def register_handlers(application: Application) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(MessageHandler(new & filters.PHOTO, photo_message))
+    # Before documents: Telegram sends an animation as a document too.
+    application.add_handler(
+        MessageHandler(new & (filters.ANIMATION | filters.VIDEO), animation_message)
+    )
     application.add_handler(MessageHandler(new & filters.Document.ALL, document_message))
     application.add_handler(MessageHandler(new & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, text_message))

@@ -121,6 +121,7 @@ class JobRequest:
     settings: UserSettings
     language: str = "en"
     mix: Mix | None = None
+    animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):

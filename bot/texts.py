@@ -214,6 +214,23 @@ CATALOG: dict[str, dict[str, str]] = {
             " one. The buttons under the result then change the mix."
         ),
         "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
+        # Animations.
+        "got_animation": (
+            "🎞 Got your animation. Now send a painting whose style you like, or pick a preset."
+        ),
+        "animation_too_long": (
+            "🎞 That clip is {seconds} s long. I can paint animations and videos of up to"
+            " {max_s} s and {max_mb} MB; please send a shorter one."
+        ),
+        "animation_too_big": (
+            "🎞 That clip is over {max_mb} MB. I can paint animations and videos of up to"
+            " {max_s} s and {max_mb} MB; please send a smaller one."
+        ),
+        "job_failed_animation": (
+            "😕 I couldn't read that clip as a video. Send a GIF, an animation or a video of up"
+            " to {max_s} s."
+        ),
+        "job_animation_caption": "🎞 {style} · {duration}",
         "already_bigger": "That's already the largest brush.",
         "already_smaller": "That's already the smallest brush.",
         "brush_small": "small",
@@ -463,6 +480,24 @@ CATALOG: dict[str, dict[str, str]] = {
             " Кнопки под результатом потом меняют пропорцию."
         ),
         "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
+        # Animations.
+        "got_animation": (
+            "🎞 Анимацию получил. Теперь пришлите картину, стиль которой вам нравится, или"
+            " выберите готовую."
+        ),
+        "animation_too_long": (
+            "🎞 Этот ролик длится {seconds} с. Я рисую анимации и видео до {max_s} с и"
+            " {max_mb} МБ; пришлите покороче."
+        ),
+        "animation_too_big": (
+            "🎞 Этот ролик больше {max_mb} МБ. Я рисую анимации и видео до {max_s} с и"
+            " {max_mb} МБ; пришлите поменьше."
+        ),
+        "job_failed_animation": (
+            "😕 Не получилось прочитать этот ролик как видео. Пришлите GIF, анимацию или видео"
+            " до {max_s} с."
+        ),
+        "job_animation_caption": "🎞 {style} · {duration}",
         "already_bigger": "Кисть уже самая крупная.",
         "already_smaller": "Кисть уже самая мелкая.",
         "brush_small": "мелкая",

@@ -45,6 +45,7 @@ from bot.models import (
 )
 from bot.presets import PresetUnavailable
 from bot.texts import t
+from nst_engine import animation
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 
@@ -58,6 +59,7 @@ PURGE_INTERVAL_S = 3600.0
 # How long a stop waits for deliveries under way before abandoning them (they resume on start).
 STOP_GRACE_S = 30.0
 RESULT_FILE = "result.png"
+ANIMATION_FILE = "result.mp4"
 BAR_CELLS = 10
 
 
@@ -430,8 +432,12 @@ class Worker:
             if request.mix is not None:
                 mix = request.mix
                 styles.append(await self._painting(mix.style, mix.preset_id, workdir / "mix"))
-            output = workdir / RESULT_FILE
-            await self._stylize(running, content, styles, output)
+            if request.animation:
+                output = workdir / ANIMATION_FILE
+                await self._animate(running, content, styles, output)
+            else:
+                output = workdir / RESULT_FILE
+                await self._stylize(running, content, styles, output)
         except Cancelled:
             await self._stopped_early(running)
             return
@@ -445,7 +451,11 @@ class Worker:
             await self._fail(running, "job_failed_preset", "preset unavailable")
             return
         except ImageError:
-            await self._fail(running, "job_failed_image", "image unreadable")
+            if request.animation:
+                max_s = round(animation.MAX_SECONDS)
+                await self._fail(running, "job_failed_animation", "video unreadable", max_s=max_s)
+            else:
+                await self._fail(running, "job_failed_image", "image unreadable")
             return
         await asyncio.to_thread(_remove_inputs, workdir)
         finished = await self._store.finish(job.id, JobStatus.DONE, result_path=output)
@@ -496,6 +506,32 @@ class Worker:
             await self._settle(running)
         if running.cancel.is_set():  # asked to stop just as it finished: honour it
             raise Cancelled("stopped after the last step")
+
+    async def _animate(
+        self, running: _Running, content: Path, style: list[Path], output: Path
+    ) -> None:
+        """A clip painted by the fast method (its only method), under the job's time limit."""
+        job = running.job
+        fast = replace(job.request.settings, quality=Quality.FAST)
+        timer = asyncio.get_running_loop().call_later(
+            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+        )
+        try:
+            running.run_started = time.monotonic()
+            await self._runner.animate(
+                job,
+                content,
+                style,
+                _with_mix(engine_settings(fast, self._config, True), job.request),
+                output,
+                lambda fraction: self._on_progress(running, fraction),
+                running.cancel,
+            )
+        finally:
+            timer.cancel()
+            await self._settle(running)
+        if running.cancel.is_set():
+            raise Cancelled("stopped after the last frame")
 
     async def _preview(
         self, running: _Running, content: Path, style: list[Path], path: Path
@@ -572,11 +608,12 @@ class Worker:
             await self._show(job, t(language, "job_cancelled"))
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
-    async def _fail(self, running: _Running, key: str, error: str) -> None:
+    async def _fail(self, running: _Running, key: str, error: str, **values: object) -> None:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
         if await self._store.finish(job.id, JobStatus.FAILED, error=error):
-            await self._show(job, t(job.request.language, key, attempts=job.attempts))
+            text = t(job.request.language, key, attempts=job.attempts, **values)
+            await self._show(job, text)
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
     async def _retry_or_fail(self, running: _Running) -> None:
@@ -603,13 +640,18 @@ class Worker:
             await self._show(job, t(language, "job_failed", attempts=job.attempts))
             return
         try:
-            sent = await self._messenger.send_result(
-                request.chat_id,
-                path,
-                self._caption(job, seconds),
-                result_keyboard(language, job.id, mixed=job.request.mix is not None),
-                f"painting-{job.id}.png",
-            )
+            if request.animation:
+                sent = await self._messenger.send_animation(
+                    request.chat_id, path, self._caption(job, seconds)
+                )
+            else:
+                sent = await self._messenger.send_result(
+                    request.chat_id,
+                    path,
+                    self._caption(job, seconds),
+                    result_keyboard(language, job.id, mixed=job.request.mix is not None),
+                    f"painting-{job.id}.png",
+                )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
             await self._store.set_delivery(job.id, Delivery.READY)
@@ -641,6 +683,9 @@ class Worker:
                 share_a=round(100 * mix.share),
                 share_b=round(100 * (1 - mix.share)),
             )
+        if request.animation:
+            duration = duration_text(language, seconds)
+            return t(language, "job_animation_caption", style=style, duration=duration)
         return t(
             language,
             "job_caption",
@@ -726,7 +771,7 @@ def _remove_dir(path: Path) -> None:
 def _remove_inputs(workdir: Path) -> None:
     """Delete the user's photos and the preview as soon as the result exists."""
     for path in workdir.iterdir():
-        if path.name != RESULT_FILE:
+        if path.name not in (RESULT_FILE, ANIMATION_FILE):
             path.unlink(missing_ok=True)
 
 

@@ -35,7 +35,7 @@ def make_clip(
         stream.width, stream.height = 96, 64
         stream.pix_fmt = "yuv420p" if codec == "libx264" else "rgb8"
         for index in range(frames):
-            left = 0 if still else index * 2
+            left = 0 if still else (index * 2) % 64  # pan, and back to the start
             window = image[10:74, left : left + 96]
             if still:
                 window = window + noise.normal(0, 2, window.shape).astype(np.float32)

@@ -57,6 +57,9 @@ class FakeRunner:
     async def stop(self) -> None:
         pass
 
+    async def animate(self, job: Job, *args: Any) -> None:
+        raise EngineError("no animations with the fake runner")
+
     async def contact_sheet(
         self, content: Path, styles: Sequence[tuple[str, Path]], settings: Settings, output: Path
     ) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image
 
 from bot.models import Job
-from nst_engine import sheet
+from nst_engine import animation, sheet
 from nst_engine.errors import EngineError
 from nst_engine.images import load_image
 from nst_engine.settings import Settings
@@ -68,6 +68,22 @@ class JobRunner(Protocol):
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
         raise nst_engine.Cancelled within one optimisation step; a bad input raises ImageError.
+        """
+
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """Write the clip at content painted frame by frame by the fast method as a silent MP4.
+
+        Progress and cancel as in run; ImageError for a file that is not a video or is over
+        nst_engine.animation's limits; EngineError if the fast method is unavailable.
         """
 
     async def contact_sheet(
@@ -179,6 +195,32 @@ class InProcessRunner:
             finally:
                 self._engines.put(engine)
             image.save(output, "PNG")
+
+        await loop.run_in_executor(self._executor, work)
+
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(progress, fraction)
+
+        def work() -> None:
+            engine = self._engines.get()  # a job like any other: it takes a worker's turn
+            try:
+                stylizer = engine.fast_stylizer()
+                animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)
+            finally:
+                self._engines.put(engine)
 
         await loop.run_in_executor(self._executor, work)
 

@@ -166,11 +166,16 @@ class Recovery:
     uncertain: list[Job]
 
 
-def _settings_to_json(settings: UserSettings, mix: Mix | None = None) -> str:
-    """A job's settings, with its second painting under "mix" (JSON, so no migration)."""
-    data = asdict(settings)
+def _settings_to_json(
+    settings: UserSettings, mix: Mix | None = None, animation: bool = False
+) -> str:
+    """A job's settings, with its second painting under "mix" and "animation": true for a clip
+    (in the JSON, so no migration)."""
+    data: dict[str, Any] = asdict(settings)
     if mix is not None:
         data["mix"] = asdict(mix)
+    if animation:
+        data["animation"] = True
     return json.dumps(data, sort_keys=True)
 
 
@@ -230,6 +235,7 @@ def _job(row: aiosqlite.Row) -> Job:
             settings=_settings_from_json(row["settings"]),
             language=row["language"],
             mix=_mix_from_json(row["settings"]),
+            animation=json.loads(row["settings"] or "{}").get("animation") is True,
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
@@ -471,7 +477,7 @@ class Store:
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    _settings_to_json(request.settings, request.mix),
+                    _settings_to_json(request.settings, request.mix, request.animation),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,
