@@ -7,7 +7,9 @@ The clip is made here (nothing downloaded): a 16:9 window panning across
 hand-held phone video. Prints the frames, the seconds (style vector, decoding, painting,
 blending, encoding: everything), and the flicker (mean absolute difference between consecutive
 frames, 0-1) of the input, the raw stylized frames and the blended output, with the load
-average, since other processes sharing the cores make seconds noisy. --cores pins this process
+average, since other processes sharing the cores make seconds noisy, and the CPU seconds used
+(all threads), which they do not: on 2 idle cores the wall time lies between half of them and
+all of them. --cores pins this process
 first (the target is for 2 cores). Needs the Magenta models in $NST_FAST_MODELS_DIR or
 ../shared/models.
 """
@@ -70,16 +72,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         source, output = Path(folder) / "in.mp4", Path(folder) / "out.mp4"
         make_clip(source, args.seconds, args.fps, args.side)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         stats = animation.stylize_clip(stylizer, source, [painting], Settings("fast"), output)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
         written = animation.probe(output)
     print(
         f"animation: {stats.frames} frames {stats.size[0]}x{stats.size[1]} at {stats.rate} fps "
         f"({written.frames} frames, {float(written.rate):g} fps in the MP4), "
         f"{len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.2f}"
     )
-    print(f"seconds: {seconds:.1f} ({seconds / stats.frames:.3f} s a frame)")
+    print(f"seconds: {seconds:.1f} ({seconds / stats.frames:.3f} s a frame), CPU {cpu:.1f} s")
     ratio = stats.output_flicker / stats.input_flicker
     print(
         f"flicker: input {stats.input_flicker:.4f}, painted frames {stats.painted_flicker:.4f}, "
