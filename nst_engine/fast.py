@@ -32,7 +32,7 @@ from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.download import fetch, sha256_of
 from nst_engine.errors import Cancelled, WeightsError
 from nst_engine.images import load_image, resize_longer_side
-from nst_engine.settings import Settings
+from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 
 try:
     from ai_edge_litert.interpreter import Interpreter
@@ -139,15 +139,17 @@ class FastStylizer:
         """`content` painted in `style`'s manner: RGB, longer side min(settings.max_side, 1024).
 
         Several paintings are mixed by blending their style vectors with settings.style_weights
-        (equal by default), so a mix costs no more than one painting. style_strength mixes the
-        style vector with the photo's own, as Ghiasi et al. do. The network does not give the
-        photo back from its own style vector (colours shift), so below 0.5 the result is also
-        cross-faded towards the photo, reaching it at 0. preserve_colors works as in the quality
-        mode. style_scale (brush size) paints the photo 1/style_scale times its output size
-        (at most 2x MAX_SIDE) and scales the result to it: the network's strokes have a fixed
-        size in pixels. seed picks which square of each painting the style vector sees (0: the
-        centre, as Magenta's demo), so a new seed is another take. layers and steps are the
-        quality mode's and are ignored here.
+        (equal by default), so a mix costs no more than one painting. style_strength is mapped
+        onto the quality method's scale, where medium (0.7) already paints the whole picture:
+        from 0.7 on the paintings' style vector is used as it is, below it is mixed with the
+        photo's own, as Ghiasi et al. do. The network does not give the photo back from its own
+        style vector (colours shift), so below half of 0.7 the result is also cross-faded
+        towards the photo, reaching it at 0. preserve_colors works as in the quality mode.
+        style_scale (brush size) paints the photo 1/style_scale times its output size (at most
+        2x MAX_SIDE) and scales the result to it: the network's strokes have a fixed size in
+        pixels. seed picks which square of each painting the style vector sees (0: the centre,
+        as Magenta's demo), so a new seed is another take. layers and steps are the quality
+        mode's and are ignored here.
         """
         _check(cancel)
         styles = [style] if isinstance(style, Image.Image) else list(style)
@@ -215,7 +217,7 @@ class FastStylizer:
         one_pass: a small photo (longer side <= TILE) in one pass of the network at its own
         size rather than padded to a tile: 0.25 s instead of 0.33 at 256 px on 2 cores.
         """
-        strength = settings.style_strength
+        strength = min(1.0, settings.style_strength / FULL_STYLE_STRENGTH)
         if strength < 1.0:
             own = self.style_vector(photo) if photo_vector is None else photo_vector
             vector = strength * vector + (1.0 - strength) * own

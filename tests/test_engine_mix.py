@@ -1,6 +1,6 @@
-"""Engine.run with several paintings: the fast method blends their style vectors; the quality
-method's weights 1, 0 are the single painting (true now, and once gatys.stylize takes every
-weighted painting, since a zero weight is never passed on)."""
+"""Engine.run with several paintings: the fast method blends their style vectors, the quality
+method their Gram targets; weights 1, 0 are the single painting (a zero weight is never passed
+on) and a real mix differs from either painting alone."""
 
 from __future__ import annotations
 
@@ -43,3 +43,20 @@ def test_no_painting_or_mismatched_weights_are_errors(engine: Engine, content_ph
         engine.run(content_photo, [], Settings(method="fast", max_side=64))
     with pytest.raises(ValueError, match="2 style weights for 1"):
         engine.run(content_photo, [content_photo], Settings(max_side=64, style_weights=(1, 1)))
+
+
+def test_quality_mix_differs_from_either_painting_alone(
+    engine: Engine, content_photo: Path, style_painting: Path
+) -> None:
+    scream = style_painting.with_name("the_scream.jpg")
+    small = Settings(max_side=64, steps=4)
+    pictures = {
+        name: np.asarray(engine.run(content_photo, styles, small).image, np.float32)
+        for name, styles in (
+            ("starry", style_painting),
+            ("scream", scream),
+            ("mix", [style_painting, scream]),
+        )
+    }
+    assert np.abs(pictures["mix"] - pictures["starry"]).mean() > 1
+    assert np.abs(pictures["mix"] - pictures["scream"]).mean() > 1
