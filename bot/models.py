@@ -61,7 +61,7 @@ def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
 
     The fast method paints a small brush on a photo 1/scale times larger (4x the pixels for the
     small brush); the quality method only computes the painting's features at another size,
-    once per scale, which is lost in its noise (docs/bot.md), so it shows no extra wait.
+    one VGG pass per scale against dozens of steps (an estimate, docs/bot.md), so it shows none.
     """
     scale = BRUSH_SCALE[brush]
     if quality is not Quality.FAST or scale >= 1.0:
