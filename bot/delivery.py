@@ -168,13 +168,23 @@ class Messenger:
                 raise InputTooBig(file.file_unique_id) from error
             raise InputUnavailable(str(error)) from error
 
-    async def send_photo(self, chat_id: int, path: Path, caption: str) -> bool:
-        """A photo with a caption (the preview); False if it could not be sent."""
+    async def send_photo(
+        self,
+        chat_id: int,
+        path: Path,
+        caption: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        """A photo with a caption (a preview, a contact sheet); False if it could not be sent."""
         await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         try:
             await telegram_call(
                 lambda: self.bot.send_photo(
-                    chat_id, path, caption=caption, write_timeout=UPLOAD_TIMEOUT_S
+                    chat_id,
+                    path,
+                    caption=caption,
+                    reply_markup=keyboard,
+                    write_timeout=UPLOAD_TIMEOUT_S,
                 ),
                 repeatable=False,
             )
@@ -182,6 +192,31 @@ class Messenger:
             log.warning("photo to chat %s not sent: %s", chat_id, error)
             return False
         return True
+
+    async def send_animation(self, chat_id: int, path: Path, caption: str) -> Sent:
+        """A painted clip as a Telegram animation (silent MP4); Sent as for send_result.
+
+        Raises NetworkError when Telegram could not be reached and nothing was sent.
+        """
+        await self.chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
+        try:
+            await telegram_call(
+                lambda: self.bot.send_animation(
+                    chat_id,
+                    path,
+                    caption=caption,
+                    filename=path.name,
+                    write_timeout=UPLOAD_TIMEOUT_S,
+                    read_timeout=UPLOAD_TIMEOUT_S,
+                ),
+                repeatable=False,
+            )
+        except TimedOut:
+            return Sent.UNCERTAIN
+        except (Forbidden, BadRequest) as error:
+            log.warning("animation to chat %s cannot be delivered: %s", chat_id, error)
+            return Sent.UNREACHABLE
+        return Sent.OK
 
     async def send_result(
         self,

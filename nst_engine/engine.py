@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -100,28 +101,34 @@ class Engine:
     def run(
         self,
         content: ImageSource,
-        style: ImageSource,
+        style: ImageSource | Sequence[ImageSource],
         settings: Settings = Settings(),  # noqa: B008 (frozen, so one shared default is safe)
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
     ) -> Result:
-        """Stylize and report seconds, steps and device; `plan` overrides the schedule."""
+        """Stylize and report seconds, steps and device; `plan` overrides the schedule.
+
+        style: one painting, or several to mix in the proportions of settings.style_weights.
+        """
+        styles = _style_list(style)
+        weights = settings.weights_for(len(styles))
         if settings.method == "fast":
-            return self._run_fast(content, style, settings, progress, cancel)
+            return self._run_fast(content, styles, settings, progress, cancel)
         wanted = settings.vgg_weights
         if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
             raise EngineError(
                 f"this Engine uses weights {self.weights_path}; settings.vgg_weights names "
                 f"{settings.vgg_weights}: build an Engine(vgg_weights=...) for those"
             )
-        content_image, style_image = load_image(content), load_image(style)
+        content_image = load_image(content)
+        paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
         with self._lock:
             start = time.perf_counter()
             run = gatys.stylize(
                 self._objective(settings.layers),
                 content_image,
-                [(style_image, 1.0)],
+                paintings,  # weighted Gram targets: several paintings mix
                 settings,
                 plan=plan,
                 progress=progress,
@@ -132,24 +139,30 @@ class Engine:
     def _run_fast(
         self,
         content: ImageSource,
-        style: ImageSource,
+        styles: list[ImageSource],
         settings: Settings,
         progress: gatys.Progress | None,
         cancel: threading.Event | None,
     ) -> Result:
         """A preview; FastStylizer is thread-safe, so it never waits for a quality run's lock."""
+        fast = self.fast_stylizer()
+        content_image = load_image(content)
+        paintings = [load_image(style) for style in styles]
+        start = time.perf_counter()
+        image = fast.stylize(content_image, paintings, settings, progress, cancel)
+        return Result(image, time.perf_counter() - start, 0, "CPU (LiteRT)")
+
+    def fast_stylizer(self) -> FastStylizer:
+        """The fast method's networks, for contact sheets and animations; EngineError if absent."""
         fast = self.fast
         if fast is None:
             raise EngineError(f"fast mode is not available: {self.fast_error}")
-        content_image, style_image = load_image(content), load_image(style)
-        start = time.perf_counter()
-        image = fast.stylize(content_image, style_image, settings, progress, cancel)
-        return Result(image, time.perf_counter() - start, 0, "CPU (LiteRT)")
+        return fast
 
     def stylize(
         self,
         content: ImageSource,
-        style: ImageSource,
+        style: ImageSource | Sequence[ImageSource],
         settings: Settings = Settings(),  # noqa: B008
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
@@ -164,7 +177,7 @@ _default_lock = threading.Lock()
 
 def stylize(
     content: ImageSource,
-    style: ImageSource,
+    style: ImageSource | Sequence[ImageSource],
     settings: Settings = Settings(),  # noqa: B008
     progress: gatys.Progress | None = None,
     cancel: threading.Event | None = None,
@@ -175,6 +188,15 @@ def stylize(
         if engine is None:
             engine = _default_engines[settings.vgg_weights] = Engine(settings.vgg_weights)
     return engine.stylize(content, style, settings, progress, cancel)
+
+
+def _style_list(style: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:
+    """One painting or several as a list (bytes and str are sources, not sequences here)."""
+    if isinstance(style, list | tuple):
+        if not style:
+            raise EngineError("no style image given")
+        return list(style)
+    return [style]  # type: ignore[list-item]
 
 
 def _device_name() -> str:

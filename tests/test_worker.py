@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,7 +25,7 @@ from bot.jobs.store import ActiveJobExists, Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
 from bot.worker import MAX_ATTEMPTS, Worker
-from nst_engine.errors import Cancelled, ImageError
+from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 from tests.fakebot import FakeTelegram, jpeg
 
@@ -57,6 +57,14 @@ class FakeRunner:
     async def stop(self) -> None:
         pass
 
+    async def animate(self, job: Job, *args: Any) -> None:
+        raise EngineError("no animations with the fake runner")
+
+    async def contact_sheet(
+        self, content: Path, styles: Sequence[tuple[str, Path]], settings: Settings, output: Path
+    ) -> None:
+        raise EngineError("no contact sheets with the fake runner")
+
     def started_event(self, user_id: int) -> asyncio.Event:
         return self.running.setdefault(user_id, asyncio.Event())
 
@@ -67,7 +75,7 @@ class FakeRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Callable[[float], None],

@@ -27,11 +27,13 @@ import aiosqlite
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
+    Brush,
     Delivery,
     FileRef,
     Job,
     JobRequest,
     JobStatus,
+    Mix,
     Quality,
     Strength,
     UserSettings,
@@ -171,8 +173,29 @@ class Recovery:
     uncertain: list[Job]
 
 
-def _settings_to_json(settings: UserSettings) -> str:
-    return json.dumps(asdict(settings), sort_keys=True)
+def _settings_to_json(
+    settings: UserSettings, mix: Mix | None = None, animation: bool = False
+) -> str:
+    """A job's settings, with its second painting under "mix" and "animation": true for a clip
+    (in the JSON, so no migration)."""
+    data: dict[str, Any] = asdict(settings)
+    if mix is not None:
+        data["mix"] = asdict(mix)
+    if animation:
+        data["animation"] = True
+    return json.dumps(data, sort_keys=True)
+
+
+def _mix_from_json(text: str) -> Mix | None:
+    """A job's second painting, if it has one; a damaged entry counts as none."""
+    data = json.loads(text or "{}").get("mix")
+    if not isinstance(data, dict):
+        return None
+    try:
+        style = FileRef(**data["style"]) if data.get("style") else None
+        return Mix(style, data.get("preset_id"), float(data["share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _settings_from_json(text: str) -> UserSettings:
@@ -185,6 +208,8 @@ def _settings_from_json(text: str) -> UserSettings:
         ("strength", Strength),
         ("preserve_colors", bool),
         ("preview", bool),
+        ("brush", Brush),
+        ("seed", int),
     ):
         try:
             values[name] = parse(data[name])
@@ -216,6 +241,8 @@ def _job(row: aiosqlite.Row) -> Job:
             preset_id=row["preset_id"],
             settings=_settings_from_json(row["settings"]),
             language=row["language"],
+            mix=_mix_from_json(row["settings"]),
+            animation=json.loads(row["settings"] or "{}").get("animation") is True,
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
@@ -466,7 +493,7 @@ class Store:
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    _settings_to_json(request.settings),
+                    _settings_to_json(request.settings, request.mix, request.animation),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,

@@ -233,6 +233,7 @@ class FakeTelegram:
                 "sendMessage": self._send_message,
                 "sendPhoto": self._send_photo,
                 "sendDocument": self._send_document,
+                "sendAnimation": self._send_animation,
                 "sendMediaGroup": self._send_media_group,
                 "sendChatAction": self._send_chat_action,
                 "editMessageText": self._edit_message_text,
@@ -437,6 +438,22 @@ class FakeTelegram:
                 }
             )
         return result
+
+    def store_clip(self, data: bytes, folder: str, file_name: str, **stated: Any) -> JSON:
+        """Animation or Video JSON for clip bytes: size, length and type as Telegram states them
+        (read with PyAV where the bytes decode, else zeros); `stated` overrides, as a client's
+        claims may (a test of the limits sends a long "video" without making one)."""
+        stored = self._store(data, folder, file_name.rsplit(".", 1)[-1])
+        clip: JSON = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            "file_name": file_name,
+            "mime_type": "image/gif" if file_name.endswith(".gif") else "video/mp4",
+            **media.clip_info(data),
+        }
+        clip.update(stated)
+        return clip
 
     def store_document(self, data: bytes, file_name: str | None, mime_type: str | None) -> JSON:
         """Document JSON for any bytes, as Telegram keeps them: unchanged, with name and type."""
@@ -739,6 +756,11 @@ class FakeTelegram:
         upload = self._input_file(params.get("document"), files, "document")
         document = self.store_document(upload.data, upload.filename, upload.mime_type)
         return self._bot_message(params, {"document": document})
+
+    async def _send_animation(self, params: JSON, files: dict[str, Upload]) -> JSON:
+        upload = self._input_file(params.get("animation"), files, "animation")
+        clip = self.store_clip(upload.data, "animations", upload.filename or "animation.mp4")
+        return self._bot_message(params, {"animation": clip, "document": clip})
 
     async def _send_media_group(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
         items = params.get("media")
