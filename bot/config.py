@@ -91,6 +91,7 @@ class Config:
     fast_side: int = 1024
     standard_side: int = 512
     high_side: int = 768
+    quality_steps: int | None = None  # None: the engine's own budget for each size
     mixed_precision: bool = False
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
@@ -122,6 +123,7 @@ class Config:
             fast_side=_int(env, "NST_FAST_SIDE", cls.fast_side, minimum=64),
             standard_side=_int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64),
             high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
+            quality_steps=_int(env, "NST_QUALITY_STEPS", 0) or None,
             mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,

@@ -151,7 +151,7 @@ def engine_settings(settings: UserSettings, config: Config, fast_available: bool
     if settings.quality is Quality.FAST and fast_available:
         return replace(chosen, method="fast", max_side=config.fast_side)
     side = config.high_side if settings.quality is Quality.HIGH else config.standard_side
-    return replace(chosen, method="quality", max_side=side)
+    return replace(chosen, method="quality", max_side=side, steps=config.quality_steps)
 
 
 class Worker:

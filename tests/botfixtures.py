@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from nst_engine.engine import Engine
 
 # Output sides small enough for a CPU test run; the engine's minimum is 64.
-TINY_SIDES = {"fast_side": 64, "standard_side": 64, "high_side": 96}
+# Tiny pictures and the step budget the engine had for them before its 200-step coarsest scale.
+TINY_SIDES = {"fast_side": 64, "standard_side": 64, "high_side": 96, "quality_steps": 40}
 
 
 @dataclass

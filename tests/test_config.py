@@ -65,3 +65,13 @@ def test_malformed_production_settings_say_what_they_take(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         Config.from_env({**TOKEN, name: value})
+
+
+def test_quality_steps_reach_the_engine_settings() -> None:
+    from bot.models import UserSettings
+    from bot.worker import engine_settings
+
+    default = engine_settings(UserSettings(), Config.from_env(TOKEN), fast_available=True)
+    assert default.steps is None  # the engine's own budget
+    fewer = Config.from_env({**TOKEN, "NST_QUALITY_STEPS": "40"})
+    assert engine_settings(UserSettings(), fewer, fast_available=True).steps == 40

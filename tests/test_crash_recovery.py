@@ -53,6 +53,7 @@ def launch(
         "NST_VGG19_WEIGHTS": str(vgg_weights),
         "NST_FAST_MODELS_DIR": str(fast_models_dir),
         "NST_FAST_SIDE": "64",
+        "NST_QUALITY_STEPS": "40",
         "NST_STANDARD_SIDE": "128",  # a few seconds of work: long enough to be killed in
     }
     starts = iter(range(1, 10))
