@@ -35,7 +35,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed-dev
-	$(BIN)/python benchmarks/engine.py
+	$(BIN)/python benchmarks/engine.py --pairs anchors
 	$(BIN)/python benchmarks/responsiveness.py
 
 clean:
