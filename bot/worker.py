@@ -626,14 +626,20 @@ class Worker:
             job.id, JobStatus.CANCELLED
         ):
             self._ended(job, "cancelled")
+            await self._discard_files(job)
             await self._show(job, t(language, "job_cancelled"))
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
+
+    async def _discard_files(self, job: Job) -> None:
+        """The job's pictures are deleted before the user is told that it ended."""
+        await asyncio.to_thread(_remove_dir, self._jobs_dir / str(job.id))
 
     async def _fail(self, running: _Running, key: str, error: str, **values: object) -> None:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
         if await self._store.finish(job.id, JobStatus.FAILED, error=error):
             self._ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
+            await self._discard_files(job)
             text = t(job.request.language, key, attempts=job.attempts, **values)
             await self._show(job, text)
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
