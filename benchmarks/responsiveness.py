@@ -28,8 +28,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # for tests.fakebot when run as a script
 
-from bot.models import UserSettings  # noqa: E402
 from bot.jobs.store import Store  # noqa: E402
+from bot.models import UserSettings  # noqa: E402
 from tests.fakebot import FakeTelegram, FakeUser  # noqa: E402
 
 SHARED = REPO_ROOT.parent / "shared"

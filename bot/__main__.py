@@ -122,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging(config)
     # Imported after the checks above, so a missing token is reported at once.
     from bot.app import build_application
+    from bot.jobs.runner import RunnerUnavailable
     from bot.jobs.store import StoreError
     from nst_engine.errors import WeightsError
 
     try:
         build_application(config).run_polling(allowed_updates=Update.ALL_TYPES)
-    except (StoreError, WeightsError) as error:
+    except (StoreError, WeightsError, RunnerUnavailable) as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
     return 0

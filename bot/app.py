@@ -20,10 +20,10 @@ from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, Conte
 from bot.config import HEARTBEAT_S, Config
 from bot.delivery import Messenger
 from bot.handlers import register_handlers, set_commands
-from bot.presets import PresetLibrary
 from bot.jobs.runner import InProcessRunner, JobRunner
-from bot.services import SERVICES_KEY, Services
 from bot.jobs.store import Store
+from bot.presets import PresetLibrary
+from bot.services import SERVICES_KEY, Services
 from bot.worker import Worker
 
 if TYPE_CHECKING:
@@ -83,12 +83,21 @@ class _Parts:
     worker: Worker | None = None
 
 
+def _runner(config: Config, engine: Engine | None) -> JobRunner:
+    """Remote workers when NST_REDIS_URL is set; otherwise the engine runs in this process."""
+    if config.redis_url:
+        from bot.jobs.remote import RemoteRunner
+
+        return RemoteRunner(config.redis_url, config.lease_s)
+    return InProcessRunner(config.workers, engine, config.mixed_precision)
+
+
 def build_application(
     config: Config, *, engine: Engine | None = None, runner: JobRunner | None = None
 ) -> Application:
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
-    parts = _Parts(runner or InProcessRunner(config.workers, engine, config.mixed_precision))
+    parts = _Parts(runner or _runner(config, engine))
 
     async def post_init(application: Application) -> None:
         parts.store = await Store.open(config.database_path)

@@ -51,6 +51,19 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         ) from None
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    """NST_REDIS_URL, checked for a scheme Redis clients understand; None when it is not set."""
+    raw = env.get("NST_REDIS_URL", "").strip()
+    if raw and not raw.startswith(REDIS_SCHEMES):
+        raise ConfigError(
+            f"NST_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}, like redis://redis:6379/0"
+        )
+    return raw or None
+
+
 @dataclass(frozen=True)
 class Config:
     """Every environment variable the bot reads, with its default (README lists the same)."""
@@ -71,6 +84,8 @@ class Config:
     mixed_precision: bool = False
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
+    lease_s: int = 30  # a remote worker silent this long is taken for gone
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, need_token: bool = True) -> Config:
@@ -96,6 +111,8 @@ class Config:
             mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+            redis_url=redis_url(env),
+            lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
         )
 
     @property

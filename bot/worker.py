@@ -28,6 +28,8 @@ from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
+from bot.jobs.runner import Capacity, JobRunner, NotStarted
+from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
     QUALITY_EXPECTED_S,
@@ -40,8 +42,6 @@ from bot.models import (
     UserSettings,
 )
 from bot.presets import PresetUnavailable
-from bot.jobs.runner import JobRunner
-from bot.jobs.store import Store
 from bot.texts import t
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
@@ -236,6 +236,10 @@ class Worker:
     def preview_available(self) -> bool:
         return self._runner.fast_error is None
 
+    async def capacity(self) -> Capacity:
+        """Engines online (in this process or remote workers) and how many are busy."""
+        return await self._runner.capacity()
+
     # Life cycle.
 
     async def start(self) -> None:
@@ -358,6 +362,7 @@ class Worker:
             await self._retry_or_fail(running)
         finally:
             self._running.pop(job.id, None)
+            await self._runner.forget(job.id)
             if not running.result_ready:
                 await asyncio.to_thread(_remove_dir, workdir)
 
@@ -376,8 +381,8 @@ class Worker:
                 style = await self._styles.image_path(request.preset_id)
             output = workdir / RESULT_FILE
             await self._stylize(running, content, style, output)
-        except Cancelled:
-            await self._stopped_early(running)
+        except Cancelled as stop:
+            await self._stopped_early(running, started=not isinstance(stop, NotStarted))
             return
         except InputTooBig:
             await self._fail(running, "job_failed_too_big", "input too big")
@@ -491,12 +496,15 @@ class Worker:
 
     # Outcomes.
 
-    async def _stopped_early(self, running: _Running) -> None:
+    async def _stopped_early(self, running: _Running, started: bool) -> None:
+        """started=False: no engine had taken the job (every remote worker busy or gone)."""
         job = running.job
         language = job.request.language
         if running.reason is StopReason.SHUTDOWN:
             await self._store.requeue(job.id, refund_attempt=True)
             await self._show(job, t(language, "job_paused"), cancel_keyboard(language, job.id))
+        elif running.reason is StopReason.TIMEOUT and not started:
+            await self._fail(running, "job_failed_no_worker", "no worker took it")
         elif running.reason is StopReason.TIMEOUT:
             await self._fail(running, "job_failed_timeout", "timed out")
         elif running.reason is StopReason.USER and await self._store.finish(

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import UserSettings
 from bot.jobs.store import Store
+from bot.models import UserSettings
 from bot.texts import t
 from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg

@@ -9,7 +9,6 @@ from pathlib import Path
 import aiosqlite
 import pytest
 
-from bot.models import Delivery, FileRef, JobRequest, JobStatus, Quality, UserSettings
 from bot.jobs.store import (
     DAY_S,
     SCHEMA_VERSION,
@@ -20,6 +19,7 @@ from bot.jobs.store import (
     StoreError,
     migrate_to,
 )
+from bot.models import Delivery, FileRef, JobRequest, JobStatus, Quality, UserSettings
 
 LIMITS = {"queue_limit": 50, "daily_limit": 0, "workers": 1}
 

@@ -21,8 +21,9 @@ from telegram import Bot
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
-from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
+from bot.jobs.runner import Capacity
 from bot.jobs.store import ActiveJobExists, Store
+from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
 from bot.worker import MAX_ATTEMPTS, Worker
 from nst_engine.errors import Cancelled, ImageError
@@ -49,6 +50,7 @@ class FakeRunner:
     finished: dict[int, asyncio.Event] = field(default_factory=dict)
     active: int = 0
     most_active: int = 0
+    forgotten: list[int] = field(default_factory=list)  # job ids, as their runs ended
     fast_error: str | None = "no preview with the fake runner"
 
     async def start(self) -> None:
@@ -56,6 +58,12 @@ class FakeRunner:
 
     async def stop(self) -> None:
         pass
+
+    async def forget(self, job_id: int) -> None:
+        self.forgotten.append(job_id)
+
+    async def capacity(self) -> Capacity:
+        return Capacity(1, self.active)
 
     def started_event(self, user_id: int) -> asyncio.Event:
         return self.running.setdefault(user_id, asyncio.Event())

@@ -1,0 +1,293 @@
+"""RemoteRunner: the JobRunner that sends jobs to `nst-worker` processes through taskiq on Redis.
+
+Chosen when NST_REDIS_URL is set. The bot stays the only one that talks to Telegram and the SQLite
+store stays the truth about jobs: this runner only gets one picture made. It writes the inputs to
+Redis, sends a taskiq message naming the task, then watches the task's keys (bot/jobs/channel.py):
+events bring progress and the outcome, the lease says a worker is alive. It is also the
+reconciler: a task whose lease lapsed (its worker was killed or lost) or that nobody took is sent
+again, and a duplicate that reaches a second worker is dropped there by the lease. A result already
+in Redis is taken as it is, never computed again, which is how a restarted bot picks up the work
+its predecessor sent out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import math
+import threading
+from collections.abc import Awaitable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from taskiq.kicker import AsyncKicker
+
+from bot.jobs.channel import (
+    DATA_TTL_S,
+    RECONNECT_S,
+    TASK_NAME,
+    UNREACHABLE,
+    WORKER_PATTERN,
+    StreamBroker,
+    TaskKeys,
+    WorkerInfo,
+    safe_url,
+    settings_to_wire,
+    task_key,
+)
+from bot.jobs.runner import Capacity, NotStarted, Progress, RunnerUnavailable
+from bot.models import Job
+from nst_engine.errors import Cancelled, EngineError, ImageError
+from nst_engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How long one wait for an event lasts: also how soon a cancel set on the loop is passed on.
+POLL_S = 0.25
+# Methods whose task keys a job may have (the preview is "fast", the main run either).
+METHODS = ("fast", "quality")
+
+
+class RemoteRunner:
+    """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
+
+    def __init__(self, url: str, lease_s: float) -> None:
+        self._url = url
+        self._lease_s = lease_s
+        self._redis: Redis | None = None
+        self._broker = StreamBroker(url)
+        self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
+        self._workers: list[WorkerInfo] = []
+
+    async def start(self) -> None:
+        self._redis = Redis.from_url(self._url)
+        try:
+            await self._redis.ping()
+            await self._broker.startup()
+        except UNREACHABLE as error:
+            await self._redis.aclose()
+            raise RunnerUnavailable(
+                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self._url)}: {error}"
+            ) from None
+        await self.capacity()
+        log.info("sending jobs to workers through %s", safe_url(self._url))
+
+    async def stop(self) -> None:
+        await self._broker.shutdown()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    @property
+    def fast_error(self) -> str | None:
+        """None while any worker online has the preview models (or none is known yet)."""
+        if not self._workers or any(w.fast_error is None for w in self._workers):
+            return None
+        return self._workers[0].fast_error
+
+    async def capacity(self) -> Capacity:
+        """From the workers' heartbeats, which expire when a worker stops beating."""
+        redis = self._client()
+        try:
+            names = [name async for name in redis.scan_iter(match=WORKER_PATTERN)]
+            values = await redis.mget(names) if names else []
+        except UNREACHABLE as error:
+            log.warning("worker heartbeats unreadable: %s", error)
+            return Capacity(0, 0, remote=True)
+        self._workers = [WorkerInfo.from_json(value) for value in values if value]
+        return Capacity(
+            sum(w.concurrency for w in self._workers),
+            sum(w.busy for w in self._workers),
+            remote=True,
+        )
+
+    async def forget(self, job_id: int) -> None:
+        """Delete the job's keys: its images, result, lease and events (a late worker stops).
+
+        One try: if Redis is away, the keys expire on their own after DATA_TTL_S.
+        """
+        keys = [name for method in METHODS for name in TaskKeys(f"{job_id}.{method}").all()]
+        try:
+            await self._client().delete(*keys)
+        except UNREACHABLE as error:
+            log.warning("job %s: its keys stay until they expire: %s", job_id, error)
+
+    async def run(
+        self,
+        job: Job,
+        content: Path,
+        style: Path,
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        keys = TaskKeys(task_key(job.id, settings))
+        wire = settings_to_wire(settings)
+        watch = _Watch(job.id, keys, self._lease_s)
+        if not await self._retry(lambda: self._result_or_lease(keys, watch)):
+            await self._send(keys, content, style, wire, watch)
+        loop = asyncio.get_running_loop()
+        while True:
+            if cancel.is_set():
+                await self._stop_or_give_up(keys, watch)
+            popped = await self._try(self._client().blpop([keys.events], timeout=POLL_S))
+            if popped:
+                if await self._on_event(json.loads(popped[1]), keys, output, progress, watch):
+                    return
+                continue
+            if loop.time() < watch.next_probe:
+                continue
+            watch.next_probe = loop.time() + min(1.0, self._lease_s / 4)
+            if await self._try(self._result_or_lease(keys, watch)):
+                if watch.has_result:
+                    await self._fetch(keys, output)
+                    return
+            elif watch.due(loop.time()) and watch.cancel_sent_at is None:
+                log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
+                await self._send(keys, content, style, wire, watch)
+
+    # The conversation with the task's keys.
+
+    async def _send(
+        self, keys: TaskKeys, content: Path, style: Path, wire: dict[str, Any], watch: _Watch
+    ) -> None:
+        """Upload the inputs (again: a worker deletes them) and ask for the task."""
+        images = await asyncio.to_thread(lambda: (content.read_bytes(), style.read_bytes()))
+
+        async def send() -> None:
+            async with self._client().pipeline(transaction=True) as pipe:
+                pipe.set(keys.content, images[0], ex=DATA_TTL_S)
+                pipe.set(keys.style, images[1], ex=DATA_TTL_S)
+                pipe.delete(keys.cancel)
+                await pipe.execute()
+            await self._kicker.kiq(keys.key, wire)
+
+        await self._retry(send)
+        watch.sent(asyncio.get_running_loop().time())
+
+    async def _result_or_lease(self, keys: TaskKeys, watch: _Watch) -> bool:
+        """Whether a result exists or a worker holds the lease (read together, atomically)."""
+        async with self._client().pipeline(transaction=True) as pipe:
+            pipe.exists(keys.result)
+            pipe.get(keys.lease)
+            has_result, holder = await pipe.execute()
+        watch.has_result = bool(has_result)
+        if holder is not None:
+            watch.leased(asyncio.get_running_loop().time())
+        else:
+            watch.lease_lapsed()
+        return watch.has_result or holder is not None
+
+    async def _on_event(
+        self,
+        message: dict[str, Any],
+        keys: TaskKeys,
+        output: Path,
+        progress: Progress,
+        watch: _Watch,
+    ) -> bool:
+        """Act on one event; True once the result is in output."""
+        kind = message["event"]
+        watch.leased(asyncio.get_running_loop().time())
+        if kind == "started":
+            log.info("job %s: %s started task %s", watch.job_id, message["worker"], keys.key)
+        elif kind == "progress":
+            progress(float(message["fraction"]))
+        elif kind == "done":
+            await self._fetch(keys, output)
+            return True
+        elif kind == "cancelled":
+            raise Cancelled("the worker stopped")
+        elif kind == "failed" and message.get("kind") == "image":
+            raise ImageError(message.get("error", "unreadable image"))
+        elif kind == "failed":
+            raise EngineError(message.get("error", "the worker failed"))
+        return False
+
+    async def _stop_or_give_up(self, keys: TaskKeys, watch: _Watch) -> None:
+        """Ask the worker to stop; raise once it cannot answer any more (or nobody ran it)."""
+        now = asyncio.get_running_loop().time()
+        if watch.cancel_sent_at is None:
+            watch.cancel_sent_at = now
+
+            async def send() -> None:
+                async with self._client().pipeline(transaction=True) as pipe:
+                    pipe.rpush(keys.cancel, "stop")
+                    pipe.expire(keys.cancel, DATA_TTL_S)
+                    await pipe.execute()
+
+            await self._try(send())
+        if not watch.ever_leased:
+            raise NotStarted("no worker took the job")
+        if not watch.alive or now - watch.cancel_sent_at > 2 * self._lease_s:
+            raise Cancelled("the worker did not answer the cancel")
+
+    async def _fetch(self, keys: TaskKeys, output: Path) -> None:
+        data = await self._retry(lambda: self._client().get(keys.result))
+        if data is None:
+            raise EngineError("the result expired before it was fetched")
+        await asyncio.to_thread(output.write_bytes, data)
+
+    # Redis going away for a while is waited out; the job's timeout still holds.
+
+    def _client(self) -> Redis:
+        assert self._redis is not None, "start() first"
+        return self._redis
+
+    async def _try(self, call: Awaitable[T]) -> T | None:
+        """One call; None (after a pause) when Redis cannot be reached right now."""
+        try:
+            return await call
+        except UNREACHABLE as error:
+            log.warning("Redis unreachable: %s", error)
+            await asyncio.sleep(RECONNECT_S)
+            return None
+
+    async def _retry(self, call: Any) -> Any:
+        """call() until Redis answers: what must happen (sending, fetching, deleting)."""
+        while True:
+            try:
+                return await call()
+            except UNREACHABLE as error:
+                log.warning("Redis unreachable, trying again: %s", error)
+                await asyncio.sleep(RECONNECT_S)
+
+
+class _Watch:
+    """What the bot knows about one task's worker, and when to send the task again."""
+
+    def __init__(self, job_id: int, keys: TaskKeys, lease_s: float) -> None:
+        self.job_id = job_id
+        self.keys = keys
+        self.lease_s = lease_s
+        self.has_result = False
+        self.ever_leased = False
+        self.alive = False
+        self.cancel_sent_at: float | None = None
+        self.next_probe = -math.inf
+        self._resend_at = math.inf
+        self._backoff = lease_s
+
+    def sent(self, now: float) -> None:
+        """Nobody took it yet: look again after lease_s, then twice as long each time."""
+        self.alive = False
+        self._resend_at = now + self._backoff
+        self._backoff *= 2
+
+    def leased(self, now: float) -> None:
+        self.ever_leased = self.alive = True
+        self._backoff = self.lease_s
+        self._resend_at = math.inf
+
+    def lease_lapsed(self) -> None:
+        """A lease seen before is gone: its worker vanished, so the task goes out at once."""
+        if self.alive:
+            self.alive = False
+            self._resend_at = -math.inf
+
+    def due(self, now: float) -> bool:
+        return now >= self._resend_at

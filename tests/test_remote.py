@@ -1,0 +1,322 @@
+"""Jobs on remote workers: a real Redis, real `nst-worker` processes, our bot against the fake API.
+
+Each test starts its own Redis (AOF on) and the workers it needs; the bot runs in the test (or as
+`python -m bot` where it gets killed). Jobs use the fast method or 128-px quality runs, so the
+whole module takes about two minutes on two cores. Results are counted at the fake Telegram
+server: exactly one result photo per user, to that user's chat, is the promise under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from bot.app import build_application
+from bot.jobs.channel import TaskKeys
+from bot.jobs.store import Store
+from bot.models import JobStatus, Quality, UserSettings
+from bot.services import services
+from bot.texts import t
+from tests.botfixtures import RunningBot, tiny_config
+from tests.conftest import REPO_ROOT
+from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
+from tests.remotefixtures import LEASE_S, RedisServer, Workers, eventually
+
+QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
+FAST = UserSettings(quality=Quality.FAST)
+SLOW = UserSettings(quality=Quality.STANDARD, preview=False)
+
+
+def results(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
+    """The result photos (not previews) that reached this user's chat."""
+    return [
+        c
+        for c in telegram.calls
+        if c.method == "sendPhoto"
+        and c.ok
+        and c.params.get("chat_id") == user.id
+        and "🖼" in c.params.get("caption", "")
+    ]
+
+
+async def order(user: FakeUser, color: tuple[int, int, int] = (200, 40, 40)) -> None:
+    """A photo, then a painting: the user's job is queued."""
+    await user.send_photo(jpeg(120, 90, color))
+    await user.send_photo(jpeg(80, 80, (30, 60, 200)))
+
+
+def done(user: FakeUser, within: float) -> Any:
+    return user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=within)
+
+
+@asynccontextmanager
+async def remote_bot(
+    telegram: FakeTelegram, tmp_path: Path, presets: Path, redis: RedisServer, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Our bot with NST_REDIS_URL set: no engine in this process, jobs go to the workers."""
+    values = {"redis_url": redis.url, "lease_s": LEASE_S, "standard_side": QUALITY_SIDE}
+    config = tiny_config(telegram, tmp_path / "data", presets, **{**values, **overrides})
+    application = build_application(config)
+    async with running(application):
+        yield RunningBot(application, services(application.bot_data), config)
+
+
+async def task_keys(redis: RedisServer, job_id: int) -> list[bytes | str]:
+    return [
+        k for m in ("fast", "quality") for k in await redis.client.keys(f"nst:task:{job_id}.{m}:*")
+    ]
+
+
+async def lease_holder(redis: RedisServer, key: str) -> str | None:
+    """The worker running the task now, from its lease ("<worker>:<run>")."""
+    value = await redis.client.get(TaskKeys(key).lease)
+    return value.decode().rsplit(":", 1)[0] if isinstance(value, bytes) else None
+
+
+async def runs(redis: RedisServer, key: str) -> bool:
+    return await lease_holder(redis, key) is not None
+
+
+def tasks_done(log: str) -> list[str]:
+    return re.findall(r"task (\S+) done$", log, re.MULTILINE)
+
+
+async def test_two_workers_share_ten_users_each_gets_one_result(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    workers: Workers,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    await asyncio.gather(workers.start("w1"), workers.start("w2"))
+    health = await asyncio.to_thread(
+        run_worker, {"NST_WORKER_HEARTBEAT": str(workers.heartbeat("w1"))}, "health"
+    )
+    assert health.returncode == 0, health.stderr
+    people = [make_user(f"P{i}") for i in range(10)]
+    # More jobs in flight than workers: both always find one waiting in the stream.
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, workers=4) as bot:
+        for person in people:
+            await bot.services.store.save_settings(person.id, FAST)
+        await asyncio.gather(*(order(p, (20 * i, 40, 40)) for i, p in enumerate(people)))
+        await asyncio.gather(*(done(p, 120) for p in people))
+        capacity = await bot.services.worker.capacity()
+        for person in people:
+            job = await bot.services.store.last_job(person.id)
+            assert job is not None and job.status is JobStatus.DONE and job.delivered
+            assert await task_keys(redis_server, job.id) == []  # images and result deleted
+
+    assert [len(results(telegram, p)) for p in people] == [1] * 10  # each to its own chat
+    assert (capacity.workers, capacity.remote) == (2, True)
+    ran = {name: tasks_done(workers.log(name)) for name in ("w1", "w2")}
+    assert sorted(ran["w1"] + ran["w2"]) == sorted(f"{n}.fast" for n in range(1, 11)), ran
+    assert ran["w1"] and ran["w2"], ran
+
+
+async def test_worker_killed_mid_job_the_other_finishes_it_once(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    workers: Workers,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    await asyncio.gather(workers.start("w1"), workers.start("w2"))
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        holder: str | None = None
+
+        async def leased() -> bool:
+            nonlocal holder
+            holder = await lease_holder(redis_server, "1.quality")
+            return holder is not None
+
+        await eventually(leased, 60, "a worker takes the job")
+        assert holder is not None
+        workers.processes[holder].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        await done(user, 90)
+        recovered_s = time.monotonic() - killed
+        job = await bot.services.store.last_job(user.id)
+
+    assert len(results(telegram, user)) == 1
+    assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
+    survivor = "w2" if holder == "w1" else "w1"
+    assert tasks_done(workers.log(survivor)) == ["1.quality"]
+    # Bound: the lease lapses (LEASE_S), the bot looks (≤ 1 s), the other worker runs it again.
+    assert recovered_s < LEASE_S + 60
+    print(f"worker killed to result delivered: {recovered_s:.1f} s (lease {LEASE_S} s)")
+
+
+async def test_cancel_stops_a_remote_run_and_deletes_its_keys(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    workers: Workers,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    await workers.start("w1")
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)
+        await user.send_message("/cancel")
+        asked = time.monotonic()
+        await user.wait_for("editMessageText", text=t("en", "job_cancelled"), within=30)
+        stopped_s = time.monotonic() - asked
+        assert await task_keys(redis_server, 1) == []
+    assert results(telegram, user) == []
+    assert tasks_done(workers.log("w1")) == []
+    print(f"cancel to cancelled: {stopped_s:.2f} s")
+
+
+async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
+        await bot.services.store.save_settings(user.id, FAST)
+        await order(user)
+        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
+        job = await bot.services.store.last_job(user.id)
+        assert job is not None and job.status is JobStatus.FAILED
+        assert await task_keys(redis_server, job.id) == []
+    assert results(telegram, user) == []
+
+
+async def test_redis_restarted_mid_job_loses_nothing(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    workers: Workers,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    await workers.start("w1")
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: runs(redis_server, "1.quality"), 60, "the job runs")
+        await redis_server.restart()  # AOF brings back the task's keys and the stream
+        await done(user, 90)
+    assert len(results(telegram, user)) == 1
+
+
+async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    workers: Workers,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    store = await Store.open(data / "bot.sqlite3")
+    people = [make_user(f"P{i}") for i in range(3)]
+    for person in people:
+        await store.save_settings(person.id, SLOW)
+    await store.close()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "NST_DATA_DIR": str(data),
+        "NST_PRESETS_DIR": str(presets_dir),
+        "NST_REDIS_URL": redis_server.url,
+        "NST_LEASE_S": str(LEASE_S),
+        "NST_WORKERS": "3",
+        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+    }
+    await workers.start("w1")
+
+    async def launch(n: int) -> asyncio.subprocess.Process:
+        with (tmp_path / f"bot-{n}.log").open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+            )
+        await telegram.wait_for_poll(within=60)
+        return process
+
+    first = await launch(1)
+    try:
+        await asyncio.gather(*(order(p, (60 * i, 40, 40)) for i, p in enumerate(people)))
+        await eventually(lambda: runs(redis_server, "1.quality"), 60, "a job runs")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    second = await launch(2)
+    try:
+        await asyncio.gather(*(done(p, 120) for p in people))
+    finally:
+        second.terminate()
+        await second.wait()
+    assert [len(results(telegram, p)) for p in people] == [1, 1, 1]
+    for n in (1, 2):
+        assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
+
+
+def run_worker(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.jobs.remote_worker", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NST_REDIS_URL": "redis://127.0.0.1:1/0", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_worker_with_a_broken_redis_url_says_so_in_one_line() -> None:
+    unreachable = run_worker({"NST_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert unreachable.returncode == 2
+    assert unreachable.stderr.startswith(
+        "NST_REDIS_URL: cannot reach Redis at redis://127.0.0.1:1/0"
+    )
+    assert unreachable.stderr.count("\n") == 1
+    malformed = run_worker({"NST_REDIS_URL": "localhost:6379"})
+    assert (malformed.returncode, malformed.stderr.count("\n")) == (2, 1)
+    assert malformed.stderr.startswith("NST_REDIS_URL must start with redis://")
+
+
+async def test_worker_without_models_says_so_in_one_line(redis_server: RedisServer) -> None:
+    missing = await asyncio.to_thread(
+        run_worker,
+        {"NST_REDIS_URL": redis_server.url, "NST_VGG19_WEIGHTS": "/nonexistent/missing.h5"},
+    )
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+    assert [line for line in missing.stderr.splitlines() if "missing.h5" in line] == [
+        missing.stderr.strip().splitlines()[-1]
+    ]
+
+
+def test_the_worker_imports_nothing_of_telegram() -> None:
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.jobs.remote_worker; print(sorted(m for m in sys.modules"
+            " if m.split('.')[0] == 'telegram'))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.stdout.strip() == "[]", check.stderr
