@@ -1,8 +1,9 @@
 """Jobs on remote workers: a real Redis, real `nst-worker` processes, our bot against the fake API.
 
-Each test starts its own Redis (AOF on) and the workers it needs; the bot runs in the test (or as
-`python -m bot` where it gets killed). Jobs use the fast method or 128-px quality runs, so the
-whole module takes about two minutes on two cores. Results are counted at the fake Telegram
+One Redis (AOF on) and two workers serve the module (tests/remotefixtures.py: emptied before each
+test, a killed worker started again); the bot runs in the test (or as `python -m bot` where it gets
+killed). Jobs use the fast method or 64-px quality runs, so the module takes about two minutes
+on two shared cores. Results are counted at the fake Telegram
 server: exactly one result photo per user, to that user's chat, is the promise under test.
 """
 
@@ -29,11 +30,16 @@ from bot.texts import t
 from tests.botfixtures import RunningBot, tiny_config
 from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
-from tests.remotefixtures import LEASE_S, RedisServer, Workers, eventually
+from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 
 QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
 FAST = UserSettings(quality=Quality.FAST)
 SLOW = UserSettings(quality=Quality.STANDARD, preview=False)
+
+
+async def eventually(condition: Callable[[], bool], within: float, what: str) -> None:
+    """wait_until, off the event loop, so the bot in this process keeps running meanwhile."""
+    await asyncio.to_thread(wait_until, condition, within, lambda: what)
 
 
 def results(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
@@ -70,20 +76,15 @@ async def remote_bot(
         yield RunningBot(application, services(application.bot_data), config)
 
 
-async def task_keys(redis: RedisServer, job_id: int) -> list[bytes | str]:
-    return [
-        k for m in ("fast", "quality") for k in await redis.client.keys(f"nst:task:{job_id}.{m}:*")
-    ]
+def task_keys(redis: RedisServer, job_id: int) -> list[Any]:
+    """The Redis keys of the job's tasks that still exist."""
+    return list(redis.client.keys(f"nst:task:{job_id}.*"))
 
 
-async def lease_holder(redis: RedisServer, key: str) -> str | None:
+def lease_holder(redis: RedisServer, key: str) -> str | None:
     """The worker running the task now, from its lease ("<worker>:<run>")."""
-    value = await redis.client.get(TaskKeys(key).lease)
+    value = redis.client.get(TaskKeys(key).lease)
     return value.decode().rsplit(":", 1)[0] if isinstance(value, bytes) else None
-
-
-async def runs(redis: RedisServer, key: str) -> bool:
-    return await lease_holder(redis, key) is not None
 
 
 def tasks_done(log: str) -> list[str]:
@@ -93,82 +94,49 @@ def tasks_done(log: str) -> list[str]:
 async def test_two_workers_share_ten_users_each_gets_one_result(
     telegram: FakeTelegram,
     make_user: Callable[..., FakeUser],
-    workers: Workers,
-    redis_server: RedisServer,
+    cluster: Workers,
     presets_dir: Path,
     tmp_path: Path,
 ) -> None:
-    await asyncio.gather(workers.start("w1"), workers.start("w2"))
     health = await asyncio.to_thread(
-        run_worker, {"NST_WORKER_HEARTBEAT": str(workers.heartbeat("w1"))}, "health"
+        run_worker, {"NST_WORKER_HEARTBEAT": str(cluster.heartbeat("w1"))}, "health"
     )
     assert health.returncode == 0, health.stderr
     people = [make_user(f"P{i}") for i in range(10)]
     # More jobs in flight than workers: both always find one waiting in the stream.
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, workers=4) as bot:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, workers=4) as bot:
         for person in people:
             await bot.services.store.save_settings(person.id, FAST)
         await asyncio.gather(*(order(p, (20 * i, 40, 40)) for i, p in enumerate(people)))
         await asyncio.gather(*(done(p, 120) for p in people))
-        capacity = await bot.services.worker.capacity()
         for person in people:
             job = await bot.services.store.last_job(person.id)
             assert job is not None and job.status is JobStatus.DONE and job.delivered
-            assert await task_keys(redis_server, job.id) == []  # images and result deleted
+            assert task_keys(cluster.redis, job.id) == []  # images and result deleted
+
+        async def idle() -> bool:
+            capacity = await bot.services.worker.capacity()
+            return (capacity.workers, capacity.busy, capacity.remote) == (2, 0, True)
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await idle():  # the heartbeats catch up within a beat (lease_s / 3)
+            assert asyncio.get_running_loop().time() < deadline, "workers never showed idle"
+            await asyncio.sleep(0.05)
+        await people[0].send_message("/status")
+        idle_text = t("en", "status_idle")
+        online = t("en", "status_capacity", engines=2, busy=0, queue=0)
+        await people[0].wait_for("sendMessage", text=f"{idle_text}\n\n{online}")
 
     assert [len(results(telegram, p)) for p in people] == [1] * 10  # each to its own chat
-    assert (capacity.workers, capacity.remote) == (2, True)
-    ran = {name: tasks_done(workers.log(name)) for name in ("w1", "w2")}
+    ran = {name: tasks_done(cluster.log(name)) for name in ("w1", "w2")}
     assert sorted(ran["w1"] + ran["w2"]) == sorted(f"{n}.fast" for n in range(1, 11)), ran
     assert ran["w1"] and ran["w2"], ran
 
 
-async def test_worker_killed_mid_job_the_other_finishes_it_once(
-    telegram: FakeTelegram,
-    user: FakeUser,
-    workers: Workers,
-    redis_server: RedisServer,
-    presets_dir: Path,
-    tmp_path: Path,
-) -> None:
-    await asyncio.gather(workers.start("w1"), workers.start("w2"))
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
-        await bot.services.store.save_settings(user.id, SLOW)
-        await order(user)
-        holder: str | None = None
-
-        async def leased() -> bool:
-            nonlocal holder
-            holder = await lease_holder(redis_server, "1.quality")
-            return holder is not None
-
-        await eventually(leased, 60, "a worker takes the job")
-        assert holder is not None
-        workers.processes[holder].send_signal(signal.SIGKILL)
-        killed = time.monotonic()
-        await done(user, 90)
-        recovered_s = time.monotonic() - killed
-        job = await bot.services.store.last_job(user.id)
-
-    assert len(results(telegram, user)) == 1
-    assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
-    survivor = "w2" if holder == "w1" else "w1"
-    assert tasks_done(workers.log(survivor)) == ["1.quality"]
-    # Bound: the lease lapses (LEASE_S), the bot looks (≤ 1 s), the other worker runs it again.
-    assert recovered_s < LEASE_S + 60
-    print(f"worker killed to result delivered: {recovered_s:.1f} s (lease {LEASE_S} s)")
-
-
 async def test_cancel_stops_a_remote_run_and_deletes_its_keys(
-    telegram: FakeTelegram,
-    user: FakeUser,
-    workers: Workers,
-    redis_server: RedisServer,
-    presets_dir: Path,
-    tmp_path: Path,
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
 ) -> None:
-    await workers.start("w1")
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
         await bot.services.store.save_settings(user.id, SLOW)
         await order(user)
         await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)
@@ -176,43 +144,20 @@ async def test_cancel_stops_a_remote_run_and_deletes_its_keys(
         asked = time.monotonic()
         await user.wait_for("editMessageText", text=t("en", "job_cancelled"), within=30)
         stopped_s = time.monotonic() - asked
-        assert await task_keys(redis_server, 1) == []
+        assert task_keys(cluster.redis, 1) == []
     assert results(telegram, user) == []
-    assert tasks_done(workers.log("w1")) == []
+    assert tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2")) == []
     print(f"cancel to cancelled: {stopped_s:.2f} s")
 
 
-async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
-    telegram: FakeTelegram,
-    user: FakeUser,
-    redis_server: RedisServer,
-    presets_dir: Path,
-    tmp_path: Path,
-) -> None:
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
-        await bot.services.store.save_settings(user.id, FAST)
-        await order(user)
-        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
-        job = await bot.services.store.last_job(user.id)
-        assert job is not None and job.status is JobStatus.FAILED
-        assert await task_keys(redis_server, job.id) == []
-    assert results(telegram, user) == []
-
-
 async def test_redis_restarted_mid_job_loses_nothing(
-    telegram: FakeTelegram,
-    user: FakeUser,
-    workers: Workers,
-    redis_server: RedisServer,
-    presets_dir: Path,
-    tmp_path: Path,
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
 ) -> None:
-    await workers.start("w1")
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server) as bot:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
         await bot.services.store.save_settings(user.id, SLOW)
         await order(user)
-        await eventually(lambda: runs(redis_server, "1.quality"), 60, "the job runs")
-        await redis_server.restart()  # AOF brings back the task's keys and the stream
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        await asyncio.to_thread(cluster.redis.restart)  # AOF brings back the keys and the stream
         await done(user, 90)
     assert len(results(telegram, user)) == 1
 
@@ -220,8 +165,7 @@ async def test_redis_restarted_mid_job_loses_nothing(
 async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
     telegram: FakeTelegram,
     make_user: Callable[..., FakeUser],
-    workers: Workers,
-    redis_server: RedisServer,
+    cluster: Workers,
     presets_dir: Path,
     tmp_path: Path,
 ) -> None:
@@ -238,12 +182,11 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
         "NST_DATA_DIR": str(data),
         "NST_PRESETS_DIR": str(presets_dir),
-        "NST_REDIS_URL": redis_server.url,
+        "NST_REDIS_URL": cluster.redis.url,
         "NST_LEASE_S": str(LEASE_S),
         "NST_WORKERS": "3",
         "NST_STANDARD_SIDE": str(QUALITY_SIDE),
     }
-    await workers.start("w1")
 
     async def launch(n: int) -> asyncio.subprocess.Process:
         with (tmp_path / f"bot-{n}.log").open("wb") as log:
@@ -256,7 +199,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
     first = await launch(1)
     try:
         await asyncio.gather(*(order(p, (60 * i, 40, 40)) for i, p in enumerate(people)))
-        await eventually(lambda: runs(redis_server, "1.quality"), 60, "a job runs")
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -267,8 +210,27 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         second.terminate()
         await second.wait()
     assert [len(results(telegram, p)) for p in people] == [1, 1, 1]
+    ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
+    assert sorted(ran) == ["1.quality", "2.quality", "3.quality"]  # none computed twice
     for n in (1, 2):
         assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
+
+
+async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
+        await bot.services.store.save_settings(user.id, FAST)
+        await order(user)
+        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
+        job = await bot.services.store.last_job(user.id)
+        assert job is not None and job.status is JobStatus.FAILED
+        assert task_keys(redis_server, job.id) == []
+    assert results(telegram, user) == []
 
 
 def run_worker(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -320,3 +282,28 @@ def test_the_worker_imports_nothing_of_telegram() -> None:
         timeout=60,
     )
     assert check.stdout.strip() == "[]", check.stderr
+
+
+# Last: it kills one of the module's workers (the next user of `cluster` starts it again).
+async def test_worker_killed_mid_job_the_other_finishes_it_once(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        holder = lease_holder(cluster.redis, "1.quality")
+        assert holder is not None
+        cluster.processes[holder].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        await done(user, 90)
+        recovered_s = time.monotonic() - killed
+        job = await bot.services.store.last_job(user.id)
+
+    assert len(results(telegram, user)) == 1
+    assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
+    survivor = "w2" if holder == "w1" else "w1"
+    assert tasks_done(cluster.log(survivor)) == ["1.quality"]
+    # Bound: the lease lapses (LEASE_S), the bot looks (≤ 1 s), the other worker runs it again.
+    assert recovered_s < LEASE_S + 30
+    print(f"worker killed to result delivered: {recovered_s:.1f} s (lease {LEASE_S} s)")

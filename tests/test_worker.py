@@ -230,6 +230,7 @@ async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
         assert "rerun:" in str(photo.params["reply_markup"])
         assert done.delivered and done.result_path is None and done.attempts == 1
         assert not world.job_dir(done).exists()
+        assert world.runner.forgotten == [job.id]  # the runner dropped what it kept for it
         content = world.telegram.file_bytes(job.request.content.file_id)
         assert world.runner.inputs[1][0] == content
         calls = [c.method for c in world.telegram.calls if c.params.get("chat_id") == 1]

@@ -170,17 +170,22 @@ class RemoteRunner:
         watch.sent(asyncio.get_running_loop().time())
 
     async def _result_or_lease(self, keys: TaskKeys, watch: _Watch) -> bool:
-        """Whether a result exists or a worker holds the lease (read together, atomically)."""
+        """Whether the task has a result, a worker holding its lease, or events still to read.
+
+        Read together, atomically: a worker's outcome removes its lease and adds its last event
+        in one step, so a lease gone with no event behind it means the worker vanished.
+        """
         async with self._client().pipeline(transaction=True) as pipe:
             pipe.exists(keys.result)
             pipe.get(keys.lease)
-            has_result, holder = await pipe.execute()
+            pipe.llen(keys.events)
+            has_result, holder, unread = await pipe.execute()
         watch.has_result = bool(has_result)
         if holder is not None:
             watch.leased(asyncio.get_running_loop().time())
-        else:
+        elif not unread:
             watch.lease_lapsed()
-        return watch.has_result or holder is not None
+        return watch.has_result or holder is not None or bool(unread)
 
     async def _on_event(
         self,
