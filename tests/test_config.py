@@ -29,3 +29,13 @@ def test_a_malformed_flag_says_what_it_takes() -> None:
 def test_admin_ids_are_parsed() -> None:
     config = Config.from_env({**TOKEN, "NST_ADMIN_IDS": "12, 34"})
     assert config.admin_ids == frozenset({12, 34})
+
+
+def test_redis_url_chooses_remote_workers_and_is_checked() -> None:
+    assert Config.from_env(TOKEN).redis_url is None  # make run: the engine in this process
+    config = Config.from_env(
+        {**TOKEN, "NST_REDIS_URL": " redis://redis:6379/0 ", "NST_LEASE_S": "5"}
+    )
+    assert (config.redis_url, config.lease_s) == ("redis://redis:6379/0", 5)
+    with pytest.raises(ConfigError, match="NST_REDIS_URL must start with redis://"):
+        Config.from_env({**TOKEN, "NST_REDIS_URL": "redis:6379"})

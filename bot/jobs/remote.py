@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
 from bot.jobs.channel import (
@@ -128,15 +130,16 @@ class RemoteRunner:
         keys = TaskKeys(task_key(job.id, settings))
         wire = settings_to_wire(settings)
         watch = _Watch(job.id, keys, self._lease_s)
-        if not await self._retry(lambda: self._result_or_lease(keys, watch)):
-            await self._send(keys, content, style, wire, watch)
+        if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
+            await self._send(keys, content, style, wire, watch, cancel)
         loop = asyncio.get_running_loop()
         while True:
             if cancel.is_set():
                 await self._stop_or_give_up(keys, watch)
             popped = await self._try(self._client().blpop([keys.events], timeout=POLL_S))
             if popped:
-                if await self._on_event(json.loads(popped[1]), keys, output, progress, watch):
+                message = json.loads(popped[1])
+                if await self._on_event(message, keys, output, progress, cancel, watch):
                     return
                 continue
             if loop.time() < watch.next_probe:
@@ -144,16 +147,22 @@ class RemoteRunner:
             watch.next_probe = loop.time() + min(1.0, self._lease_s / 4)
             if await self._try(self._result_or_lease(keys, watch)):
                 if watch.has_result:
-                    await self._fetch(keys, output)
+                    await self._fetch(keys, output, cancel)
                     return
             elif watch.due(loop.time()) and watch.cancel_sent_at is None:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
-                await self._send(keys, content, style, wire, watch)
+                await self._send(keys, content, style, wire, watch, cancel)
 
     # The conversation with the task's keys.
 
     async def _send(
-        self, keys: TaskKeys, content: Path, style: Path, wire: dict[str, Any], watch: _Watch
+        self,
+        keys: TaskKeys,
+        content: Path,
+        style: Path,
+        wire: dict[str, Any],
+        watch: _Watch,
+        cancel: threading.Event,
     ) -> None:
         """Upload the inputs (again: a worker deletes them) and ask for the task."""
         images = await asyncio.to_thread(lambda: (content.read_bytes(), style.read_bytes()))
@@ -164,9 +173,12 @@ class RemoteRunner:
                 pipe.set(keys.style, images[1], ex=DATA_TTL_S)
                 pipe.delete(keys.cancel)
                 await pipe.execute()
-            await self._kicker.kiq(keys.key, wire)
+            try:
+                await self._kicker.kiq(keys.key, wire)
+            except SendTaskError as error:  # taskiq wraps the connection error
+                raise RedisConnectionError(str(error.__cause__)) from error
 
-        await self._retry(send)
+        await self._retry(send, cancel)
         watch.sent(asyncio.get_running_loop().time())
 
     async def _result_or_lease(self, keys: TaskKeys, watch: _Watch) -> bool:
@@ -193,6 +205,7 @@ class RemoteRunner:
         keys: TaskKeys,
         output: Path,
         progress: Progress,
+        cancel: threading.Event,
         watch: _Watch,
     ) -> bool:
         """Act on one event; True once the result is in output."""
@@ -203,7 +216,7 @@ class RemoteRunner:
         elif kind == "progress":
             progress(float(message["fraction"]))
         elif kind == "done":
-            await self._fetch(keys, output)
+            await self._fetch(keys, output, cancel)
             return True
         elif kind == "cancelled":
             raise Cancelled("the worker stopped")
@@ -231,8 +244,8 @@ class RemoteRunner:
         if not watch.alive or now - watch.cancel_sent_at > 2 * self._lease_s:
             raise Cancelled("the worker did not answer the cancel")
 
-    async def _fetch(self, keys: TaskKeys, output: Path) -> None:
-        data = await self._retry(lambda: self._client().get(keys.result))
+    async def _fetch(self, keys: TaskKeys, output: Path, cancel: threading.Event) -> None:
+        data = await self._retry(lambda: self._client().get(keys.result), cancel, Cancelled)
         if data is None:
             raise EngineError("the result expired before it was fetched")
         await asyncio.to_thread(output.write_bytes, data)
@@ -252,12 +265,20 @@ class RemoteRunner:
             await asyncio.sleep(RECONNECT_S)
             return None
 
-    async def _retry(self, call: Any) -> Any:
-        """call() until Redis answers: what must happen (sending, fetching, deleting)."""
+    async def _retry(
+        self, call: Any, cancel: threading.Event, stopped: type[Cancelled] = NotStarted
+    ) -> Any:
+        """call() until Redis answers: what must happen (sending, fetching).
+
+        Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
+        NotStarted by default, as no worker can have taken a task Redis never handed out.
+        """
         while True:
             try:
                 return await call()
             except UNREACHABLE as error:
+                if cancel.is_set():
+                    raise stopped("Redis unreachable") from error
                 log.warning("Redis unreachable, trying again: %s", error)
                 await asyncio.sleep(RECONNECT_S)
 
