@@ -313,6 +313,32 @@ def test_the_worker_imports_nothing_of_telegram() -> None:
     assert check.stdout.strip() == "[]", check.stderr
 
 
+async def test_a_frozen_worker_is_replaced_and_its_late_result_dropped(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    """SIGSTOP: a worker that stops answering without dying; after SIGCONT it is too late."""
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        frozen = lease_holder(cluster.redis, "1.quality")
+        assert frozen is not None
+        cluster.processes[frozen].send_signal(signal.SIGSTOP)
+        try:
+            await done(user, 90)
+        finally:
+            cluster.processes[frozen].send_signal(signal.SIGCONT)
+        late = ("lease lost; stopping", "result dropped")
+        await eventually(
+            lambda: any(line in cluster.log(frozen) for line in late),
+            30,
+            "the late worker gives up",
+        )
+        await keys_deleted(cluster.redis, 1)  # the late worker wrote no result back
+    assert len(results(telegram, user)) == 1
+    assert tasks_done(cluster.log(frozen)) == []
+
+
 # Last: it kills one of the module's workers (the next user of `cluster` starts it again).
 async def test_worker_killed_mid_job_the_other_finishes_it_once(
     telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
