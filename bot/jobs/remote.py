@@ -130,6 +130,7 @@ class RemoteRunner:
         keys = TaskKeys(task_key(job.id, settings))
         wire = settings_to_wire(settings)
         watch = _Watch(job.id, keys, self._lease_s)
+        await self.capacity()  # keeps fast_error current as workers come and go
         if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
             await self._send(keys, content, style, wire, watch, cancel)
         loop = asyncio.get_running_loop()
