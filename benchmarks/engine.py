@@ -1,35 +1,35 @@
-"""The quality engine's speed and quality on ../shared/images, against the TF tutorial's recipe.
+"""The quality engine's look and speed on ../shared/images, beside jcjohnson/neural-style's anchors.
 
-    python benchmarks/engine.py [--pairs all|PHOTO:STYLE,...] [--sizes 256,512] [--skip-reference]
-                                [--reference-pairs 1] [--out DIR] [--grid docs/engine_grid.png]
+    python benchmarks/engine.py [--pairs anchors|all|PHOTO:STYLE,...] [--strengths soft,medium]
+                                [--size 512] [--fast] [--out DIR] [--grid docs/engine_grid.png]
 
-For every photo x painting pair and size it runs the engine with default settings and prints
-seconds, steps, seconds per step and the figures of ../shared/eval/nst_metrics.py (run as its own
-process, so this one's peak memory is the engine's). The reference is the tutorial's recipe on
-the same losses and layers: one scale, Adam (rate 0.02 of the full range, beta1 0.99) from the
-photo for 1000 steps. The last table gives the speed-up at (about) equal quality. The machine's
-load average is printed with every row: other processes sharing the cores make seconds noisy.
+Every pair runs at each strength with otherwise default settings; each result is measured with
+../shared/eval/nst_metrics.py at its own size and at --size 128 (the large-scale structure), and
+the anchors in ../shared/images/anchors are measured the same way. The table marks the medium
+rows that meet the anchor targets (docs/engine.md): style_gain at both sizes at least the
+anchor's, style_mobile at most the anchor's + 0.01, ssim_luma at least 0.15.
 
-The fast (preview) method runs on the same pairs at 384 and 1024 px with its models already loaded
-and the images already decoded: its seconds are the median of --fast-repeats runs after one warm-up.
+Seconds are wall time per stylization with the engine built; the build itself is printed once,
+and the machine's load average with every row, since other processes make seconds noisy. Peak
+memory is the process's before the metric networks load. --fast adds the preview method's figures
+at each strength, to check that preview and result agree.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
+import importlib.util
 import json
 import os
 import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import Any
 
 from PIL import Image
 
@@ -39,32 +39,29 @@ sys.path.insert(0, str(REPO))
 from nst_engine.images import load_image  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 
-if TYPE_CHECKING:  # imported for real in main(), after the clock starts on the build
-    from nst_engine.engine import Engine
-    from nst_engine.fast import FastStylizer
-    from nst_engine.gatys import Plan
-
 SHARED = REPO.parent / "shared"
-PHOTOS = ("tubingen", "golden_gate")
-STYLES = ("starry_night", "the_scream", "shipwreck", "monet_garden", "cezanne_sainte_victoire")
-METRICS = ("style_gain", "style_mobile", "ssim_luma", "content")
-FAST_SIZES = (384, 1024)
-# The tutorial's Adam: rate 0.02 on [0, 1] images is 0.02 * 255 on the engine's 0-255 scale.
-# Its epsilon 0.1 was far below the tutorial's gradients (its total-variation term alone gives
-# 30-120 per pixel), so on the normalised losses, whose gradients are ~1e-7, it is scaled likewise.
-REFERENCE_RATE, REFERENCE_BETA1, REFERENCE_EPSILON, REFERENCE_STEPS = 0.02 * 255, 0.99, 1e-10, 1000
+STRENGTHS = {"soft": 0.4, "medium": 0.7, "strong": 0.95}
+# The anchors: jcjohnson/neural-style's published results (../shared/images/SOURCES.md).
+ANCHORS = {
+    "tubingen_starry": ("tubingen", "starry_night"),
+    "golden_gate_starry": ("golden_gate", "starry_night"),
+    "tubingen_scream": ("tubingen", "the_scream"),
+    "tubingen_shipwreck": ("tubingen", "shipwreck"),
+    "golden_gate_scream": ("golden_gate", "the_scream"),
+}
+COLUMNS = ("style_gain", "style_gain_128", "style_mobile", "ssim_luma")
 
 
 @dataclass
 class Row:
-    method: str
+    method: str  # "anchor", a strength's name, or "fast-" and one
     photo: str
     style: str
-    size: int
-    seconds: float
-    steps: int
-    load: float
-    figures: dict[str, float]
+    output: Path
+    seconds: float = 0.0
+    steps: int = 0
+    load: float = 0.0
+    figures: dict[str, float] = field(default_factory=dict)
 
     @property
     def pair(self) -> str:
@@ -89,70 +86,66 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"engine build (TensorFlow import, VGG19, weights): {build:.1f} s on {engine.device}")
 
     rows = [
-        run(engine, "engine", photo, style, size, None, args.out)
+        stylize(engine, photo, style, strength, args)
         for photo, style in pairs
-        for size in args.sizes
+        for strength in args.strengths
     ]
-    engine_peak_mb = peak_rss_mb()
-    if engine.fast is None:
-        print(f"fast method skipped: {engine.fast_error}")
-    else:
+    if args.fast:
         rows += [
-            run_fast(engine.fast, photo, style, size, args.fast_repeats, args.out)
+            stylize(engine, photo, style, strength, args, fast=True)
             for photo, style in pairs
-            for size in FAST_SIZES
+            for strength in args.strengths
         ]
-    if args.adam_rate:
-        rows += [
-            run(engine, "adam", photo, style, size, adam_plan(size, args.adam_rate), args.out)
-            for photo, style in pairs
-            for size in args.sizes
-        ]
-    if not args.skip_reference:
-        rows += [
-            run(engine, "reference", photo, style, size, reference_plan(size), args.out)
-            for photo, style in pairs[: args.reference_pairs]
-            for size in args.sizes
-        ]
-    print_tables(rows)
-    print(f"\nengine build {build:.1f} s; first 512-px result with build: ", end="")
-    first = next((r for r in rows if r.method == "engine" and r.size == 512), None)
-    print(f"{first.seconds + build:.1f} s" if first else "n/a")
-    print(f"peak RSS: {engine_peak_mb:.0f} MB after the engine runs, {peak_rss_mb():.0f} MB in all")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    anchors = {pair: name for name, pair in ANCHORS.items()}
+    rows += [
+        Row("anchor", *pair, SHARED / "images/anchors" / f"{anchors[pair]}.png")
+        for pair in dict.fromkeys(pairs)
+        if pair in anchors
+    ]
+    measure(rows)
+    print_table(rows)
+    medium = [r for r in rows if r.method == "medium"]
+    if medium:
+        first = medium[0]
+        print(f"\nfirst medium result with the build: {first.seconds + build:.1f} s")
+    print(f"engine build {build:.1f} s; peak RSS of the engine runs: {peak_mb:.0f} MB")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
-    (args.out / "results.json").write_text(json.dumps([asdict(r) for r in rows], indent=1))
+    (args.out / "results.json").write_text(json.dumps([asdict(r) for r in rows], default=str))
     if args.grid:
-        write_grid(rows, args.out, args.grid)
+        write_grid(rows, args.grid)
     return 0
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", default="all", help="'all' or PHOTO:STYLE,... by file stem")
-    parser.add_argument("--sizes", default="256,512", help="longer sides, comma-separated")
-    parser.add_argument("--skip-reference", action="store_true")
-    parser.add_argument(
-        "--reference-pairs", type=int, default=1, help="run the reference on the first N pairs"
-    )
+    parser.add_argument("--pairs", default="all", help="'anchors', 'all' or PHOTO:STYLE,...")
+    parser.add_argument("--strengths", default="soft,medium,strong", help="comma-separated")
+    parser.add_argument("--size", type=int, default=512, help="the results' longer side")
+    parser.add_argument("--fast", action="store_true", help="also the preview method")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nst-benchmark")
-    parser.add_argument("--grid", type=Path, default=None, help="write content|style|result PNG")
+    parser.add_argument("--grid", type=Path, default=None, help="write anchor|medium|strong PNG")
     parser.add_argument("--weights", default=None, help="VGG19 weights (default: ../shared's)")
     parser.add_argument(
-        "--mixed-precision", action="store_true", help="bfloat16 convolutions on a CPU"
+        "--mixed-precision", action="store_true", help="half-precision convolutions"
     )
-    parser.add_argument(
-        "--adam-rate", type=float, default=None, help="also run the default plan with Adam at R px"
-    )
-    parser.add_argument("--fast-repeats", type=int, default=9, help="timed runs per fast row")
     args = parser.parse_args(argv)
-    args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.strengths = args.strengths.split(",")
     return args
 
 
 def parse_pairs(spec: str) -> list[tuple[str, str]]:
+    """Anchor pairs first (the targets), then every other photo x painting for 'all'."""
+    if spec not in ("anchors", "all"):
+        return [(pair.split(":")[0], pair.split(":")[1]) for pair in spec.split(",")]
+    pairs = list(ANCHORS.values())
     if spec == "all":
-        return [(photo, style) for photo in PHOTOS for style in STYLES]
-    return [(pair.split(":")[0], pair.split(":")[1]) for pair in spec.split(",")]
+        photos = sorted(p.stem for p in (SHARED / "images/photos").iterdir())
+        styles = sorted(p.name for p in (SHARED / "images/styles").iterdir())
+        pairs += [
+            (p, Path(s).stem) for p in photos for s in styles if (p, Path(s).stem) not in pairs
+        ]
+    return pairs
 
 
 def photo_path(photo: str) -> Path:
@@ -160,142 +153,97 @@ def photo_path(photo: str) -> Path:
 
 
 def style_path(style: str) -> Path:
-    return SHARED / "images/styles" / f"{style}.jpg"
+    return next((SHARED / "images/styles").glob(f"{style}.*"))
 
 
-def reference_plan(size: int) -> Plan:
-    from nst_engine.gatys import Plan
-    from nst_engine.optim import Adam
-
-    adam = functools.partial(Adam, REFERENCE_RATE, REFERENCE_BETA1, epsilon=REFERENCE_EPSILON)
-    return Plan(((size, REFERENCE_STEPS),), optimiser=adam, tolerance=None, init_noise=0.0)
-
-
-def adam_plan(size: int, rate: float) -> Plan:
-    """The engine's own schedule with Adam instead of L-BFGS, for the optimiser comparison."""
-    from nst_engine.gatys import default_plan
-    from nst_engine.optim import Adam
-
-    plan = default_plan(Settings(max_side=size))
-    return replace(plan, optimiser=functools.partial(Adam, rate, epsilon=REFERENCE_EPSILON))
-
-
-def run(
-    engine: Engine, method: str, photo: str, style: str, size: int, plan: Plan | None, out: Path
+def stylize(
+    engine: Any, photo: str, style: str, strength: str, args: argparse.Namespace, fast: bool = False
 ) -> Row:
-    """One stylization at default settings (or `plan`), saved to `out` and measured."""
-    result = engine.run(photo_path(photo), style_path(style), Settings(max_side=size), plan=plan)
-    output = out / f"{method}_{photo}_{style}_{size}.png"
+    settings = Settings(
+        method="fast" if fast else "quality",
+        max_side=args.size,
+        style_strength=STRENGTHS[strength],
+    )
+    method = f"fast-{strength}" if fast else strength
+    result = engine.run(photo_path(photo), style_path(style), settings)
+    output = args.out / f"{method}_{photo}_{style}_{args.size}.png"
     result.image.save(output)
-    row = Row(
-        method,
-        photo,
-        style,
-        size,
-        result.seconds,
-        result.steps,
-        os.getloadavg()[0],
-        metrics(photo_path(photo), style_path(style), output),
-    )
-    print_row(row)
+    row = Row(method, photo, style, output, result.seconds, result.steps, os.getloadavg()[0])
+    print(f"{method:12s} {row.pair:45s} {row.seconds:7.1f} s {row.steps:4d} steps", flush=True)
     return row
 
 
-def run_fast(
-    stylizer: FastStylizer, photo: str, style: str, size: int, repeats: int, out: Path
-) -> Row:
-    """The fast method's median seconds over `repeats` runs, models loaded, images decoded."""
-    content, painting = load_image(photo_path(photo)), load_image(style_path(style))
-    settings = Settings(method="fast", max_side=size)
-    image = stylizer.stylize(content, painting, settings)  # warm-up: first-call allocations
-    seconds = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        stylizer.stylize(content, painting, settings)
-        seconds.append(time.perf_counter() - start)
-    output = out / f"fast_{photo}_{style}_{size}.png"
-    image.save(output)
-    figures = metrics(photo_path(photo), style_path(style), output)
-    median = statistics.median(seconds)
-    row = Row("fast", photo, style, size, median, 1, os.getloadavg()[0], figures)
-    print_row(row)
-    return row
-
-
-def metrics(content: Path, style: Path, output: Path) -> dict[str, float]:
-    """The figures of ../shared/eval/nst_metrics.py, run as its own process."""
-    script = SHARED / "eval/nst_metrics.py"
-    command = [sys.executable, str(script), "--content", str(content), "--style", str(style)]
-    answer = subprocess.run(
-        [*command, "--output", str(output), "--json"], capture_output=True, text=True, check=True
-    )
-    figures = json.loads(answer.stdout.strip().splitlines()[-1])["output"]
-    return {name: float(figures[name]) for name in METRICS}
-
-
-HEADER = (
-    f"{'method':9s} {'pair':38s} {'px':>4s} {'seconds':>8s} {'steps':>5s} {'s/step':>6s} "
-    + " ".join(f"{m:>12s}" for m in METRICS)
-    + f" {'load':>5s}"
-)
-
-
-def print_row(row: Row) -> None:
-    figures = " ".join(f"{row.figures[m]:12.3f}" for m in METRICS)
-    print(
-        f"{row.method:9s} {row.pair:38s} {row.size:4d} {row.seconds:8.2f} {row.steps:5d} "
-        f"{row.seconds / row.steps:6.3f} {figures} {row.load:5.2f}",
-        flush=True,
-    )
-
-
-def print_tables(rows: list[Row]) -> None:
-    print("\n" + HEADER)
+def measure(rows: list[Row]) -> None:
+    """nst_metrics' figures for every output, at its own size and at 128 px, in this process."""
+    metrics = _load_metrics()
+    vgg, mobile = metrics.Vgg(), metrics.Mobile()
     for row in rows:
-        print_row(row)
-    engine = {(r.pair, r.size): r for r in rows if r.method == "engine"}
-    compared = [(engine[(r.pair, r.size)], r) for r in rows if r.method == "reference"]
-    if not compared:
-        return
-    print(
-        f"\n{'pair':38s} {'px':>4s} {'speed-up':>8s} {'style_gain engine/ref':>22s} "
-        f"{'ssim_luma engine/ref':>21s}"
+        for size, suffix in ((None, ""), (128, "_128")):
+            output = metrics.load(str(row.output), longest=size)
+            content = metrics.load(str(photo_path(row.photo)), size=output.shape[1::-1])
+            style = metrics.load(str(style_path(row.style)), longest=max(output.shape[:2]))
+            figures = metrics.figures(vgg, mobile, output, content, style)
+            unstyled = metrics.figures(vgg, mobile, content, content, style)
+            figures["style_gain"] = 1.0 - figures["style_gram"] / unstyled["style_gram"]
+            row.figures.update({name + suffix: value for name, value in figures.items()})
+
+
+def _load_metrics() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("nst_metrics", SHARED / "eval/nst_metrics.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def meets_targets(row: Row, anchor: Row | None) -> str:
+    if anchor is None or row.method != "medium":
+        return ""
+    ours, theirs = row.figures, anchor.figures
+    met = (
+        ours["style_gain"] >= theirs["style_gain"]
+        and ours["style_gain_128"] >= theirs["style_gain_128"]
+        and ours["style_mobile"] <= theirs["style_mobile"] + 0.01
+        and ours["ssim_luma"] >= 0.15
     )
-    for ours, ref in compared:
-        print(
-            f"{ours.pair:38s} {ours.size:4d} {ref.seconds / ours.seconds:7.1f}x "
-            f"{ours.figures['style_gain']:10.3f} / {ref.figures['style_gain']:.3f} "
-            f"{ours.figures['ssim_luma']:10.3f} / {ref.figures['ssim_luma']:.3f}"
-        )
+    return "yes" if met else "NO"
 
 
-def write_grid(rows: list[Row], out: Path, path: Path, height: int = 136) -> None:
-    """content | style | result for each pair at the largest size, palette PNG to stay small."""
-    engine = [r for r in rows if r.method == "engine"]
-    chosen = [r for r in engine if r.size == max(r.size for r in engine)]
-    tiles = [
-        [
-            load_image(photo_path(r.photo)),
-            load_image(style_path(r.style)),
-            load_image(out / f"engine_{r.photo}_{r.style}_{r.size}.png"),
-        ]
-        for r in chosen
-    ]
-    tiles = [
-        [t.resize((round(t.size[0] * height / t.size[1]), height)) for t in row] for row in tiles
-    ]
-    widths = [max(row[i].size[0] for row in tiles) for i in range(3)]
-    grid = Image.new("RGB", (sum(widths) + 8, len(tiles) * (height + 4)), "white")
-    for y, row in enumerate(tiles):
-        for x, tile in enumerate(row):
+def print_table(rows: list[Row]) -> None:
+    anchors = {r.pair: r for r in rows if r.method == "anchor"}
+    print(
+        f"\n| pair | method | {' | '.join(COLUMNS)} | seconds | steps | load | meets anchor |"
+        f"\n|---|---|{'---:|' * len(COLUMNS)}---:|---:|---:|---|"
+    )
+    for row in sorted(rows, key=lambda r: (r.pair, r.method != "anchor")):
+        figures = " | ".join(f"{row.figures[c]:.3f}" for c in COLUMNS)
+        timing = f"{row.seconds:.1f} | {row.steps} | {row.load:.1f}" if row.seconds else "| |"
+        target = meets_targets(row, anchors.get(row.pair))
+        print(f"| {row.pair} | {row.method} | {figures} | {timing} | {target} |")
+
+
+def write_grid(rows: list[Row], path: Path, height: int = 150) -> None:
+    """Per pair: photo | painting | anchor (where there is one) | medium | strong."""
+    by_key = {(r.pair, r.method): r for r in rows}
+    pairs = list(dict.fromkeys(r.pair for r in rows if r.method == "medium"))
+    lines = []
+    for pair in pairs:
+        medium = by_key[(pair, "medium")]
+        tiles = [load_image(photo_path(medium.photo)), load_image(style_path(medium.style))]
+        for method in ("anchor", "medium", "strong"):
+            if (pair, method) in by_key:
+                tiles.append(load_image(by_key[(pair, method)].output))
+            else:
+                tiles.append(Image.new("RGB", tiles[0].size, "white"))
+        lines.append([t.resize((round(t.size[0] * height / t.size[1]), height)) for t in tiles])
+    widths = [max(line[i].size[0] for line in lines) for i in range(5)]
+    grid = Image.new("RGB", (sum(widths) + 16, len(lines) * (height + 4)), "white")
+    for y, line in enumerate(lines):
+        for x, tile in enumerate(line):
             grid.paste(tile, (sum(widths[:x]) + 4 * x, y * (height + 4)))
     path.parent.mkdir(parents=True, exist_ok=True)
     grid.quantize(256, dither=Image.Dither.FLOYDSTEINBERG).save(path, optimize=True)
     print(f"grid: {path} ({path.stat().st_size // 1024} KB)")
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from nst_engine.errors import EngineError, WeightsError
 from nst_engine.fast import FastStylizer
 from nst_engine.images import ImageSource, load_image
 from nst_engine.settings import Settings
-from nst_engine.vgg import load_weights, resolve_weights, vgg19_features
+from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,14 @@ class Engine:
             self._dtype = "mixed_float16" if self.device.startswith("GPU") else "mixed_bfloat16"
         self._objectives: dict[str, gatys.Objective] = {}
         self._lock = threading.Lock()
+        # relu5_1 where the weights hold it (Keras' full ImageNet file), else up to relu4_1.
+        deep = "block5_conv1" in weight_layers(self.weights_path)
+        self.default_layers = "relu5" if deep else "relu4"
         self._objective("default")
 
     def _objective(self, layer_set: str) -> gatys.Objective:
+        if layer_set == "default":
+            layer_set = self.default_layers
         if layer_set not in self._objectives:
             layers = gatys.LAYER_SETS[layer_set]
             extractor = vgg19_features(layers.outputs, dtype=self._dtype)
@@ -93,7 +98,7 @@ class Engine:
             run = gatys.stylize(
                 self._objective(settings.layers),
                 content_image,
-                style_image,
+                [(style_image, 1.0)],
                 settings,
                 plan=plan,
                 progress=progress,

@@ -32,7 +32,7 @@ from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.download import fetch, sha256_of
 from nst_engine.errors import Cancelled, WeightsError
 from nst_engine.images import resize_longer_side
-from nst_engine.settings import Settings
+from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 
 try:
     from ai_edge_litert.interpreter import Interpreter
@@ -134,9 +134,11 @@ class FastStylizer:
     ) -> Image.Image:
         """`content` painted in `style`'s manner: RGB, longer side min(settings.max_side, 1024).
 
-        style_strength mixes the painting's style vector with the photo's own, as Ghiasi et al.
-        do. The network does not give the photo back from its own style vector (colours shift),
-        so below 0.5 the result is also cross-faded towards the photo, reaching it at 0.
+        style_strength is mapped onto the quality method's scale, where medium (0.7) already
+        paints the whole picture: from 0.7 on the painting's style vector is used as it is, below
+        it is mixed with the photo's own, as Ghiasi et al. do. The network does not give the
+        photo back from its own style vector (colours shift), so below half of 0.7 the result is
+        also cross-faded towards the photo, reaching it at 0.
         preserve_colors works as in the quality mode; the other settings are the quality mode's
         and are ignored here.
         """
@@ -145,7 +147,7 @@ class FastStylizer:
         if settings.preserve_colors:
             style = match_colors(style, photo)
         vector = self._style_vector(style)
-        strength = settings.style_strength
+        strength = min(1.0, settings.style_strength / FULL_STYLE_STRENGTH)
         if strength < 1.0:
             vector = strength * vector + (1.0 - strength) * self._style_vector(photo)
         source = np.asarray(photo, np.float32) / 255.0

@@ -1,8 +1,18 @@
 """Gatys et al. (2015): optimise an image's pixels until its VGG features have the photo's layout
-and the painting's textures.
+and the painting's textures, coarse to fine.
 
-Coarse to fine: the first scale is cheap and lays out strokes larger than VGG's receptive field at
-full size; each finer scale starts from the one before and only refines.
+The recipe, top to bottom (the measurements behind each choice are in docs/engine.md):
+
+1. The coarsest scale (~128 px) does most of the work. There VGG's deepest style layer sees a
+   third of the picture, so the painting's large structures (swirls, skies, big strokes) can form,
+   and a step costs a sixteenth of one at 512 px. It starts from the photo plus seeded noise and
+   keeps the photo's layout through a content loss whose weight falls as strength rises.
+2. Each finer scale starts from the one before, upsampled, and keeps *that* as its content: it
+   refines strokes and adds texture at its own size without pulling the photo back in, which
+   would undo the large structures. How much of the photo's own fine detail a finer scale may
+   bring back is a setting of the look: all of it at soft strength, none from medium on.
+3. The painting is resized with the canvas at every scale (times `style_scale`, the brush
+   size), so a stroke keeps its size relative to the picture at every scale.
 """
 
 from __future__ import annotations
@@ -22,9 +32,11 @@ from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.errors import Cancelled, ImageError
 from nst_engine.images import CAFFE_MAX, CAFFE_MIN, from_caffe, resize_longer_side, to_caffe
 from nst_engine.optim import LBFGS, Optimiser
-from nst_engine.settings import Settings
+from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 
 Progress = Callable[[float, Image.Image | None], None]
+# Paintings and their weights (summing to 1): one painting, or several to mix.
+Styles = Sequence[tuple[Image.Image, float]]
 
 
 @dataclass(frozen=True)
@@ -40,29 +52,59 @@ class Layers:
         return tuple(dict.fromkeys(self.style + self.content))
 
 
+RELU4_STYLE = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
 LAYER_SETS = {
-    "default": Layers(
-        style=("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1"),
-        content=("block4_conv1",),
-    ),
-    "gatys": Layers(
-        style=("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1", "block5_conv1"),
-        content=("block4_conv2",),
-    ),
+    # Up to relu4_1: what the shared test weights hold.
+    "relu4": Layers(style=RELU4_STYLE, content=("block4_conv1",)),
+    # relu5_1 sees about twice as much of the picture as relu4_1: larger structures. Losses are
+    # normalised per layer, so adding it keeps the look's balance.
+    "relu5": Layers(style=(*RELU4_STYLE, "block5_conv1"), content=("block4_conv1",)),
+    # The paper's own choice.
+    "gatys": Layers(style=(*RELU4_STYLE, "block5_conv1"), content=("block4_conv2",)),
 }
 
-# The coarsest scale's longer side; each finer scale is twice as large, the last is max_side.
-COARSEST_SIDE = 256
-# Steps for the default budget, per scale: enough that the loss settles at each (docs/engine.md).
-STEPS_PER_SCALE = 40
-# The painting is never resized past this longer side (its features are computed once per scale,
-# but a 4x brush on a large output would otherwise need gigabytes), nor below the shorter one.
+# The coarsest scale's longer side, and the most one scale may grow over the one before.
+COARSEST_SIDE = 128
+MAX_SCALE_RATIO = 2.0
+# Steps at the coarsest scale, and at finer ones: 30 at 256 px, falling a little slower than the
+# pixel count grows (10 at 512 px), never fewer than MIN_FINE_STEPS.
+COARSE_STEPS = 200
+FINE_STEPS_AT_256 = 30
+FINE_STEPS_EXPONENT = 1.6
+MIN_FINE_STEPS = 8
+# The painting is never resized past this longer side (a 4x brush on a large output would
+# otherwise need gigabytes), nor below the shorter one.
 MAX_STYLE_SIDE = 1024
 MIN_STYLE_SIDE = 64
 # A shorter side below this leaves VGG's deepest layers (1/8 of it) next to nothing to see.
 MIN_SIDE = 16
-# Total variation's weight at full strength; it only needs to stop pixel noise.
-TV_WEIGHT = 1.0
+# Content weight (style weight 1) at the coarsest scale at medium strength (FULL_STYLE_STRENGTH,
+# 0.7), and how many decades it falls per unit of strength: 0.95 at soft (0.4), 0.03 at strong
+# (0.95).
+CONTENT_WEIGHT_AT_MEDIUM = 0.15
+CONTENT_DECADES_PER_STRENGTH = 2.75
+# At finer scales: the weight that keeps the previous scale's picture, and total variation
+# (none at the coarsest scale, where it would flatten the large strokes; at finer ones it stops
+# the pixel noise that a few L-BFGS steps at high resolution leave behind).
+CARRY_WEIGHT = 0.05
+FINE_TV_WEIGHT = 2.0
+# Finer scales bring back all of the photo's fine detail at this strength (soft) and below, none
+# from FULL_STYLE_STRENGTH (medium) on.
+ALL_DETAIL_STRENGTH = 0.4
+
+
+@dataclass(frozen=True)
+class Look:
+    """What a strength means in loss weights: the knobs of the look, one place to read them."""
+
+    content_weight: float  # at the coarsest scale, where the photo's layout is set
+    detail: float  # share of the photo's fine detail that each finer scale brings back, 0..1
+
+    @staticmethod
+    def of(strength: float) -> Look:
+        decades = CONTENT_DECADES_PER_STRENGTH * (FULL_STYLE_STRENGTH - strength)
+        detail = (FULL_STYLE_STRENGTH - strength) / (FULL_STYLE_STRENGTH - ALL_DETAIL_STRENGTH)
+        return Look(CONTENT_WEIGHT_AT_MEDIUM * 10**decades, min(1.0, max(0.0, detail)))
 
 
 @dataclass(frozen=True)
@@ -71,9 +113,9 @@ class Plan:
 
     scales: tuple[tuple[int, int], ...]
     optimiser: Callable[[], Optimiser] = LBFGS
-    # A scale stops once the loss fell by less than this fraction over the last `window` steps;
-    # None runs every step.
-    tolerance: float | None = 0.005
+    # A scale stops once the loss fell by less than this fraction over the last `window` steps
+    # (converged: the picture no longer changes visibly); None runs every step.
+    tolerance: float | None = 0.001
     window: int = 10
     # Standard deviation, in 0-255 pixel units at full strength, of the seeded noise added to
     # the photo to start from: it gives the style a foothold in flat areas such as a clear sky.
@@ -81,26 +123,26 @@ class Plan:
 
 
 def scale_sides(max_side: int) -> list[int]:
-    """Longer sides from coarse to fine, an octave apart: 256, 512 for 512; 128 alone for 128."""
-    count = max(0, math.floor(math.log2(max_side / COARSEST_SIDE) + 1e-9))
-    return [round(max_side / 2**k) for k in range(count, -1, -1)]
+    """Longer sides from COARSEST_SIDE to max_side, evenly spaced in log: 128, 256, 512 for 512."""
+    if max_side <= COARSEST_SIDE:
+        return [max_side]
+    count = math.ceil(math.log(max_side / COARSEST_SIDE, MAX_SCALE_RATIO) - 1e-9)
+    ratio = (max_side / COARSEST_SIDE) ** (1 / count)
+    return [round(COARSEST_SIDE * ratio**k) for k in range(count)] + [max_side]
 
 
 def default_plan(settings: Settings) -> Plan:
-    """The step budget split evenly over the scales, any remainder to the cheap coarsest one."""
+    """Most steps at the cheap coarsest scale; `settings.steps` rescales the whole budget."""
     sides = scale_sides(settings.max_side)
-    total = settings.steps or STEPS_PER_SCALE * len(sides)
-    shares = [total // len(sides)] * len(sides)
-    shares[0] += total - sum(shares)
-    return Plan(scales=tuple((s, n) for s, n in zip(sides, shares, strict=True) if n > 0))
-
-
-def loss_weights(style_strength: float) -> tuple[float, float, float]:
-    """(style, content, total variation) weights: strength 0 is the photo, 1 pure texture.
-
-    Total variation only smooths the noise that the style loss brings, so it scales with it.
-    """
-    return style_strength, 1.0 - style_strength, style_strength * TV_WEIGHT
+    steps = [COARSE_STEPS] + [
+        max(MIN_FINE_STEPS, round(FINE_STEPS_AT_256 * (256 / side) ** FINE_STEPS_EXPONENT))
+        for side in sides[1:]
+    ]
+    if settings.steps is not None:
+        total = sum(steps)
+        steps = [max(1, round(n * settings.steps / total)) for n in steps]
+        steps[0] += settings.steps - sum(steps)  # exactly the budget asked for
+    return Plan(scales=tuple((s, n) for s, n in zip(sides, steps, strict=True) if n > 0))
 
 
 class Objective:
@@ -117,7 +159,8 @@ class Objective:
         grams = [tf.TensorSpec([channels[n], channels[n]], tf.float32) for n in layers.style]
         contents = [tf.TensorSpec([1, None, None, channels[n]], tf.float32) for n in layers.content]
         weights = tf.TensorSpec([3], tf.float32)
-        self.targets = tf.function(self._targets, input_signature=[image, image])
+        self.grams = tf.function(self._grams, input_signature=[image])
+        self.contents = tf.function(self._contents, input_signature=[image])
         self.loss_and_grad = tf.function(
             self._loss_and_grad, input_signature=[image, grams, contents, weights]
         )
@@ -126,15 +169,21 @@ class Objective:
         outputs = dict(zip(self.layers.outputs, self.extractor(image, training=False), strict=True))
         return [outputs[n] for n in self.layers.style], [outputs[n] for n in self.layers.content]
 
-    def _targets(
-        self, content: tf.Tensor, style: tf.Tensor
-    ) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
-        """The style Grams and content features, computed once per scale."""
-        style_features, _ = self._features(style)
-        _, content_features = self._features(content)
-        return [losses.gram(f) for f in style_features], [
-            tf.cast(f, tf.float32) for f in content_features
+    def _grams(self, style: tf.Tensor) -> list[tf.Tensor]:
+        """The painting's style target: its Gram matrices, once per scale."""
+        return [losses.gram(f) for f in self._features(style)[0]]
+
+    def _contents(self, content: tf.Tensor) -> list[tf.Tensor]:
+        """The content target: the picture's features at the content layers, once per scale."""
+        return [tf.cast(f, tf.float32) for f in self._features(content)[1]]
+
+    def style_targets(self, styles: Styles, side: int) -> list[tf.Tensor]:
+        """The weighted mean of each painting's Grams, every painting resized to `side`."""
+        per_style = [
+            [weight * g for g in self.grams(tf.constant(to_caffe(resize_longer_side(s, side))))]
+            for s, weight in styles
         ]
+        return [tf.add_n(list(layer)) for layer in zip(*per_style, strict=True)]
 
     def _loss_and_grad(
         self,
@@ -165,7 +214,7 @@ class Run:
 def stylize(
     objective: Objective,
     content: Image.Image,
-    style: Image.Image,
+    styles: Styles,
     settings: Settings,
     plan: Plan | None = None,
     progress: Progress | None = None,
@@ -181,57 +230,73 @@ def stylize(
     if min(photos[0].size) < MIN_SIDE:
         width, height = content.size
         raise ImageError(f"photo is too narrow to stylize at this size: {width}x{height} px")
+    if settings.style_strength == 0.0:  # no style at all: the photo, as it is
+        return _finish(photos[-1], 0, progress)
     if settings.preserve_colors:
-        style = match_colors(style, photos[-1])
-    weights = tf.constant(loss_weights(settings.style_strength), tf.float32)
+        styles = [(match_colors(style, photos[-1]), weight) for style, weight in styles]
+    look = Look.of(settings.style_strength)
     work = [p.size[0] * p.size[1] * n for p, (_, n) in zip(photos, plan.scales, strict=True)]
-    done = 0
-    run = Run(image=content)
+    done, steps = 0, 0
     x = to_caffe(photos[0])
     noise = np.random.default_rng(settings.seed).standard_normal(x.shape, np.float32)
-    x += plan.init_noise * settings.style_strength * noise  # none at strength 0: the photo
-    for index, (photo, (side, steps)) in enumerate(zip(photos, plan.scales, strict=True)):
-        if index > 0:
-            x = _upsample(x, photos[index - 1], photo)
+    x += plan.init_noise * settings.style_strength * noise
+    for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
+        # `keep` is what the content loss holds on to: the photo, then each coarser result.
+        if index == 0:
+            keep, weights = to_caffe(photo), (1.0, look.content_weight, 0.0)
+        else:
+            x = keep = _upsample(x, photos[index - 1], photo, look.detail)
+            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT)
         style_side = round(settings.style_scale * side)
-        style_side = max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE)))
-        grams, contents = objective.targets(
-            tf.constant(to_caffe(photo)),
-            tf.constant(to_caffe(resize_longer_side(style, style_side))),
+        grams = objective.style_targets(
+            styles, max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE)))
         )
+        contents = objective.contents(tf.constant(keep))
         optimiser = plan.optimiser()
         scale_losses: list[float] = []
-        for step in range(1, steps + 1):
+        for step in range(1, scale_steps + 1):
             if cancel is not None and cancel.is_set():
                 raise Cancelled("stylization cancelled")
-            loss, grad = objective.loss_and_grad(tf.constant(x), grams, contents, weights)
+            loss, grad = objective.loss_and_grad(
+                tf.constant(x), grams, contents, tf.constant(weights, tf.float32)
+            )
             scale_losses.append(float(loss))
             x = np.clip(optimiser.step(x, grad.numpy()), CAFFE_MIN, CAFFE_MAX)
-            run.steps += 1
+            steps += 1
             if progress is not None:
-                progress((done + work[index] * step / steps) / sum(work), None)
+                progress((done + work[index] * step / scale_steps) / sum(work), None)
             if _converged(scale_losses, plan):
                 break
         done += work[index]
         if progress is not None and index < len(photos) - 1:
             progress(done / sum(work), from_caffe(x))
-    run.image = from_caffe(x)
+    image = from_caffe(x)
     if settings.preserve_colors:
-        run.image = transfer_luminance(run.image, photos[-1])
+        image = transfer_luminance(image, photos[-1])
+    return _finish(image, steps, progress)
+
+
+def _finish(image: Image.Image, steps: int, progress: Progress | None) -> Run:
     if progress is not None:
-        progress(1.0, run.image)
-    return run
+        progress(1.0, image)
+    return Run(image, steps)
 
 
-def _upsample(x: np.ndarray, coarse_photo: Image.Image, photo: Image.Image) -> np.ndarray:
-    """The coarse result at the next size, with the photo's detail that the coarse scale lacked.
+def _upsample(
+    x: np.ndarray, coarse_photo: Image.Image, photo: Image.Image, detail: float
+) -> np.ndarray:
+    """The coarse result at the next size, plus `detail` times the photo's detail it lacked.
 
-    Upsampling alone blurs the photo's edges, and the finer scale would spend its steps
-    restoring them; adding back photo − upsampled(coarse photo) starts it with them in place.
+    That detail is photo - upsampled(coarse photo): edges and textures too small for the coarse
+    scale. All of it keeps the photo crisp under the painting's texture (soft); none lets the
+    finer scale paint over them as the painter would (medium and strong).
     """
     size = (photo.size[1], photo.size[0])
-    detail = to_caffe(photo) - tf.image.resize(to_caffe(coarse_photo), size, "bicubic").numpy()
-    return tf.image.resize(x, size, "bicubic").numpy() + detail
+    upsampled = tf.image.resize(x, size, "bicubic").numpy()
+    if detail > 0.0:
+        coarse = tf.image.resize(to_caffe(coarse_photo), size, "bicubic").numpy()
+        upsampled += detail * (to_caffe(photo) - coarse)
+    return np.clip(upsampled, CAFFE_MIN, CAFFE_MAX)
 
 
 def _converged(history: list[float], plan: Plan) -> bool:

@@ -6,6 +6,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 Method = Literal["quality", "fast"]
+
+# The strength from which both methods paint the whole picture in the painting's manner (medium);
+# below it the photo shows through more and more, and at 0 it is all that is left.
+FULL_STYLE_STRENGTH = 0.7
 LayerSet = Literal["default", "gatys"]
 
 
@@ -21,8 +25,8 @@ class Settings:
     preserve_colors: keep the photo's colours and take only the painting's texture.
     style_scale: brush size, the style image's size relative to the output.
     seed: makes runs repeatable.
-    layers: "default" (style relu1_1..relu4_1, content relu4_1) or Gatys' set (adds block5_conv1
-        for style, block4_conv2 for content; needs full VGG19 weights).
+    layers: "default" (style relu1_1..relu4_1, plus relu5_1 where the weights hold it; content
+        relu4_1) or Gatys' set (style relu1_1..relu5_1, content relu4_2; needs full VGG19 weights).
     vgg_weights: a weights file to use instead of Keras' cached ImageNet download.
     """
 

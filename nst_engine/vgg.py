@@ -87,6 +87,16 @@ def resolve_weights(path: str | Path | None = None) -> Path:
         ) from error
 
 
+def weight_layers(path: Path) -> set[str]:
+    """The VGG19 conv layers a Keras notop-layout weights file holds (none if unreadable)."""
+    try:
+        with h5py.File(path, "r") as file:
+            root = file.get("model_weights", file)
+            return {name for name in CONV_LAYERS if name in root}
+    except OSError:
+        return set()  # load_weights says what is wrong with the file
+
+
 def load_weights(model: keras.Model, path: Path) -> None:
     """Copy each conv layer's kernel and bias from a Keras notop-layout .h5 file, by layer name.
 

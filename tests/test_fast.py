@@ -90,6 +90,18 @@ def test_strength_zero_keeps_the_photo_and_one_does_not(
     assert distances[0] < distances[1] < distances[2]
 
 
+def test_strength_is_on_the_quality_methods_scale(
+    stylizer: FastStylizer, photo: Image.Image, painting: Image.Image
+) -> None:
+    """Medium already paints with the whole style, as the quality method does; soft does not."""
+    soft, medium, full = (
+        _pixels(stylizer.stylize(photo, painting, _fast(384, style_strength=s)))
+        for s in (0.4, 0.7, 1.0)
+    )
+    assert np.array_equal(medium, full)
+    assert np.abs(soft - full).mean() > 5.0
+
+
 def test_preserve_colors_keeps_the_photos_chroma(
     stylizer: FastStylizer, photo: Image.Image, painting: Image.Image
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -107,12 +108,12 @@ def test_style_scale_sets_the_paintings_size(
     objective = engine._objective("default")
     sizes: list[int] = []
 
-    def targets(content: tf.Tensor, style: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+    def grams(style: tf.Tensor) -> list[tf.Tensor]:
         sizes.append(max(style.shape[1:3]))
-        return original(content, style)
+        return original(style)
 
-    original = objective.targets
-    monkeypatch.setattr(objective, "targets", targets)
+    original = objective.grams
+    monkeypatch.setattr(objective, "grams", grams)
     settings = Settings(max_side=96, steps=1, style_scale=style_scale)
     engine.stylize(photo, painting, settings)
     assert sizes == [side]  # 96 px x scale, but never below MIN_STYLE_SIDE
@@ -146,7 +147,7 @@ def test_style_loss_halves_within_a_few_dozen_steps(
     result = engine.stylize(photo, painting, settings)
     objective = engine._objective("default")
     content = resize_longer_side(photo, 64)
-    grams, _ = objective.targets(to_caffe(content), to_caffe(resize_longer_side(painting, 64)))
+    grams = objective.style_targets([(painting, 1.0)], 64)
 
     def style_loss(image: Image.Image) -> float:
         outputs = dict(
@@ -286,9 +287,65 @@ def test_without_preview_models_quality_still_works_and_fast_says_why(
     assert engine.stylize(photo, photo, SMALL).size == (64, 48)
 
 
-def test_scales_are_octaves_ending_at_max_side() -> None:
-    assert gatys.scale_sides(512) == [256, 512]
-    assert gatys.scale_sides(1448) == [362, 724, 1448]
+def test_scales_start_at_128_px_and_at_most_double() -> None:
+    assert gatys.scale_sides(512) == [128, 256, 512]
+    assert gatys.scale_sides(768) == [128, 233, 423, 768]
     assert gatys.scale_sides(96) == [96]
-    plan = gatys.default_plan(Settings(max_side=1024, steps=100))
-    assert plan.scales == ((256, 34), (512, 33), (1024, 33))
+
+
+def test_most_steps_go_to_the_cheap_coarsest_scale() -> None:
+    plan = gatys.default_plan(Settings(max_side=1024))
+    assert plan.scales == ((128, 200), (256, 30), (512, 10), (1024, 8))
+    budget = gatys.default_plan(Settings(max_side=512, steps=100))
+    assert [side for side, _ in budget.scales] == [128, 256, 512]
+    assert sum(steps for _, steps in budget.scales) == 100
+    assert budget.scales[0][1] > 0.8 * 100
+
+
+def test_strength_moves_the_look_from_the_photo_towards_the_painting() -> None:
+    soft, medium, strong = (gatys.Look.of(s) for s in (0.4, 0.7, 0.95))
+    assert soft.content_weight > medium.content_weight > strong.content_weight
+    assert soft.detail == 1.0 and medium.detail == 0.0 and strong.detail == 0.0
+
+
+def test_the_coarsest_scale_already_changes_the_large_structure(
+    engine: Engine, content_photo: Path, painting: Image.Image
+) -> None:
+    """At medium strength the first scale repaints the layout's big shapes, not only texture."""
+    photo = load_image(content_photo)
+    previews: list[Image.Image] = []
+    plan = gatys.Plan(scales=((128, 60), (160, 1)), tolerance=None)
+    engine.run(
+        photo,
+        painting,
+        Settings(max_side=160),
+        progress=lambda _, preview: previews.append(preview) if preview else None,
+        plan=plan,
+    )
+
+    def luma_64(image: Image.Image) -> tf.Tensor:
+        small = resize_longer_side(image, 64).convert("L")
+        return tf.constant(np.asarray(small, np.float32)[..., None])
+
+    ssim = float(tf.image.ssim(luma_64(previews[0]), luma_64(photo), max_val=255.0))
+    assert ssim < 0.8  # the photo against itself is 1.0
+
+
+def test_full_weights_add_relu5_1_to_the_style_layers(
+    tmp_path: Path, fast_models_dir: Path, photo: Image.Image, painting: Image.Image
+) -> None:
+    """Keras' full ImageNet file holds block5: the default layers then reach relu5_1."""
+    full = vgg.vgg19_features(["block5_conv1"])
+    path = tmp_path / "vgg19_full.h5"
+    with h5py.File(path, "w") as file:  # Keras' notop layout, as load_weights reads it
+        for layer in full.layers:
+            if isinstance(layer, keras.layers.Conv2D):
+                group = file.create_group(layer.name)
+                names = [f"{layer.name}/kernel:0", f"{layer.name}/bias:0"]
+                group.attrs["weight_names"] = [name.encode() for name in names]
+                for name, value in zip(names, layer.get_weights(), strict=True):
+                    group.create_dataset(name, data=value)
+    engine = Engine(path, fast_models_dir=fast_models_dir)
+    assert engine.default_layers == "relu5"
+    assert _convolutions(engine._objective("default").extractor)[-1] == "block5_conv1"
+    assert engine.stylize(photo, painting, SMALL).size == (64, 48)
