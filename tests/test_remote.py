@@ -173,7 +173,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
 ) -> None:
     data = tmp_path / "data"
     store = await Store.open(data / "bot.sqlite3")
-    people = [make_user(f"P{i}") for i in range(3)]
+    people = [make_user(f"P{i}") for i in range(2)]  # one job on each worker when it dies
     for person in people:
         await store.save_settings(person.id, SLOW)
     await store.close()
@@ -186,7 +186,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         "NST_PRESETS_DIR": str(presets_dir),
         "NST_REDIS_URL": cluster.redis.url,
         "NST_LEASE_S": str(LEASE_S),
-        "NST_WORKERS": "3",
+        "NST_WORKERS": "2",
         "NST_STANDARD_SIDE": str(QUALITY_SIDE),
     }
 
@@ -211,9 +211,9 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
     finally:
         second.terminate()
         await second.wait()
-    assert [len(results(telegram, p)) for p in people] == [1, 1, 1]
+    assert [len(results(telegram, p)) for p in people] == [1, 1]
     ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
-    assert sorted(ran) == ["1.quality", "2.quality", "3.quality"]  # none computed twice
+    assert sorted(ran) == ["1.quality", "2.quality"]  # none computed twice
     for n in (1, 2):
         assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
 
@@ -349,16 +349,25 @@ async def test_worker_killed_mid_job_the_other_finishes_it_once(
         await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
         holder = lease_holder(cluster.redis, "1.quality")
         assert holder is not None
+        survivor = "w2" if holder == "w1" else "w1"
         cluster.processes[holder].send_signal(signal.SIGKILL)
         killed = time.monotonic()
-        await done(user, 90)
+        # The bound: the lease lapses (LEASE_S), the bot looks (every <= 1 s) and sends the task
+        # again, the idle worker takes it at once; 5 s of slack for a loaded machine.
+        await eventually(
+            lambda: lease_holder(cluster.redis, "1.quality") == survivor,
+            LEASE_S + 5,
+            "the other worker takes the job over",
+        )
+        takeover_s = time.monotonic() - killed
+        await done(user, 120)
         recovered_s = time.monotonic() - killed
         job = await bot.services.store.last_job(user.id)
 
     assert len(results(telegram, user)) == 1
     assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
-    survivor = "w2" if holder == "w1" else "w1"
     assert tasks_done(cluster.log(survivor)) == ["1.quality"]
-    # Bound: the lease lapses (LEASE_S), the bot looks (≤ 1 s), the other worker runs it again.
-    assert recovered_s < LEASE_S + 30
-    print(f"worker killed to result delivered: {recovered_s:.1f} s (lease {LEASE_S} s)")
+    print(
+        f"killed to taken over {takeover_s:.1f} s, to result {recovered_s:.1f} s"
+        f" (lease {LEASE_S} s)"
+    )
