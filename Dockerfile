@@ -34,5 +34,7 @@ RUN python3 -m pip install --no-deps --constraint constraints.txt . \
 
 USER 10001:10001
 VOLUME ["/data"]
+# The webhook listener (only with NST_WEBHOOK_URL) and /metrics (only with NST_METRICS_PORT=9100).
+EXPOSE 8080 9100
 HEALTHCHECK --interval=60s --timeout=10s --start-period=120s --retries=3 CMD ["nst-bot", "health"]
 CMD ["nst-bot"]

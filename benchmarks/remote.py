@@ -143,7 +143,7 @@ async def timed_runs(runner: JobRunner, runs: int, side: int, folder: Path) -> l
         await runner.run(
             fake_job(1000 + n),
             content,
-            style,
+            [style],
             settings,
             folder / "out.png",
             lambda _: None,

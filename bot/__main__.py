@@ -1,53 +1,29 @@
 """`nst-bot` / `python -m bot`: run the bot, or prepare what it downloads.
 
-    nst-bot                  run the bot (long polling) until SIGINT/SIGTERM
+    nst-bot                  run the bot (long polling, or a webhook) until SIGINT/SIGTERM
     nst-bot models fetch     download the engine's weights now, if they are not there yet
     nst-bot presets fetch    download the preset paintings now, if they are not there yet
-    nst-bot health           exit 0 if a running bot showed signs of life recently (Docker)
+    nst-bot health           exit 0 if a running bot is alive and reaches Telegram (Docker)
+    nst-bot backup PATH      a consistent copy of the database, safe while the bot runs
 
-A setting that is missing or malformed, or anything else that stops the bot from starting (no
-model weights, a database from a newer version), is one line on stderr and exit status 2.
+A setting that is missing or malformed, or anything else that stops the bot from starting (a data
+folder it cannot write, a damaged database, no model weights, a token Telegram rejects), is one
+line on stderr and exit status 2. Telegram being unreachable is not: the bot waits for it.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
-import time
-
-from telegram import Update
+from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.config import HEARTBEAT_S, Config, ConfigError
+from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
 EXIT_DOWNLOAD = 1
 EXIT_UNHEALTHY = 1
-
-
-class _Redact(logging.Filter):
-    """Blank the token out of every record, whatever logged it (a URL, an exception's text)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self._token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if self._token in message:
-            record.msg = message.replace(self._token, "<token>")
-            record.args = None
-        return True
-
-
-def configure_logging(config: Config) -> None:
-    """Plain lines on stderr; never the token, never users' images (nothing logs them)."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(_Redact(config.token))
-    logging.basicConfig(level=config.log_level, handlers=[handler], force=True)
-    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def fetch_models() -> int:
@@ -77,15 +53,69 @@ def fetch_presets(config: Config) -> int:
 
 
 def check_health(config: Config) -> int:
-    """Healthy while the bot's event loop keeps touching its heartbeat file."""
+    """Healthy while the bot's event loop keeps its heartbeat fresh and Telegram answers it."""
+    from bot.connection import health
+
+    problem = health(config.heartbeat_path, 3 * HEARTBEAT_S)
+    if problem is not None:
+        print(f"unhealthy: {problem}", file=sys.stderr)
+        return EXIT_UNHEALTHY
+    return 0
+
+
+def backup_database(config: Config, target: Path) -> int:
+    """Copy the live database to target (see README, Backup and restore)."""
+    from bot.jobs.store import StoreError, backup
+
     try:
-        age = time.time() - config.heartbeat_path.stat().st_mtime
-    except FileNotFoundError:
-        print(f"unhealthy: no heartbeat at {config.heartbeat_path}", file=sys.stderr)
-        return EXIT_UNHEALTHY
-    if age > 3 * HEARTBEAT_S:
-        print(f"unhealthy: last heartbeat {age:.0f} s ago", file=sys.stderr)
-        return EXIT_UNHEALTHY
+        backup(config.database_path, target)
+    except (StoreError, OSError) as error:
+        print(f"backup failed: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    print(f"ok      {config.database_path} -> {target}")
+    return 0
+
+
+def run_bot(config: Config, log: RedactingFormatter) -> int:
+    """Check everything local, then serve until stopped; one line and exit 2 if it cannot."""
+    # Imported only now, so a missing token or a bad setting is reported at once.
+    from telegram import Update
+
+    from bot.app import build_application
+    from bot.connection import TokenRejected, webhook_secret
+    from bot.jobs.runner import RunnerUnavailable
+    from bot.jobs.store import StoreError
+    from bot.preflight import StartupError, check_local
+    from nst_engine.errors import WeightsError
+
+    try:
+        check_local(config)
+        application = build_application(config)
+        # bootstrap_retries=-1: the Updater's start-up calls (deleteWebhook, setWebhook) wait for
+        # Telegram too. drop_pending_updates=False: what people sent while the bot was down is
+        # still answered.
+        if config.webhook_url is None:
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                bootstrap_retries=-1,
+                drop_pending_updates=False,
+            )
+            return 0
+        secret = webhook_secret(config.webhook_secret, config.webhook_secret_path)
+        log.add_secret(secret)
+        application.run_webhook(
+            listen=config.webhook_listen,
+            port=config.webhook_port,
+            url_path=urlsplit(config.webhook_url).path.lstrip("/"),
+            webhook_url=config.webhook_url,
+            secret_token=secret,
+            allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=-1,
+            drop_pending_updates=False,
+        )
+    except (StartupError, StoreError, WeightsError, TokenRejected, RunnerUnavailable) as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
     return 0
 
 
@@ -102,7 +132,9 @@ def _parser() -> argparse.ArgumentParser:
     presets.add_subparsers(dest="action", required=True).add_parser(
         "fetch", help="download them now"
     )
-    commands.add_parser("health", help="exit 0 if the running bot is alive")
+    commands.add_parser("health", help="exit 0 if the running bot is alive and reaches Telegram")
+    backup = commands.add_parser("backup", help="copy the database, safe while the bot runs")
+    backup.add_argument("path", type=Path, help="where to write the copy")
     return parser
 
 
@@ -119,19 +151,9 @@ def main(argv: list[str] | None = None) -> int:
         return fetch_presets(config)
     if args.command == "health":
         return check_health(config)
-    configure_logging(config)
-    # Imported after the checks above, so a missing token is reported at once.
-    from bot.app import build_application
-    from bot.jobs.runner import RunnerUnavailable
-    from bot.jobs.store import StoreError
-    from nst_engine.errors import WeightsError
-
-    try:
-        build_application(config).run_polling(allowed_updates=Update.ALL_TYPES)
-    except (StoreError, WeightsError, RunnerUnavailable) as error:
-        print(error, file=sys.stderr)
-        return EXIT_CONFIG
-    return 0
+    if args.command == "backup":
+        return backup_database(config, args.path)
+    return run_bot(config, configure_logging(config.token, config.log_level, config.log_format))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor, ContextTypes
+from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
+from bot import metrics
 from bot.config import HEARTBEAT_S, Config
+from bot.connection import PatientApplication, TelegramLink
 from bot.delivery import Messenger
 from bot.handlers import register_handlers, set_commands
 from bot.jobs.runner import InProcessRunner, JobRunner
@@ -81,6 +83,7 @@ class _Parts:
     store: Store | None = None
     runner_started: bool = False
     worker: Worker | None = None
+    metrics_server: Any = None
 
 
 def _runner(config: Config, engine: Engine | None) -> JobRunner:
@@ -98,11 +101,15 @@ def build_application(
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
     parts = _Parts(runner or _runner(config, engine))
+    link = TelegramLink(config.heartbeat_path)
 
     async def post_init(application: Application) -> None:
+        if config.metrics_port is not None:
+            parts.metrics_server = metrics.serve(config.metrics_port)
         parts.store = await Store.open(config.database_path)
         await parts.runner.start()
         parts.runner_started = True
+        metrics.workers_online((await parts.runner.capacity()).workers)
         presets = PresetLibrary.from_config(config)
         parts.worker = Worker(
             config, parts.store, parts.runner, Messenger(application.bot), presets
@@ -110,16 +117,11 @@ def build_application(
         application.bot_data[SERVICES_KEY] = Services(config, parts.store, parts.worker, presets)
         await parts.worker.start()
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        await asyncio.to_thread(config.heartbeat_path.touch)
-        application.job_queue.run_repeating(heartbeat, HEARTBEAT_S)
+        application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
         try:
             await set_commands(application)
         except TelegramError as error:  # the menu is a convenience; the bot works without it
             log.warning("could not set the command menu: %s", error)
-
-    async def heartbeat(context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Runs on the event loop, so a fresh file means the loop is not stuck."""
-        await asyncio.to_thread(config.heartbeat_path.touch)
 
     async def post_stop(application: Application) -> None:
         if parts.worker is not None:
@@ -129,13 +131,19 @@ def build_application(
         if parts.worker is not None:
             await parts.worker.stop()
         if parts.runner_started:
+            metrics.workers_online(0)
             await parts.runner.stop()
+        if parts.metrics_server is not None:
+            parts.metrics_server.shutdown()
         if parts.store is not None:
             await parts.store.close()
 
     application = (
         Application.builder()
+        .application_class(PatientApplication, kwargs={"link": link})
         .token(config.token)
+        .request(metrics.CountingRequest(connection_pool_size=256))  # PTB's default sizes
+        .get_updates_request(metrics.CountingRequest(connection_pool_size=1))
         .base_url(config.base_url)
         .base_file_url(config.base_file_url)
         .rate_limiter(AIORateLimiter(max_retries=FLOOD_RETRIES))
@@ -145,5 +153,6 @@ def build_application(
         .post_shutdown(post_shutdown)
         .build()
     )
+    application.add_error_handler(link.on_poll_error)  # first: polling failures stop there
     register_handlers(application)
     return application

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,28 @@ def redis_url(env: Mapping[str, str]) -> str | None:
     return raw or None
 
 
+def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    raw = env.get(name, "").strip().lower() or choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
+def _webhook_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("NST_WEBHOOK_URL", "").strip()
+    if raw and not raw.startswith(("https://", "http://")):
+        raise ConfigError(f"NST_WEBHOOK_URL must be the bot's public https:// URL, not {raw!r}")
+    return raw or None
+
+
+def _secret(env: Mapping[str, str]) -> str | None:
+    """Telegram allows 1-256 characters A-Z, a-z, 0-9, _ and - in a webhook's secret token."""
+    raw = env.get("NST_WEBHOOK_SECRET", "").strip()
+    if raw and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", raw):
+        raise ConfigError("NST_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and -, at most 256")
+    return raw or None
+
+
 @dataclass(frozen=True)
 class Config:
     """Every environment variable the bot reads, with its default (README lists the same)."""
@@ -86,6 +109,12 @@ class Config:
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
     lease_s: int = 30  # a remote worker silent this long is taken for gone
+    log_format: str = "text"
+    webhook_url: str | None = None  # set: webhook mode instead of long polling
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8080
+    webhook_secret: str | None = None  # None: generated and kept in the data folder
+    metrics_port: int | None = None  # None: no Prometheus endpoint
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, need_token: bool = True) -> Config:
@@ -113,11 +142,22 @@ class Config:
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
             lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
+            log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
+            webhook_url=_webhook_url(env),
+            webhook_listen=env.get("NST_WEBHOOK_LISTEN", "").strip() or cls.webhook_listen,
+            webhook_port=_int(env, "NST_WEBHOOK_PORT", cls.webhook_port, minimum=1),
+            webhook_secret=_secret(env),
+            metrics_port=_int(env, "NST_METRICS_PORT", 0) or None,
         )
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "bot.sqlite3"
+
+    @property
+    def webhook_secret_path(self) -> Path:
+        """Where the generated webhook secret is kept, so a restart reuses it."""
+        return self.data_dir / "webhook-secret"
 
     @property
     def heartbeat_path(self) -> Path:

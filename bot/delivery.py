@@ -3,16 +3,17 @@
 Every call survives flood control (429: wait retry_after, as often as Telegram asks) and brief
 network trouble (retried with backoff). Sending a result is the one call that is not repeated
 when its outcome is unknown (a timeout): a repeat could deliver it twice, so the caller is told
-the delivery is uncertain instead. Progress edits are throttled per chat and skipped when their
-text would not change, so a long job costs Telegram a handful of edits.
+the delivery is uncertain instead. Progress edits are throttled per chat, and the worker skips
+texts a message already shows, so a long job costs Telegram a handful of edits.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from enum import Enum
@@ -55,10 +56,9 @@ class Sent(Enum):
     UNREACHABLE = "unreachable"  # the chat is gone or refuses us: nothing will ever arrive
 
 
-def _retry_after_s(error: RetryAfter) -> float:
-    with warnings.catch_warnings():  # PTB is moving retry_after from int to timedelta
-        warnings.simplefilter("ignore", DeprecationWarning)
-        value = error.retry_after
+def retry_after_s(error: RetryAfter) -> float:
+    """Seconds Telegram asks us to wait (a timedelta: the bot opts in with PTB_TIMEDELTA)."""
+    value = error.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
@@ -74,12 +74,18 @@ async def telegram_call(action: Callable[[], Awaitable[T]], *, repeatable: bool 
         try:
             return await action()
         except RetryAfter as error:  # Telegram did not carry it out; it says when to come back
-            await asyncio.sleep(_retry_after_s(error) + 0.1)
+            await asyncio.sleep(retry_after_s(error) + 0.1)
         except NetworkError as error:  # BadRequest and TimedOut are NetworkErrors too
             failures += 1
             if isinstance(error, BadRequest) or not repeatable or failures > NETWORK_RETRIES:
                 raise
             await asyncio.sleep(min(2.0**failures, MAX_BACKOFF_S))
+
+
+def status_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
+    """A short fingerprint of a status message's text and buttons, kept with its job."""
+    buttons = json.dumps(keyboard.to_dict() if keyboard else None, sort_keys=True)
+    return hashlib.sha256(f"{text}\0{buttons}".encode()).hexdigest()[:16]
 
 
 class Messenger:
@@ -89,7 +95,6 @@ class Messenger:
         self.bot = bot
         self._clock = clock
         self._last_edit: dict[int, float] = {}  # chat_id -> when its last progress edit went
-        self._shown: dict[tuple[int, int], str] = {}  # (chat_id, message_id) -> text shown now
 
     async def send_status(
         self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
@@ -102,7 +107,6 @@ class Messenger:
         except TelegramError as error:
             log.warning("status message to chat %s failed: %s", chat_id, error)
             return None
-        self._shown[(chat_id, message.message_id)] = text
         return message.message_id
 
     async def edit_status(
@@ -114,19 +118,16 @@ class Messenger:
         *,
         progress: bool = False,
     ) -> bool:
-        """Show text in the status message; True if an edit was made.
+        """Show text in the status message; True once the message is settled (edited, already
+        showing it, or gone), False when skipped or Telegram could not be reached.
 
-        progress=True: skipped when this chat was edited less than EDIT_INTERVAL_S ago. Every
-        edit is skipped when the message already says exactly this.
+        progress=True: skipped when this chat was edited less than EDIT_INTERVAL_S ago. The
+        caller skips texts already shown (status_digest), across restarts too.
         """
-        key = (chat_id, message_id)
         now = self._clock()
-        if self._shown.get(key) == text:
-            return False
         if progress and now - self._last_edit.get(chat_id, -EDIT_INTERVAL_S) < EDIT_INTERVAL_S:
             return False
         self._last_edit[chat_id] = now
-        self._shown[key] = text
         try:
             await telegram_call(
                 lambda: self.bot.edit_message_text(
@@ -139,13 +140,12 @@ class Messenger:
                 log.info("status message %s in chat %s not edited: %s", message_id, chat_id, error)
         except TelegramError as error:
             log.warning("status message %s in chat %s not edited: %s", message_id, chat_id, error)
+            return False
         return True
 
     def forget_message(self, chat_id: int, message_id: int | None) -> None:
-        """The job is over: stop remembering its message, so memory follows the active jobs."""
+        """The job is over: stop remembering its chat, so memory follows the active jobs."""
         self._last_edit.pop(chat_id, None)
-        if message_id is not None:
-            self._shown.pop((chat_id, message_id), None)
 
     async def chat_action(self, chat_id: int, action: ChatAction) -> None:
         """Best effort: "typing…" or "sending a photo…" under the chat's title."""
@@ -168,13 +168,23 @@ class Messenger:
                 raise InputTooBig(file.file_unique_id) from error
             raise InputUnavailable(str(error)) from error
 
-    async def send_photo(self, chat_id: int, path: Path, caption: str) -> bool:
-        """A photo with a caption (the preview); False if it could not be sent."""
+    async def send_photo(
+        self,
+        chat_id: int,
+        path: Path,
+        caption: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> bool:
+        """A photo with a caption (a preview, a contact sheet); False if it could not be sent."""
         await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         try:
             await telegram_call(
                 lambda: self.bot.send_photo(
-                    chat_id, path, caption=caption, write_timeout=UPLOAD_TIMEOUT_S
+                    chat_id,
+                    path,
+                    caption=caption,
+                    reply_markup=keyboard,
+                    write_timeout=UPLOAD_TIMEOUT_S,
                 ),
                 repeatable=False,
             )
@@ -182,6 +192,31 @@ class Messenger:
             log.warning("photo to chat %s not sent: %s", chat_id, error)
             return False
         return True
+
+    async def send_animation(self, chat_id: int, path: Path, caption: str) -> Sent:
+        """A painted clip as a Telegram animation (silent MP4); Sent as for send_result.
+
+        Raises NetworkError when Telegram could not be reached and nothing was sent.
+        """
+        await self.chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
+        try:
+            await telegram_call(
+                lambda: self.bot.send_animation(
+                    chat_id,
+                    path,
+                    caption=caption,
+                    filename=path.name,
+                    write_timeout=UPLOAD_TIMEOUT_S,
+                    read_timeout=UPLOAD_TIMEOUT_S,
+                ),
+                repeatable=False,
+            )
+        except TimedOut:
+            return Sent.UNCERTAIN
+        except (Forbidden, BadRequest) as error:
+            log.warning("animation to chat %s cannot be delivered: %s", chat_id, error)
+            return Sent.UNREACHABLE
+        return Sent.OK
 
     async def send_result(
         self,

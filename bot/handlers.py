@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import traceback
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from telegram import (
     Bot,
@@ -37,30 +38,38 @@ from telegram.ext import (
     filters,
 )
 
-from bot import imagecheck, keyboards
+from bot import imagecheck, keyboards, metrics
 from bot.imagecheck import ImageRejected
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
+    Brush,
     FileRef,
     JobRequest,
+    Mix,
     Quality,
     Strength,
     UserSettings,
+    brush_extra_s,
 )
 from bot.presets import Preset, PresetUnavailable
 from bot.services import Services, services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, language_for, t
+from nst_engine.animation import MAX_SECONDS as MAX_CLIP_SECONDS
 
 log = logging.getLogger(__name__)
 
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
+MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting
+ANIMATION = "animation"  # user_data key: a clip waiting for its painting
 ALBUMS = "albums"  # bot_data key: album items collected so far, by media_group_id
 ALBUM_WAIT_S = 1.0  # an album's items arrive within milliseconds; wait this long after the last
+CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
 MENU = (
     "start",
     "presets",
+    "try",
     "style",
     "settings",
     "status",
@@ -70,6 +79,7 @@ MENU = (
     "forget",
 )
 STRENGTH_ORDER = list(Strength)
+BRUSH_ORDER = list(Brush)
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,10 @@ async def presets_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     await _show_presets(context, await _who(update, context))
 
 
+async def try_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await _try_every_preset(context, await _who(update, context))
+
+
 async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/style NAME picks a preset; without a name it shows them; a near miss gets a suggestion."""
     who = await _who(update, context)
@@ -170,6 +184,8 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     who = await _who(update, context)
     had_pending = await _svc(context).store.get_pending_content(who.user_id) is not None
     had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
+    had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
+    had_preset = had_preset or (context.user_data or {}).pop(ANIMATION, None)
     if await _svc(context).worker.cancel(who.user_id):
         await _say(context, who, "cancelled_job")
     elif had_pending or had_preset:
@@ -255,15 +271,17 @@ async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file: checked from metadata first, then downloaded (≤ 20 MB) and opened with Pillow."""
+    """A file: refused from metadata only when too big or a video; else its bytes decide."""
     who = await _who(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
     try:
-        imagecheck.check_document(document.mime_type, document.file_name, document.file_size)
+        imagecheck.check_document(document.mime_type, document.file_size)
         data = await (await document.get_file()).download_as_bytearray()
-        animated = await asyncio.to_thread(imagecheck.inspect, bytes(data))
+        animated = await asyncio.to_thread(
+            imagecheck.inspect, bytes(data), document.mime_type, document.file_name
+        )
     except ImageRejected as rejected:
         await _refuse(context, who, rejected)
         return
@@ -277,7 +295,60 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     await _take_image(context, who, message, ref)
 
 
+async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A GIF, an animation or a video: checked against the limits from Telegram's figures, then
+    painted with the caption's preset, a chosen one, or the next painting or preset."""
+    who = await _who(update, context)
+    message = update.effective_message
+    assert message is not None
+    clip = message.animation or message.video
+    assert clip is not None
+    duration = clip.duration
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
+    max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
+    if clip.file_size is not None and clip.file_size > imagecheck.MAX_FILE_BYTES:
+        await _say(context, who, "animation_too_big", max_s=max_s, max_mb=max_mb)
+        return
+    if seconds > MAX_CLIP_SECONDS:
+        await _say(
+            context, who, "animation_too_long", seconds=round(seconds), max_s=max_s, max_mb=max_mb
+        )
+        return
+    ref = FileRef(clip.file_id, clip.file_unique_id, clip.file_size)
+    caption = (message.caption or "").strip().removeprefix("/style").strip()
+    preset = _svc(context).presets.find(caption) if caption else None
+    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
+    preset = preset or (_svc(context).presets.get(chosen) if chosen else None)
+    if preset:
+        await _submit_animation(context, who, ref, preset_id=preset.id)
+        return
+    if context.user_data is not None:
+        context.user_data[ANIMATION] = ref
+    await _say(context, who, "got_animation", keyboards.presets_only_button(who.language))
+
+
+async def _submit_animation(
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    clip: FileRef,
+    *,
+    style: FileRef | None = None,
+    preset_id: str | None = None,
+) -> None:
+    """Queue a clip with its painting: a photo, or a preset (checked to be on disk first)."""
+    if preset_id is not None:
+        try:
+            await _svc(context).presets.image_path(preset_id)
+        except PresetUnavailable as error:
+            log.warning("preset unavailable: %s", error)
+            title = _svc(context).presets.title(preset_id, who.language)
+            await _say(context, who, "preset_failed", title=title)
+            return
+    await _submit(context, who, clip, style=style, preset_id=preset_id, animation=True)
+
+
 async def _refuse(context: ContextTypes.DEFAULT_TYPE, who: Who, rejected: ImageRejected) -> None:
+    metrics.download_refused(rejected.problem.name.lower())
     await _say(
         context,
         who,
@@ -294,6 +365,12 @@ async def _take_image(
     """Route a checked image: album item, photo captioned with a preset, content, or style."""
     if message.media_group_id:
         _collect_album_item(context, who, message, ref)
+        return
+    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
+        await _submit_mix(context, who, mix_base, Mix(style=ref))
+        return
+    if clip := (context.user_data or {}).pop(ANIMATION, None):
+        await _submit_animation(context, who, clip, style=ref)
         return
     caption = (message.caption or "").strip().removeprefix("/style").strip()
     preset = _svc(context).presets.find(caption) if caption else None
@@ -362,9 +439,10 @@ async def album_ready(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     if await _svc(context).store.set_pending_content(who.user_id, who.chat_id, refs[0]):
         await _say(context, who, "replaced_content")
-    if len(refs) > 2:
+    if len(refs) > 3:
         await _say(context, who, "album_extra")
-    await _submit(context, who, refs[0], style=refs[1])
+    mix = Mix(style=refs[2]) if len(refs) > 2 else None  # photo, painting A, painting B
+    await _submit(context, who, refs[0], style=refs[1], mix=mix)
 
 
 # --- Presets ---------------------------------------------------------------------------------
@@ -381,11 +459,13 @@ async def _show_presets(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
         return
     lines = [_preset_line(who.language, n, preset) for n, preset in enumerate(ready, start=1)]
     caption = t(who.language, "presets_caption", lines="\n".join(lines))
+    if len(caption) > CAPTION_LIMIT:  # a long local manifest: the collage carries the titles
+        caption = t(who.language, "presets_caption", lines="").rstrip()
     if missing:
         titles = ", ".join(preset.title_in(who.language) for preset in missing)
         caption += "\n\n" + t(who.language, "presets_missing", titles=titles)
-    key = tuple(preset.id for preset in ready)
-    photo = library.collage_file_ids.get(key) or await library.collage(ready)
+    key = (who.language, *(preset.id for preset in ready))
+    photo = library.collage_file_ids.get(key) or await library.collage(ready, who.language)
     sent = await context.bot.send_photo(
         who.chat_id,
         photo,
@@ -393,6 +473,29 @@ async def _show_presets(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
         reply_markup=keyboards.presets_keyboard(who.language, ready),
     )
     library.collage_file_ids[key] = sent.photo[-1].file_id
+
+
+async def _try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """The waiting photo in every preset, as one sheet drawn by the worker; a tap on a number
+    then queues the full job (the photo stays waiting until then)."""
+    svc = _svc(context)
+    content = await svc.store.get_pending_content(who.user_id)
+    if content is None:
+        await _say(context, who, "try_needs_photo")
+        return
+    if not svc.worker.preview_available():
+        await _say(context, who, "try_unavailable")
+        return
+    ready, _ = await svc.presets.available()
+    if not ready:
+        await _say(context, who, "presets_unavailable")
+        return
+    styles = [(preset.title_in(who.language), svc.presets.path(preset)) for preset in ready]
+    keyboard = keyboards.presets_keyboard(who.language, ready)
+    if svc.worker.try_presets(who.chat_id, content, who.settings, who.language, styles, keyboard):
+        await _say(context, who, "try_started", count=len(ready))
+    else:
+        await _say(context, who, "try_busy")
 
 
 def _preset_line(language: str, number: int, preset: Preset) -> str:
@@ -410,7 +513,16 @@ def _preset_line(language: str, number: int, preset: Preset) -> str:
 
 
 async def _pick_preset(context: ContextTypes.DEFAULT_TYPE, who: Who, preset: Preset) -> None:
-    """With a photo waiting, start the job; otherwise remember the choice for the next photo."""
+    """With a photo waiting, start the job; otherwise remember the choice for the next photo.
+
+    After [Mix with…], the preset is the second painting for that result instead.
+    """
+    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
+        await _submit_mix(context, who, mix_base, Mix(preset_id=preset.id))
+        return
+    if clip := (context.user_data or {}).pop(ANIMATION, None):
+        await _submit_animation(context, who, clip, preset_id=preset.id)
+        return
     pending = await _svc(context).store.get_pending_content(who.user_id)
     if pending:
         await _submit_preset(context, who, pending, preset)
@@ -437,6 +549,34 @@ async def _submit_preset(
     return await _submit(context, who, content, preset_id=preset.id)
 
 
+async def _submit_mix(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, base_job_id: int, mix: Mix
+) -> None:
+    """The earlier job again (its photos and settings) with a second painting blended in."""
+    svc = _svc(context)
+    job = await svc.store.get_job(base_job_id)
+    if job is None or job.request.user_id != who.user_id:
+        await _say(context, who, "rerun_gone")
+        return
+    if mix.preset_id is not None:
+        try:
+            await svc.presets.image_path(mix.preset_id)
+        except PresetUnavailable as error:
+            log.warning("preset unavailable: %s", error)
+            await _say(context, who, "preset_failed", title=svc.presets.title(mix.preset_id))
+            return
+    request = job.request
+    await _submit(
+        context,
+        who,
+        request.content,
+        style=request.style,
+        preset_id=request.preset_id,
+        settings=request.settings,
+        mix=mix,
+    )
+
+
 async def _submit(
     context: ContextTypes.DEFAULT_TYPE,
     who: Who,
@@ -445,6 +585,8 @@ async def _submit(
     style: FileRef | None = None,
     preset_id: str | None = None,
     settings: UserSettings | None = None,
+    mix: Mix | None = None,
+    animation: bool = False,
 ) -> bool:
     """Queue a job (which consumes the pending photo); the worker then owns its status message.
 
@@ -458,6 +600,8 @@ async def _submit(
         preset_id=preset_id,
         settings=settings or who.settings,
         language=who.language,
+        mix=mix,
+        animation=animation,
     )
     try:
         await _svc(context).worker.submit(request)
@@ -477,7 +621,7 @@ async def _submit(
 
 
 async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[Presets] [Settings] [Help]: the same as the commands."""
+    """[Presets] [Try every preset] [Settings] [Help]: the same as the commands."""
     query = update.callback_query
     assert query is not None and query.data is not None
     await query.answer()
@@ -485,6 +629,8 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     choice = query.data.split(":", 1)[1]
     if choice == "presets":
         await _show_presets(context, who)
+    elif choice == "try":
+        await _try_every_preset(context, who)
     elif choice == "settings":
         await _show_settings(context, who)
     else:
@@ -533,6 +679,8 @@ def _changed(settings: UserSettings, name: str, value: str) -> UserSettings | No
                 return replace(settings, quality=Quality(value))
             case "strength":
                 return replace(settings, strength=Strength(value))
+            case "brush":
+                return replace(settings, brush=Brush(value))
             case "colors":
                 return replace(settings, preserve_colors=value == "on")
             case "preview":
@@ -556,6 +704,7 @@ def _settings_text(who: Who) -> str:
         "settings",
         quality=t(lang, f"quality_{s.quality}"),
         strength=t(lang, f"strength_{s.strength}"),
+        brush=t(lang, f"brush_{s.brush}"),
         colors=t(lang, "on" if s.preserve_colors else "off"),
         preview=t(lang, "on" if s.preview else "off"),
         language_name=t(lang, "language_name"),
@@ -572,7 +721,9 @@ async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> In
     }
     waits = {q: await store.average_run_s(q) or QUALITY_EXPECTED_S[q] for q in Quality}
     available = _svc(context).worker.preview_available()
-    return keyboards.settings_keyboard(who.language, who.settings, sides, waits, available)
+    quality = who.settings.quality
+    extra = {b: brush_extra_s(quality, b, waits[quality]) for b in Brush}
+    return keyboards.settings_keyboard(who.language, who.settings, sides, waits, available, extra)
 
 
 async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -589,7 +740,8 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[Stronger] [Softer] [Keep colours] [Another style]: the same photos, one thing changed."""
+    """[Stronger] [Softer] [Bigger/Smaller brush] [Keep colours] [Variation] [Another style]:
+    the same photos, one thing changed."""
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await _who(update, context)
@@ -604,6 +756,21 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await _svc(context).store.set_pending_content(who.user_id, who.chat_id, request.content)
         await query.answer()
         await _say(context, who, "send_new_style", keyboards.presets_button(who.language))
+        return
+    if change == "mix":
+        if context.user_data is not None:
+            context.user_data[MIX_BASE] = job.id
+        await query.answer()
+        markup = keyboards.presets_only_button(who.language)
+        await _say(context, who, "mix_send_painting", markup)
+        return
+    if change.startswith("mix"):  # [30 %] [50 %] [70 %] under a mixed result
+        await query.answer()
+        if request.mix is None:
+            await _say(context, who, "rerun_gone")
+            return
+        mix = replace(request.mix, share=int(change.removeprefix("mix")) / 100)
+        await _submit_mix(context, who, job.id, mix)
         return
     settings = _rerun_settings(request.settings, change)
     if settings is None:
@@ -624,6 +791,13 @@ def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
     """The job's settings with one step changed; None when there is no further step."""
     if change == "colors":
         return replace(settings, preserve_colors=not settings.preserve_colors)
+    if change == "variation":  # everything else kept: another take
+        return replace(settings, seed=secrets.randbelow(2**31 - 1) + 1)
+    if change in ("bigger", "smaller"):
+        index = BRUSH_ORDER.index(settings.brush) + (1 if change == "bigger" else -1)
+        if not 0 <= index < len(BRUSH_ORDER):
+            return None
+        return replace(settings, brush=BRUSH_ORDER[index])
     step = 1 if change == "stronger" else -1
     index = STRENGTH_ORDER.index(settings.strength) + step
     if not 0 <= index < len(STRENGTH_ORDER):
@@ -721,6 +895,7 @@ def register_handlers(application: Application) -> None:
         "start": start,
         "help": help_command,
         "presets": presets_command,
+        "try": try_command,
         "style": style_command,
         "settings": settings_command,
         "status": status_command,
@@ -732,16 +907,22 @@ def register_handlers(application: Application) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(MessageHandler(new & filters.PHOTO, photo_message))
+    # Before documents: Telegram sends an animation as a document too.
+    application.add_handler(
+        MessageHandler(new & (filters.ANIMATION | filters.VIDEO), animation_message)
+    )
     application.add_handler(MessageHandler(new & filters.Document.ALL, document_message))
     application.add_handler(MessageHandler(new & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, text_message))
     application.add_handler(MessageHandler(new, other_message))
     buttons = {
-        r"^menu:(presets|settings|help)$": menu_button,
+        r"^menu:(presets|try|settings|help)$": menu_button,
         r"^preset:\w+$": preset_button,
         r"^set:\w+:\w+$": settings_button,
         r"^cancel:\d+$": cancel_button,
-        r"^rerun:\d+:(stronger|softer|colors|style)$": rerun_button,
+        r"^rerun:\d+:(stronger|softer|bigger|smaller|colors|variation|style|mix(30|50|70)?)$": (
+            rerun_button
+        ),
         r"^forget:(yes|no)$": forget_button,
     }
     for pattern, button in buttons.items():

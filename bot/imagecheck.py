@@ -1,9 +1,10 @@
 """Is what a person sent an image the worker can use? Decided before a job is queued, Pillow only.
 
 Telegram photos are always JPEGs with known sizes, so their metadata is enough. A file sent as a
-document could be anything, so its metadata is checked first (no download of a 2 GB video), then
-its bytes are opened with Pillow. Each refusal is a Problem whose value names the catalog text that
-tells the person what to send instead.
+document could be anything: its metadata refuses only what is too big or a video or sound (no
+download of a 2 GB video), then its bytes decide, opened with Pillow: any format Pillow decodes is
+accepted, whatever the file is called. Each refusal is a Problem whose value names the catalog text
+that tells the person what to send instead.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ MAX_FILE_BYTES = 20 * 1024 * 1024  # the most a bot may download through the Bot
 MAX_PIXELS = 40_000_000  # well above any camera photo, far below a decompression bomb
 MIN_SIDE = 64  # smaller than this has no texture for style transfer to work with
 
-FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"}
-MIME_TYPES = {
+# Formats people send every day: a file of one of these that Pillow cannot read is damaged, not
+# exotic. Every other format Pillow reads is accepted too (TGA, JPEG 2000, SGI, DDS ...).
+COMMON_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+COMMON_MIME_TYPES = {
     "image/jpeg",
     "image/jpg",
     "image/pjpeg",
@@ -31,9 +34,10 @@ MIME_TYPES = {
     "image/x-ms-bmp",
     "image/tiff",
 }
-EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
-# Images Pillow cannot read (or we do not accept): refused as "unsupported", not "not an image".
-OTHER_IMAGE_EXTENSIONS = {".heic", ".heif", ".avif", ".svg", ".psd", ".raw", ".cr2", ".nef", ".dng"}
+# Images Pillow cannot read: refused as "I can't read that format", not "not an image".
+OTHER_IMAGE_EXTENSIONS = {".heic", ".heif", ".avif", ".svg", ".raw", ".cr2", ".nef", ".dng"}
+# What a file's MIME type can rule out without a download: Telegram sets these from its content.
+NOT_IMAGE_MIME_PREFIXES = ("video/", "audio/")
 
 
 class Problem(StrEnum):
@@ -61,41 +65,59 @@ def check_dimensions(width: int, height: int, file_size: int | None) -> None:
         raise ImageRejected(Problem.TOO_SMALL)
 
 
-def check_document(mime_type: str | None, file_name: str | None, file_size: int | None) -> None:
-    """Refuse a document from its metadata, before spending a download on it."""
+def check_document(mime_type: str | None, file_size: int | None) -> None:
+    """Refuse a document before spending a download on it: too big, or a video or sound.
+
+    Names and other MIME types say little (scan.dat may be a TIFF, photo.jpg a PNG), so every
+    other file is downloaded and its bytes decide (inspect).
+    """
+    if file_size is not None and file_size > MAX_FILE_BYTES:
+        raise ImageRejected(Problem.TOO_BIG_BYTES)
+    if (mime_type or "").lower().startswith(NOT_IMAGE_MIME_PREFIXES):
+        raise ImageRejected(Problem.NOT_IMAGE)
+
+
+def _unreadable(mime_type: str | None, file_name: str | None) -> Problem:
+    """Bytes Pillow does not recognise: damaged, an image format it lacks, or no image at all."""
     mime = (mime_type or "").lower()
     extension = PurePath(file_name or "").suffix.lower()
-    if mime in MIME_TYPES or (not mime.startswith("image/") and extension in EXTENSIONS):
-        if file_size is not None and file_size > MAX_FILE_BYTES:
-            raise ImageRejected(Problem.TOO_BIG_BYTES)
-        return
+    readable = {ext for ext, fmt in Image.registered_extensions().items() if fmt in Image.OPEN}
+    if extension in readable or mime in COMMON_MIME_TYPES:
+        return Problem.CORRUPT  # it claims a format Pillow reads, yet Pillow cannot
     if mime.startswith("image/") or extension in OTHER_IMAGE_EXTENSIONS:
-        raise ImageRejected(Problem.UNSUPPORTED)
-    raise ImageRejected(Problem.NOT_IMAGE)
+        return Problem.UNSUPPORTED
+    return Problem.NOT_IMAGE
 
 
-def inspect(data: bytes) -> bool:
-    """Refuse bytes that are not a usable image; True if animated (only frame one will be used).
+def inspect(data: bytes, mime_type: str | None = None, file_name: str | None = None) -> bool:
+    """Refuse bytes the engine cannot use; True if animated (only frame one will be used).
 
-    Decoding catches truncated files, which Image.verify() would let through for JPEG. The pixel
-    cap is checked before decoding, and Pillow's own bomb warning is turned into an error, so a
-    tiny file that expands to gigabytes is never decoded.
+    Any format Pillow decodes is accepted, whatever the file's name or MIME type; those only
+    help word a refusal. Decoding catches truncated files, which Image.verify() would let through
+    for JPEG. The pixel cap is checked before decoding, and Pillow's own bomb warning is turned
+    into an error, so a tiny file that expands to gigabytes is never decoded.
     """
+    found = None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                if image.format not in FORMATS:
-                    raise ImageRejected(Problem.UNSUPPORTED)
+                found = image.format
                 check_dimensions(image.width, image.height, len(data))
                 animated = getattr(image, "n_frames", 1) > 1
                 if image.format == "JPEG":  # decode at 1/8 scale: as thorough, far cheaper
                     image.draft("RGB", (image.width // 8, image.height // 8))
                 image.load()
+                # The engine works in RGB: a mode Pillow cannot convert is of no use to it.
+                image.crop((0, 0, min(image.width, 8), min(image.height, 8))).convert("RGB")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageRejected(Problem.TOO_MANY_PIXELS) from None
     except UnidentifiedImageError:
-        raise ImageRejected(Problem.CORRUPT) from None
+        raise ImageRejected(_unreadable(mime_type, file_name)) from None
     except (OSError, SyntaxError, ValueError, EOFError):  # what Pillow raises for broken data
-        raise ImageRejected(Problem.CORRUPT) from None
+        if found is None:  # not even its header could be read
+            raise ImageRejected(_unreadable(mime_type, file_name)) from None
+        # A common format broken is damaged; a rarer one may just need a missing decoder.
+        problem = Problem.CORRUPT if found in COMMON_FORMATS else Problem.UNSUPPORTED
+        raise ImageRejected(problem) from None
     return animated

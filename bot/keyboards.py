@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import Quality, Strength, UserSettings
+from bot.models import MIX_SHARES, Brush, Quality, Strength, UserSettings
 from bot.presets import Preset
 from bot.texts import LANGUAGES, t
 
@@ -29,23 +29,35 @@ def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
     )
 
 
-def result_keyboard(language: str, job_id: int, colors_kept: bool = False) -> InlineKeyboardMarkup:
+def result_keyboard(
+    language: str, job_id: int, colors_kept: bool = False, mixed: bool = False
+) -> InlineKeyboardMarkup:
     """Buttons under a result that re-run the same photos with one thing changed.
 
     The colours button toggles, so when the result already kept the photo's colours it offers
     the painting's colours instead (pass colors_kept=job.request.settings.preserve_colors).
+    A mixed result gets one button per share of the first painting (30/50/70 %); any result
+    offers [Mix with…].
     """
 
-    def button(key: str, change: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(t(language, key), callback_data=f"rerun:{job_id}:{change}")
+    def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
+        text = t(language, key, **values)
+        return InlineKeyboardButton(text, callback_data=f"rerun:{job_id}:{change}")
 
+    shares = [
+        button("button_mix_share", f"mix{round(100 * share)}", percent=round(100 * share))
+        for share in MIX_SHARES
+    ]
     return InlineKeyboardMarkup(
         [
+            *([shares] if mixed else []),
             [button("button_stronger", "stronger"), button("button_softer", "softer")],
+            [button("button_bigger_brush", "bigger"), button("button_smaller_brush", "smaller")],
             [
                 button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
-                button("button_another_style", "style"),
+                button("button_variation", "variation"),
             ],
+            [button("button_another_style", "style"), button("button_mix_with", "mix")],
         ]
     )
 
@@ -64,7 +76,20 @@ def start_keyboard(language: str) -> InlineKeyboardMarkup:
 
 
 def presets_button(language: str) -> InlineKeyboardMarkup:
-    """A lone [Presets] button, under "now send a painting" so picking one is a tap away."""
+    """[Presets] [Try every preset], under "now send a painting": a photo is waiting, so
+    picking a painting, or seeing the photo in all of them, is a tap away."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets"),
+                InlineKeyboardButton(t(language, "button_try"), callback_data="menu:try"),
+            ]
+        ]
+    )
+
+
+def presets_only_button(language: str) -> InlineKeyboardMarkup:
+    """A lone [Presets] button: the answer to [Mix with…] is a painting, nothing else."""
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t(language, "button_presets"), callback_data="menu:presets")]]
     )
@@ -89,6 +114,13 @@ def pick_keyboard(language: str, preset: Preset) -> InlineKeyboardMarkup:
     )
 
 
+def _brush_text(language: str, brush: Brush, extra_s: float) -> str:
+    name = t(language, f"brush_{brush}")
+    if extra_s < 1:
+        return t(language, "brush_button", name=name)
+    return t(language, "brush_button_slower", name=name, extra=_duration(language, extra_s))
+
+
 def _duration(language: str, seconds: float) -> str:
     if seconds < 60:
         return t(language, "duration_seconds", n=max(1, round(seconds)))
@@ -105,10 +137,12 @@ def settings_keyboard(
     sides: dict[Quality, int],
     waits: dict[Quality, float],
     preview_available: bool,
+    brush_extra: dict[Brush, float],
 ) -> InlineKeyboardMarkup:
     """Every setting with the current choice marked; each button sets a value (not a toggle),
     so a double tap or a stale menu can never flip a setting back. Qualities show their output
-    size and expected wait in seconds; without a fast model, the fast options are left out."""
+    size and expected wait in seconds; a brush that costs more time says how much (brush_extra,
+    seconds); without a fast model, the fast options are left out."""
 
     def button(text: str, data: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=f"set:{data}")
@@ -139,6 +173,15 @@ def settings_keyboard(
                 f"strength:{strength}",
             )
             for strength in Strength
+        ]
+    )
+    rows.append(
+        [
+            button(
+                _mark(_brush_text(language, brush, brush_extra[brush]), brush is settings.brush),
+                f"brush:{brush}",
+            )
+            for brush in Brush
         ]
     )
     colors = "off" if settings.preserve_colors else "on"

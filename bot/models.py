@@ -21,6 +21,14 @@ class Strength(StrEnum):
     STRONG = "strong"
 
 
+class Brush(StrEnum):
+    """Brush size: how large the painting's strokes come out (the engine's style_scale)."""
+
+    SMALL = "small"
+    MEDIUM = "medium"
+    LARGE = "large"
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -45,6 +53,20 @@ class Delivery(StrEnum):
 # from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
 STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
+BRUSH_SCALE = {Brush.SMALL: 0.5, Brush.MEDIUM: 1.0, Brush.LARGE: 2.0}
+
+
+def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
+    """Seconds a brush adds to a job that takes expected_s at the medium brush.
+
+    The fast method paints a small brush on a photo 1/scale times larger (4x the pixels for the
+    small brush); the quality method only computes the painting's features at another size,
+    one VGG pass per scale against dozens of steps (an estimate, docs/bot.md), so it shows none.
+    """
+    scale = BRUSH_SCALE[brush]
+    if quality is not Quality.FAST or scale >= 1.0:
+        return 0.0
+    return expected_s * (1 / scale**2 - 1)
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,8 @@ class UserSettings:
     preserve_colors: bool = False
     preview: bool = True
     language: str | None = None  # None: follow the user's Telegram language
+    brush: Brush = Brush.MEDIUM
+    seed: int = 0  # only a job's: [Variation] re-runs with a new one; /settings never sets it
 
 
 @dataclass(frozen=True)
@@ -65,6 +89,24 @@ class FileRef:
     file_id: str
     file_unique_id: str
     file_size: int | None = None
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A second painting blended into a job's first; share is the first painting's part."""
+
+    style: FileRef | None = None
+    preset_id: str | None = None
+    share: float = 0.5
+
+    def __post_init__(self) -> None:
+        if (self.style is None) == (self.preset_id is None):
+            raise ValueError("a mix needs exactly one of a style photo or a preset")
+        if not 0.0 < self.share < 1.0:
+            raise ValueError(f"a mix's share must be between 0 and 1, not {self.share}")
+
+
+MIX_SHARES = (0.3, 0.5, 0.7)  # the re-run buttons under a mixed result
 
 
 @dataclass(frozen=True)
@@ -78,6 +120,8 @@ class JobRequest:
     preset_id: str | None
     settings: UserSettings
     language: str = "en"
+    mix: Mix | None = None
+    animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):

@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import io
 import json
 import logging
 import re
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from PIL import Image, ImageDraw, ImageFont
-
 from bot.config import Config
-from bot.models import Strength
+from bot.models import Brush, Strength
+from nst_engine import sheet
 from nst_engine.download import fetch
 from nst_engine.errors import WeightsError
+from nst_engine.images import load_image
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,6 @@ SHIPPED_MANIFEST = Path(__file__).with_name("presets") / "manifest.json"
 MANIFEST_NAME = "manifest.json"
 DOWNLOAD_TIMEOUT_S = 30
 RETRY_AFTER_S = 600  # after a failed download, do not make every /presets wait on it again
-THUMB_SIDE = 256
-BADGE = 44
 
 
 class PresetUnavailable(Exception):
@@ -49,6 +47,7 @@ class Preset:
     url: str
     sha256: str
     strength: Strength = Strength.MEDIUM  # the manifest's recommendation, offered as a tip
+    brush: Brush = Brush.MEDIUM  # likewise
     titles: dict[str, str] = field(default_factory=dict)  # translated titles by language
 
     def title_in(self, language: str) -> str:
@@ -60,8 +59,10 @@ class Preset:
 
 
 def _key(name: str) -> str:
-    """A name reduced to what people reliably type: lower case, letters and digits, no 'the'."""
-    key = re.sub(r"[\W_]+", "", name.casefold().replace("ё", "е"))
+    """A name reduced to what people reliably type: lower case, letters and digits, no accents
+    (é, ê, ё), no 'the'."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    key = re.sub(r"[\W_]+", "", bare.casefold())
     return key.removeprefix("the") or key
 
 
@@ -79,6 +80,7 @@ def _parse(entry: dict[str, object]) -> Preset:
         url=str(entry["url"]),
         sha256=str(entry["sha256"]).lower(),
         strength=Strength(recommended.get("strength", Strength.MEDIUM)),
+        brush=Brush(recommended.get("brush", Brush.MEDIUM)),
         titles={str(k): str(v) for k, v in titles.items()},
     )
 
@@ -96,32 +98,9 @@ def _ensure(preset: Preset, target: Path) -> None:
         raise PresetUnavailable(f"{preset.id}: {error}") from error
 
 
-def _collage(paths: list[Path]) -> bytes:
-    """A JPEG grid of square thumbnails numbered 1..n, matching the numbered preset buttons.
-
-    Numbers rather than titles, because Pillow's built-in font has no Cyrillic and a collage
-    should not depend on fonts installed on the host.
-    """
-    columns = 3 if len(paths) > 4 else 2
-    rows = -(-len(paths) // columns)
-    sheet = Image.new("RGB", (columns * THUMB_SIDE, rows * THUMB_SIDE), "white")
-    draw = ImageDraw.Draw(sheet)
-    font = ImageFont.load_default(size=BADGE // 2)
-    for index, path in enumerate(paths):
-        x, y = (index % columns) * THUMB_SIDE, (index // columns) * THUMB_SIDE
-        with Image.open(path) as image:
-            thumb = image.convert("RGB")
-        side = min(thumb.size)
-        left, top = (thumb.width - side) // 2, (thumb.height - side) // 2
-        thumb = thumb.crop((left, top, left + side, top + side)).resize((THUMB_SIDE, THUMB_SIDE))
-        sheet.paste(thumb, (x, y))
-        badge = (x + 8, y + 8, x + 8 + BADGE, y + 8 + BADGE)
-        draw.ellipse(badge, fill="white", outline="black", width=2)
-        centre = (x + 8 + BADGE // 2, y + 8 + BADGE // 2)
-        draw.text(centre, str(index + 1), fill="black", font=font, anchor="mm")
-    out = io.BytesIO()
-    sheet.save(out, "JPEG", quality=85)
-    return out.getvalue()
+def _collage(paths: list[Path], titles: list[str]) -> bytes:
+    """A JPEG grid of the paintings' centre squares, numbered and titled like the buttons."""
+    return sheet.jpeg(sheet.grid([load_image(path) for path in paths], titles))
 
 
 class PresetLibrary:
@@ -134,7 +113,8 @@ class PresetLibrary:
         self._locks: dict[str, asyncio.Lock] = {}
         self._verified: set[str] = set()
         self._failed_at: dict[str, float] = {}
-        # Telegram file_id of a collage once sent, keyed by its preset ids, so it is uploaded once.
+        # Telegram file_id of a collage once sent, keyed by its language and preset ids, so each
+        # is uploaded once.
         self.collage_file_ids: dict[tuple[str, ...], str] = {}
 
     @classmethod
@@ -166,7 +146,8 @@ class PresetLibrary:
     def suggest(self, name: str) -> Preset | None:
         """The preset whose name is closest to a misspelt one, if any is close enough."""
         names = self._names()
-        close = difflib.get_close_matches(_key(name), list(names), n=1, cutoff=0.6)
+        # 0.7: with a dozen and more names, 0.6 already calls "Mona Lisa" a near miss of Mondrian.
+        close = difflib.get_close_matches(_key(name), list(names), n=1, cutoff=0.7)
         return names[close[0]] if close else None
 
     def path(self, preset: Preset) -> Path:
@@ -206,9 +187,11 @@ class PresetLibrary:
                 ready.append(preset)
         return ready, missing
 
-    async def collage(self, presets: list[Preset]) -> bytes:
-        """One JPEG showing the given (already fetched) presets side by side, numbered."""
-        return await asyncio.to_thread(_collage, [self.path(preset) for preset in presets])
+    async def collage(self, presets: list[Preset], language: str = "en") -> bytes:
+        """One JPEG showing the given (already fetched) presets in a grid, numbered and titled."""
+        paths = [self.path(preset) for preset in presets]
+        titles = [preset.title_in(language) for preset in presets]
+        return await asyncio.to_thread(_collage, paths, titles)
 
 
 def fetch_all(config: Config) -> list[str]:

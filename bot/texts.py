@@ -65,6 +65,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "How it works: send a photo, then a painting whose style you like, or pick a preset."
             " You get your photo back, painted.\n\n"
             "/presets — paintings to choose from\n"
+            "/try — your photo in every painting at once, to choose\n"
             "/style NAME — pick one by name, e.g. /style starry night\n"
             "/settings — quality, style strength, colours, preview, language\n"
             "/status — what I'm doing for you right now\n"
@@ -81,7 +82,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cmd_start": "How it works",
         "cmd_presets": "Paintings to choose from",
         "cmd_style": "Pick a painting by name",
-        "cmd_settings": "Quality, strength, colours, language",
+        "cmd_settings": "Quality, strength, brush, colours, language",
         "cmd_status": "What's in progress",
         "cmd_cancel": "Cancel the current picture",
         "cmd_help": "Commands and tips",
@@ -100,8 +101,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "That's the same photo again. Send a painting whose style you like, or pick a preset."
         ),
         "album_extra": (
-            "I used the first two pictures of the album: the first as the photo, the second as"
-            " the painting."
+            "I used the first three pictures of the album: the photo, then two paintings to blend."
         ),
         "first_frame": "🎞 That image is animated; I'll use its first frame.",
         "bad_not_image": "That isn't an image. Send a photo, or a JPEG, PNG or WebP file.",
@@ -158,6 +158,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "⚙️ Your settings (tap to change)\n\n"
             "Quality: {quality}\n"
             "Style strength: {strength}\n"
+            "Brush size: {brush}\n"
             "Keep the photo's colours: {colors}\n"
             "Fast preview first: {preview}\n"
             "Language: {language_name}"
@@ -195,6 +196,52 @@ CATALOG: dict[str, dict[str, str]] = {
         "send_new_style": "🎨 Send another painting for the same photo, or pick a preset.",
         "already_stronger": "That's already the strongest setting.",
         "already_softer": "That's already the softest setting.",
+        # Try every preset (/try): the contact sheet.
+        "cmd_try": "Your photo in every painting",
+        "button_try": "✨ Try every preset",
+        "try_needs_photo": "Send me a photo first; then /try shows it in every painting.",
+        "try_started": "✨ Painting your photo in {count} styles, a few seconds…",
+        "try_caption": (
+            "✨ Your photo in every painting (quick sketches). Tap a number to paint it in full."
+        ),
+        "try_busy": "I'm still drawing your sheet; it will be here in a moment.",
+        "try_unavailable": "Quick sketches aren't available right now. Pick a painting: /presets",
+        "try_failed": "😕 I couldn't draw the sheet. Please try /try again, or pick from /presets.",
+        # Brush size and variations.
+        "button_bigger_brush": "Bigger brush",
+        "button_smaller_brush": "Smaller brush",
+        "button_variation": "🎲 Variation",
+        "button_mix_with": "🎨 Mix with…",
+        "button_mix_share": "{percent} % first",
+        "mix_send_painting": (
+            "🎨 Send a second painting, or pick a preset: I'll blend it half and half with this"
+            " one. The buttons under the result then change the mix."
+        ),
+        "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
+        # Animations.
+        "got_animation": (
+            "🎞 Got your animation. Now send a painting whose style you like, or pick a preset."
+        ),
+        "animation_too_long": (
+            "🎞 That clip is {seconds} s long. I can paint animations and videos of up to"
+            " {max_s} s and {max_mb} MB; please send a shorter one."
+        ),
+        "animation_too_big": (
+            "🎞 That clip is over {max_mb} MB. I can paint animations and videos of up to"
+            " {max_s} s and {max_mb} MB; please send a smaller one."
+        ),
+        "job_failed_animation": (
+            "😕 I couldn't read that clip as a video. Send a GIF, an animation or a video of up"
+            " to {max_s} s."
+        ),
+        "job_animation_caption": "🎞 {style} · {duration}",
+        "already_bigger": "That's already the largest brush.",
+        "already_smaller": "That's already the smallest brush.",
+        "brush_small": "small",
+        "brush_medium": "medium",
+        "brush_large": "large",
+        "brush_button": "🖌 {name}",
+        "brush_button_slower": "🖌 {name} (+{extra})",
         # Handlers: /privacy, /forget, /stats, and everything else.
         "privacy": (
             "🔒 What I keep\n"
@@ -289,6 +336,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Как это работает: пришлите фото, затем картину, стиль которой вам нравится, или"
             " выберите готовую. В ответ придёт ваше фото, написанное в этом стиле.\n\n"
             "/presets — картины на выбор\n"
+            "/try — ваше фото сразу во всех картинах, чтобы выбрать\n"
             "/style НАЗВАНИЕ — выбрать картину по названию, например /style звёздная ночь\n"
             "/settings — качество, сила стиля, цвета, превью, язык\n"
             "/status — что я сейчас делаю для вас\n"
@@ -304,7 +352,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "cmd_start": "Как это работает",
         "cmd_presets": "Картины на выбор",
         "cmd_style": "Выбрать картину по названию",
-        "cmd_settings": "Качество, сила стиля, цвета, язык",
+        "cmd_settings": "Качество, сила стиля, кисть, цвета, язык",
         "cmd_status": "Что сейчас в работе",
         "cmd_cancel": "Отменить текущую картинку",
         "cmd_help": "Команды и советы",
@@ -323,7 +371,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Это то же самое фото. Пришлите картину, стиль которой вам нравится, или выберите"
             " готовую."
         ),
-        "album_extra": ("Я взял первые два снимка альбома: первый как фото, второй как картину."),
+        "album_extra": ("Я взял первые три снимка альбома: фото и две картины, чтобы их смешать."),
         "first_frame": "🎞 Это анимированное изображение; я возьму его первый кадр.",
         "bad_not_image": "Это не изображение. Пришлите фото или файл JPEG, PNG или WebP.",
         "bad_unsupported": (
@@ -382,6 +430,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "⚙️ Ваши настройки (нажмите, чтобы изменить)\n\n"
             "Качество: {quality}\n"
             "Сила стиля: {strength}\n"
+            "Размер кисти: {brush}\n"
             "Сохранять цвета фото: {colors}\n"
             "Сначала быстрое превью: {preview}\n"
             "Язык: {language_name}"
@@ -418,6 +467,54 @@ CATALOG: dict[str, dict[str, str]] = {
         "send_new_style": "🎨 Пришлите другую картину для того же фото или выберите готовую.",
         "already_stronger": "Сила стиля уже максимальная.",
         "already_softer": "Сила стиля уже минимальная.",
+        # Try every preset (/try): the contact sheet.
+        "cmd_try": "Ваше фото во всех картинах",
+        "button_try": "✨ Примерить все картины",
+        "try_needs_photo": "Сначала пришлите фото; потом /try покажет его во всех картинах.",
+        "try_started": "✨ Рисую ваше фото в {count} стилях, несколько секунд…",
+        "try_caption": (
+            "✨ Ваше фото во всех картинах (быстрые наброски). Нажмите номер, чтобы написать"
+            " его полностью."
+        ),
+        "try_busy": "Я ещё рисую ваш лист; он будет через мгновение.",
+        "try_unavailable": "Быстрые наброски сейчас недоступны. Выберите картину: /presets",
+        "try_failed": "😕 Не получилось нарисовать лист. Попробуйте /try ещё раз или /presets.",
+        # Brush size and variations.
+        "button_bigger_brush": "Кисть крупнее",
+        "button_smaller_brush": "Кисть мельче",
+        "button_variation": "🎲 Вариант",
+        "button_mix_with": "🎨 Смешать с…",
+        "button_mix_share": "{percent} % первой",
+        "mix_send_painting": (
+            "🎨 Пришлите вторую картину или выберите готовую: я смешаю её с этой пополам."
+            " Кнопки под результатом потом меняют пропорцию."
+        ),
+        "job_mix_style": "{a} {share_a} % + {b} {share_b} %",
+        # Animations.
+        "got_animation": (
+            "🎞 Анимацию получил. Теперь пришлите картину, стиль которой вам нравится, или"
+            " выберите готовую."
+        ),
+        "animation_too_long": (
+            "🎞 Этот ролик длится {seconds} с. Я рисую анимации и видео до {max_s} с и"
+            " {max_mb} МБ; пришлите покороче."
+        ),
+        "animation_too_big": (
+            "🎞 Этот ролик больше {max_mb} МБ. Я рисую анимации и видео до {max_s} с и"
+            " {max_mb} МБ; пришлите поменьше."
+        ),
+        "job_failed_animation": (
+            "😕 Не получилось прочитать этот ролик как видео. Пришлите GIF, анимацию или видео"
+            " до {max_s} с."
+        ),
+        "job_animation_caption": "🎞 {style} · {duration}",
+        "already_bigger": "Кисть уже самая крупная.",
+        "already_smaller": "Кисть уже самая мелкая.",
+        "brush_small": "мелкая",
+        "brush_medium": "средняя",
+        "brush_large": "крупная",
+        "brush_button": "🖌 {name}",
+        "brush_button_slower": "🖌 {name} (+{extra})",
         "privacy": (
             "🔒 Что я храню\n"
             "• Ваши настройки — пока вы их не удалите.\n"

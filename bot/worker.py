@@ -26,15 +26,25 @@ from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot import metrics
 from bot.config import Config
-from bot.delivery import EDIT_INTERVAL_S, InputTooBig, InputUnavailable, Messenger, Sent
+from bot.delivery import (
+    EDIT_INTERVAL_S,
+    InputTooBig,
+    InputUnavailable,
+    Messenger,
+    Sent,
+    status_digest,
+)
 from bot.jobs.runner import Capacity, JobRunner, NotStarted
 from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
+    BRUSH_SCALE,
     QUALITY_EXPECTED_S,
     STRENGTH_VALUE,
     Delivery,
+    FileRef,
     Job,
     JobRequest,
     JobStatus,
@@ -43,6 +53,7 @@ from bot.models import (
 )
 from bot.presets import PresetUnavailable
 from bot.texts import t
+from nst_engine import animation
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 
@@ -56,6 +67,7 @@ PURGE_INTERVAL_S = 3600.0
 # How long a stop waits for deliveries under way before abandoning them (they resume on start).
 STOP_GRACE_S = 30.0
 RESULT_FILE = "result.png"
+ANIMATION_FILE = "result.mp4"
 BAR_CELLS = 10
 
 
@@ -130,21 +142,16 @@ class JobStatusView:
 
 def engine_settings(settings: UserSettings, config: Config, fast_available: bool) -> Settings:
     """What the engine is asked to do for a user's choices (FAST falls back when unavailable)."""
-    strength = STRENGTH_VALUE[settings.strength]
-    if settings.quality is Quality.FAST and fast_available:
-        return Settings(
-            method="fast",
-            max_side=config.fast_side,
-            style_strength=strength,
-            preserve_colors=settings.preserve_colors,
-        )
-    side = config.high_side if settings.quality is Quality.HIGH else config.standard_side
-    return Settings(
-        method="quality",
-        max_side=side,
-        style_strength=strength,
+    chosen = Settings(
+        style_strength=STRENGTH_VALUE[settings.strength],
         preserve_colors=settings.preserve_colors,
+        style_scale=BRUSH_SCALE[settings.brush],
+        seed=settings.seed,
     )
+    if settings.quality is Quality.FAST and fast_available:
+        return replace(chosen, method="fast", max_side=config.fast_side)
+    side = config.high_side if settings.quality is Quality.HIGH else config.standard_side
+    return replace(chosen, method="quality", max_side=side)
 
 
 class Worker:
@@ -169,6 +176,7 @@ class Worker:
         self._stopped = asyncio.Event()
         self._running: dict[int, _Running] = {}
         self._cancel_requested: set[int] = set()
+        self._sheets: set[int] = set()  # chats whose contact sheet is being drawn
         self._tasks: set[asyncio.Task[Any]] = set()
         self._dispatcher: asyncio.Task[None] | None = None
 
@@ -182,17 +190,20 @@ class Worker:
             daily_limit=self._config.daily_limit,
             workers=self._config.workers,
         )
+        quality = str(request.settings.quality)
+        metrics.job_queued(quality)
+        log.info("job %s queued (%s)", job.id, quality)
         message_id = None
         try:
-            message_id = await self._messenger.send_status(
-                request.chat_id,
-                await self._queued_text(job),
-                cancel_keyboard(request.language, job.id),
-            )
+            text, keyboard = await self._queued_text(job), cancel_keyboard(request.language, job.id)
+            message_id = await self._messenger.send_status(request.chat_id, text, keyboard)
+            if message_id is not None:
+                await self._store.set_status_shown(job.id, status_digest(text, keyboard))
         finally:
             # Only now may it run, so "queued" can never overwrite its progress bar.
             await self._store.mark_announced(job.id, message_id)
             self._wake.set()
+        await self._count_queue()
         return replace(job, status_message_id=message_id)
 
     async def cancel(self, user_id: int) -> Job | None:
@@ -207,6 +218,7 @@ class Worker:
             return job
         cancelled = await self._store.cancel_queued(job.id)
         if cancelled is not None:
+            self._ended(cancelled, "cancelled")
             await self._show(cancelled, t(cancelled.request.language, "job_cancelled"))
             self._messenger.forget_message(cancelled.request.chat_id, cancelled.status_message_id)
             return cancelled
@@ -240,6 +252,65 @@ class Worker:
         """Engines online (in this process or remote workers) and how many are busy."""
         return await self._runner.capacity()
 
+    def try_presets(
+        self,
+        chat_id: int,
+        content: FileRef,
+        settings: UserSettings,
+        language: str,
+        styles: list[tuple[str, Path]],
+        keyboard: InlineKeyboardMarkup,
+    ) -> bool:
+        """Start drawing the contact sheet (the photo in every painting) and send it when done.
+
+        Not a job: not queued, not counted against the daily limit, not kept over a restart
+        (it takes seconds; tapping again redoes it). False if one is already under way.
+        """
+        if chat_id in self._sheets:
+            return False
+        self._sheets.add(chat_id)
+        task = self._spawn(
+            self._contact_sheet(chat_id, content, settings, language, styles, keyboard)
+        )
+        task.add_done_callback(lambda _: self._sheets.discard(chat_id))
+        return True
+
+    async def _contact_sheet(
+        self,
+        chat_id: int,
+        content: FileRef,
+        settings: UserSettings,
+        language: str,
+        styles: list[tuple[str, Path]],
+        keyboard: InlineKeyboardMarkup,
+    ) -> None:
+        workdir = self._jobs_dir / f"sheet-{chat_id}"
+        try:
+            await self._messenger.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+            await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+            photo = await self._messenger.download(content, workdir / "content")
+            output = workdir / "sheet.jpg"
+            fast = replace(settings, quality=Quality.FAST)
+            await self._runner.contact_sheet(
+                photo, styles, engine_settings(fast, self._config, True), output
+            )
+            sent = await self._messenger.send_photo(
+                chat_id, output, t(language, "try_caption"), keyboard
+            )
+            if not sent:
+                raise EngineError("the sheet could not be sent")
+        except (InputTooBig, InputUnavailable, ImageError) as error:
+            log.info("chat %s: no contact sheet: %s", chat_id, type(error).__name__)
+            key = {InputTooBig: "job_failed_too_big", ImageError: "job_failed_image"}.get(
+                type(error), "job_failed_input"
+            )
+            await self._messenger.send_status(chat_id, t(language, key), None)
+        except Exception:
+            log.exception("chat %s: contact sheet failed", chat_id)
+            await self._messenger.send_status(chat_id, t(language, "try_failed"), None)
+        finally:
+            await asyncio.to_thread(_remove_dir, workdir)
+
     # Life cycle.
 
     async def start(self) -> None:
@@ -252,7 +323,7 @@ class Worker:
             self._spawn(self._show(job, t(language, "job_failed", attempts=job.attempts)))
         for job in recovery.uncertain:
             language = job.request.language
-            keyboard = result_keyboard(language, job.id)
+            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
             self._spawn(self._show(job, t(language, "job_delivery_unsure"), keyboard))
         for job in recovery.undelivered:
             self._spawn(self._deliver(job))
@@ -307,6 +378,9 @@ class Worker:
                 return
             # Registered before any await, so cancel() always finds a claimed job.
             running = self._running[job.id] = _Running(job)
+            waited = (job.started_at or job.created_at) - job.created_at
+            metrics.job_started(str(job.request.settings.quality), waited)
+            log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
             if job.id in self._cancel_requested:
                 self._cancel_requested.discard(job.id)
                 running.stop(StopReason.USER)
@@ -365,6 +439,7 @@ class Worker:
             await self._runner.forget(job.id)
             if not running.result_ready:
                 await asyncio.to_thread(_remove_dir, workdir)
+            await self._count_queue()
 
     async def _execute(self, running: _Running, workdir: Path) -> None:
         job = running.job
@@ -374,27 +449,36 @@ class Worker:
         await self._messenger.chat_action(request.chat_id, ChatAction.TYPING)
         try:
             content = await self._messenger.download(request.content, workdir / "content")
-            if request.style is not None:
-                style = await self._messenger.download(request.style, workdir / "style")
+            styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
+            if request.mix is not None:
+                mix = request.mix
+                styles.append(await self._painting(mix.style, mix.preset_id, workdir / "mix"))
+            if request.animation:
+                output = workdir / ANIMATION_FILE
+                await self._animate(running, content, styles, output)
             else:
-                assert request.preset_id is not None
-                style = await self._styles.image_path(request.preset_id)
-            output = workdir / RESULT_FILE
-            await self._stylize(running, content, style, output)
+                output = workdir / RESULT_FILE
+                await self._stylize(running, content, styles, output)
         except Cancelled as stop:
             await self._stopped_early(running, started=not isinstance(stop, NotStarted))
             return
         except InputTooBig:
+            metrics.download_refused("too_big_bytes")
             await self._fail(running, "job_failed_too_big", "input too big")
             return
         except InputUnavailable:
+            metrics.download_refused("unavailable")
             await self._fail(running, "job_failed_input", "input unavailable")
             return
         except PresetUnavailable:
             await self._fail(running, "job_failed_preset", "preset unavailable")
             return
         except ImageError:
-            await self._fail(running, "job_failed_image", "image unreadable")
+            if request.animation:
+                max_s = round(animation.MAX_SECONDS)
+                await self._fail(running, "job_failed_animation", "video unreadable", max_s=max_s)
+            else:
+                await self._fail(running, "job_failed_image", "image unreadable")
             return
         await asyncio.to_thread(_remove_inputs, workdir)
         finished = await self._store.finish(job.id, JobStatus.DONE, result_path=output)
@@ -402,9 +486,18 @@ class Worker:
             return  # forgotten while it ran
         running.result_ready = True
         self._spawn(self._deliver(finished))
-        log.info("job %s done in %.1f s", job.id, _run_seconds(finished))
+        self._ended(finished, "done", _run_seconds(finished))
 
-    async def _stylize(self, running: _Running, content: Path, style: Path, output: Path) -> None:
+    async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
+        """A painting on disk: the person's downloaded, or a preset's."""
+        if style is not None:
+            return await self._messenger.download(style, target)
+        assert preset_id is not None
+        return await self._styles.image_path(preset_id)
+
+    async def _stylize(
+        self, running: _Running, content: Path, style: list[Path], output: Path
+    ) -> None:
         """The preview (if wanted) and the main run, under the job's time limit."""
         job = running.job
         settings = job.request.settings
@@ -426,7 +519,7 @@ class Worker:
                 job,
                 content,
                 style,
-                engine_settings(settings, self._config, fast),
+                _with_mix(engine_settings(settings, self._config, fast), job.request),
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
@@ -437,8 +530,37 @@ class Worker:
         if running.cancel.is_set():  # asked to stop just as it finished: honour it
             raise Cancelled("stopped after the last step")
 
-    async def _preview(self, running: _Running, content: Path, style: Path, path: Path) -> None:
+    async def _animate(
+        self, running: _Running, content: Path, style: list[Path], output: Path
+    ) -> None:
+        """A clip painted by the fast method (its only method), under the job's time limit."""
+        job = running.job
+        fast = replace(job.request.settings, quality=Quality.FAST)
+        timer = asyncio.get_running_loop().call_later(
+            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+        )
+        try:
+            running.run_started = time.monotonic()
+            await self._runner.animate(
+                job,
+                content,
+                style,
+                _with_mix(engine_settings(fast, self._config, True), job.request),
+                output,
+                lambda fraction: self._on_progress(running, fraction),
+                running.cancel,
+            )
+        finally:
+            timer.cancel()
+            await self._settle(running)
+        if running.cancel.is_set():
+            raise Cancelled("stopped after the last frame")
+
+    async def _preview(
+        self, running: _Running, content: Path, style: list[Path], path: Path
+    ) -> None:
         """The fast method's picture, sent first so the user sees something within seconds."""
+        started = time.monotonic()
         request = running.job.request
         settings = replace(request.settings, quality=Quality.FAST)
         try:
@@ -446,7 +568,7 @@ class Worker:
                 running.job,
                 content,
                 style,
-                engine_settings(settings, self._config, True),
+                _with_mix(engine_settings(settings, self._config, True), request),
                 path,
                 lambda _: None,
                 running.cancel,
@@ -457,7 +579,8 @@ class Worker:
             log.warning("job %s: no preview: %s", running.job.id, error)
             return
         caption = t(request.language, "job_preview_caption")
-        await self._messenger.send_photo(request.chat_id, path, caption)
+        if await self._messenger.send_photo(request.chat_id, path, caption):
+            metrics.preview_sent(time.monotonic() - started)
 
     def _on_progress(self, running: _Running, fraction: float) -> None:
         """From the engine (on the loop): report at most every EDIT_INTERVAL_S, one at a time."""
@@ -510,14 +633,17 @@ class Worker:
         elif running.reason is StopReason.USER and await self._store.finish(
             job.id, JobStatus.CANCELLED
         ):
+            self._ended(job, "cancelled")
             await self._show(job, t(language, "job_cancelled"))
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
-    async def _fail(self, running: _Running, key: str, error: str) -> None:
+    async def _fail(self, running: _Running, key: str, error: str, **values: object) -> None:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
         if await self._store.finish(job.id, JobStatus.FAILED, error=error):
-            await self._show(job, t(job.request.language, key, attempts=job.attempts))
+            self._ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
+            text = t(job.request.language, key, attempts=job.attempts, **values)
+            await self._show(job, text)
         self._messenger.forget_message(job.request.chat_id, job.status_message_id)
 
     async def _retry_or_fail(self, running: _Running) -> None:
@@ -544,13 +670,18 @@ class Worker:
             await self._show(job, t(language, "job_failed", attempts=job.attempts))
             return
         try:
-            sent = await self._messenger.send_result(
-                request.chat_id,
-                path,
-                self._caption(job, seconds),
-                result_keyboard(language, job.id),
-                f"painting-{job.id}.png",
-            )
+            if request.animation:
+                sent = await self._messenger.send_animation(
+                    request.chat_id, path, self._caption(job, seconds)
+                )
+            else:
+                sent = await self._messenger.send_result(
+                    request.chat_id,
+                    path,
+                    self._caption(job, seconds),
+                    result_keyboard(language, job.id, mixed=job.request.mix is not None),
+                    f"painting-{job.id}.png",
+                )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
             await self._store.set_delivery(job.id, Delivery.READY)
@@ -563,7 +694,7 @@ class Worker:
                 job, t(language, "job_done", duration=duration_text(language, seconds))
             )
         elif sent is Sent.UNCERTAIN:
-            keyboard = result_keyboard(language, job.id)
+            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
             await self._show(job, t(language, "job_delivery_unsure"), keyboard)
         self._messenger.forget_message(request.chat_id, job.status_message_id)
 
@@ -571,10 +702,20 @@ class Worker:
         request = job.request
         language = request.language
         settings = request.settings
-        if request.preset_id is not None:
-            style = self._styles.title(request.preset_id, language)
-        else:
-            style = t(language, "job_your_painting")
+        style = self._style_title(request.style, request.preset_id, language)
+        if request.mix is not None:
+            mix = request.mix
+            style = t(
+                language,
+                "job_mix_style",
+                a=style,
+                b=self._style_title(mix.style, mix.preset_id, language),
+                share_a=round(100 * mix.share),
+                share_b=round(100 * (1 - mix.share)),
+            )
+        if request.animation:
+            duration = duration_text(language, seconds)
+            return t(language, "job_animation_caption", style=style, duration=duration)
         return t(
             language,
             "job_caption",
@@ -585,6 +726,23 @@ class Worker:
             duration=duration_text(language, seconds),
         )
 
+    # What operators see: one log line per job event, and the metrics.
+
+    def _ended(self, job: Job, outcome: str, run_s: float | None = None, why: str = "") -> None:
+        """outcome: done (run_s given), failed, timeout or cancelled."""
+        metrics.job_finished(outcome, str(job.request.settings.quality), run_s)
+        if run_s is None:
+            run_s = time.time() - job.started_at if job.started_at else 0.0
+        log.info("job %s %s after %.1f s%s", job.id, outcome, run_s, f" ({why})" if why else "")
+
+    async def _count_queue(self) -> None:
+        metrics.queue(*await self._store.queue_counts())
+
+    def _style_title(self, style: FileRef | None, preset_id: str | None, language: str) -> str:
+        if preset_id is not None:
+            return self._styles.title(preset_id, language)
+        return t(language, "job_your_painting")
+
     # The status message.
 
     async def _show(
@@ -594,10 +752,19 @@ class Worker:
         keyboard: InlineKeyboardMarkup | None = None,
         progress: bool = False,
     ) -> None:
-        if job.status_message_id is not None:
-            await self._messenger.edit_status(
-                job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
-            )
+        """Edit the job's status message, unless it shows exactly this already (even if shown
+        before a restart: Telegram would refuse the edit)."""
+        if job.status_message_id is None:
+            return
+        digest = status_digest(text, keyboard)
+        if await self._store.status_shown(job.id) == digest:
+            return
+        # Recorded first, so nothing waits between the edit and what the caller does next.
+        await self._store.set_status_shown(job.id, digest)
+        if not await self._messenger.edit_status(
+            job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
+        ):
+            await self._store.set_status_shown(job.id, None)  # not shown: try it next time
 
     async def _show_started(self, running: _Running) -> None:
         """'Starting…' in the job's message, posting one if it has none (its first went astray)."""
@@ -611,6 +778,7 @@ class Worker:
         message_id = await self._messenger.send_status(job.request.chat_id, text, keyboard)
         if message_id is not None:
             await self._store.set_status_message(job.id, message_id)
+            await self._store.set_status_shown(job.id, status_digest(text, keyboard))
             running.job = replace(job, status_message_id=message_id)
 
     async def _queued_text(self, job: Job) -> str:
@@ -635,6 +803,13 @@ class Worker:
         return before_start + await self._expected_run_s(job)
 
 
+def _with_mix(settings: Settings, request: JobRequest) -> Settings:
+    """The engine settings with the mix's weights: first painting, then the second."""
+    if request.mix is None:
+        return settings
+    return replace(settings, style_weights=(request.mix.share, 1 - request.mix.share))
+
+
 def _run_seconds(job: Job) -> float:
     if job.started_at is None or job.finished_at is None:
         return 0.0
@@ -648,7 +823,7 @@ def _remove_dir(path: Path) -> None:
 def _remove_inputs(workdir: Path) -> None:
     """Delete the user's photos and the preview as soon as the result exists."""
     for path in workdir.iterdir():
-        if path.name != RESULT_FILE:
+        if path.name not in (RESULT_FILE, ANIMATION_FILE):
             path.unlink(missing_ok=True)
 
 
@@ -657,5 +832,5 @@ def _remove_job_dirs(jobs_dir: Path, keep: set[int]) -> None:
     if not jobs_dir.is_dir():
         return
     for path in jobs_dir.iterdir():
-        if not (path.name.isdigit() and int(path.name) in keep):
+        if not (path.name.isdigit() and int(path.name) in keep):  # sheets' folders go too
             _remove_dir(path)

@@ -1,5 +1,7 @@
 """`nst stylize CONTENT STYLE -o OUT`: the engine from a shell, with a progress bar.
 
+Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`.
+
 TensorFlow is imported only once the arguments are known to be good, so `nst --help` is instant.
 """
 
@@ -22,7 +24,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("stylize", help="paint a photo in the style of a painting")
     run.add_argument("content", help="the photo")
-    run.add_argument("style", help="the painting")
+    run.add_argument("style", nargs="?", help="the painting (or give --style, once or more)")
+    run.add_argument(
+        "--style",
+        dest="styles",
+        action="append",
+        default=[],
+        metavar="PAINTING",
+        help="a painting to mix in; repeat for each",
+    )
+    run.add_argument(
+        "--style-weights",
+        type=_weights,
+        default=None,
+        metavar="W1,W2,...",
+        help="how much of each painting, in order (normalised; default: equal)",
+    )
     run.add_argument("-o", "--output", required=True, help="where to write the result")
     defaults = Settings()
     run.add_argument("--size", type=int, default=defaults.max_side, help="longer side in px")
@@ -46,7 +63,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _weights(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of numbers: {text!r}") from None
+
+
+def paintings(args: argparse.Namespace) -> list[str]:
+    """The positional painting, then every --style, in order."""
+    return ([args.style] if args.style else []) + args.styles
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
+    count = len(paintings(args))
+    if count == 0:
+        raise ValueError("give a painting: nst stylize PHOTO PAINTING, or --style PAINTING")
+    if args.style_weights is not None and len(args.style_weights) != count:
+        raise ValueError(f"{len(args.style_weights)} --style-weights for {count} paintings")
     return Settings(
         method="fast" if args.fast else "quality",
         max_side=args.size,
@@ -57,6 +91,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         seed=args.seed,
         layers=args.layers,
         vgg_weights=args.weights,
+        style_weights=args.style_weights,
     )
 
 
@@ -77,7 +112,7 @@ def stylize(args: argparse.Namespace) -> None:
         def progress(fraction: float, preview: Image.Image | None) -> None:
             bar.update(round(100 * fraction) - bar.n)
 
-        result = engine.run(args.content, args.style, settings, progress=progress)
+        result = engine.run(args.content, paintings(args), settings, progress=progress)
     result.image.save(args.output)
     print(f"{args.output}: {result.seconds:.1f} s, {result.steps} steps, {result.device}")
 
@@ -89,7 +124,8 @@ def stylize_fast(args: argparse.Namespace, settings: Settings) -> None:
 
     start = time.perf_counter()
     stylizer = FastStylizer()
-    image = stylizer.stylize(load_image(args.content), load_image(args.style), settings)
+    styles = [load_image(path) for path in paintings(args)]
+    image = stylizer.stylize(load_image(args.content), styles, settings)
     image.save(args.output)
     print(f"{args.output}: {time.perf_counter() - start:.1f} s with loading, one pass, LiteRT")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,12 +45,13 @@ class Engine:
     ) -> None:
         self.weights_path = resolve_weights(vgg_weights)
         # Previews are optional: without the Magenta files the engine still does quality runs.
-        self.fast: FastStylizer | None = None
-        self.fast_error: str | None = None
-        try:
-            self.fast = FastStylizer(fast_models_dir)
-        except WeightsError as error:
-            self.fast_error = str(error)
+        # They are loaded (downloaded, if need be) on first use, so a quality-only run offline
+        # never looks for them.
+        self._fast_models_dir = fast_models_dir
+        self._fast: FastStylizer | None = None
+        self._fast_error: str | None = None
+        self._fast_loaded = False
+        self._fast_lock = threading.Lock()
         self.device = _device_name()
         # Half-precision convolutions, losses still in float32: float16 for GPUs' tensor cores,
         # bfloat16 on a CPU (float16 has no fast CPU kernels; bfloat16 does where the CPU has
@@ -64,6 +66,28 @@ class Engine:
         self.default_layers = "relu5" if deep else "relu4"
         self._objective("default")
 
+    def load_fast(self) -> str | None:
+        """Load the preview models now if not yet tried; None when ready, else why not."""
+        with self._fast_lock:
+            if not self._fast_loaded:
+                try:
+                    self._fast = FastStylizer(self._fast_models_dir)
+                except WeightsError as error:
+                    self._fast_error = str(error)
+                self._fast_loaded = True
+        return self._fast_error
+
+    @property
+    def fast(self) -> FastStylizer | None:
+        """The preview models, loaded on first use; None when they are unavailable."""
+        self.load_fast()
+        return self._fast
+
+    @property
+    def fast_error(self) -> str | None:
+        """None when previews work, else why not (loads the models on first use)."""
+        return self.load_fast()
+
     def _objective(self, layer_set: str) -> gatys.Objective:
         if layer_set == "default":
             layer_set = self.default_layers
@@ -77,28 +101,34 @@ class Engine:
     def run(
         self,
         content: ImageSource,
-        style: ImageSource,
+        style: ImageSource | Sequence[ImageSource],
         settings: Settings = Settings(),  # noqa: B008 (frozen, so one shared default is safe)
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
     ) -> Result:
-        """Stylize and report seconds, steps and device; `plan` overrides the schedule."""
+        """Stylize and report seconds, steps and device; `plan` overrides the schedule.
+
+        style: one painting, or several to mix in the proportions of settings.style_weights.
+        """
+        styles = _style_list(style)
+        weights = settings.weights_for(len(styles))
         if settings.method == "fast":
-            return self._run_fast(content, style, settings, progress, cancel)
+            return self._run_fast(content, styles, settings, progress, cancel)
         wanted = settings.vgg_weights
         if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
             raise EngineError(
                 f"this Engine uses weights {self.weights_path}; settings.vgg_weights names "
                 f"{settings.vgg_weights}: build an Engine(vgg_weights=...) for those"
             )
-        content_image, style_image = load_image(content), load_image(style)
+        content_image = load_image(content)
+        paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
         with self._lock:
             start = time.perf_counter()
             run = gatys.stylize(
                 self._objective(settings.layers),
                 content_image,
-                [(style_image, 1.0)],
+                paintings,  # weighted Gram targets: several paintings mix
                 settings,
                 plan=plan,
                 progress=progress,
@@ -109,23 +139,30 @@ class Engine:
     def _run_fast(
         self,
         content: ImageSource,
-        style: ImageSource,
+        styles: list[ImageSource],
         settings: Settings,
         progress: gatys.Progress | None,
         cancel: threading.Event | None,
     ) -> Result:
         """A preview; FastStylizer is thread-safe, so it never waits for a quality run's lock."""
-        if self.fast is None:
-            raise EngineError(f"fast mode is not available: {self.fast_error}")
-        content_image, style_image = load_image(content), load_image(style)
+        fast = self.fast_stylizer()
+        content_image = load_image(content)
+        paintings = [load_image(style) for style in styles]
         start = time.perf_counter()
-        image = self.fast.stylize(content_image, style_image, settings, progress, cancel)
+        image = fast.stylize(content_image, paintings, settings, progress, cancel)
         return Result(image, time.perf_counter() - start, 0, "CPU (LiteRT)")
+
+    def fast_stylizer(self) -> FastStylizer:
+        """The fast method's networks, for contact sheets and animations; EngineError if absent."""
+        fast = self.fast
+        if fast is None:
+            raise EngineError(f"fast mode is not available: {self.fast_error}")
+        return fast
 
     def stylize(
         self,
         content: ImageSource,
-        style: ImageSource,
+        style: ImageSource | Sequence[ImageSource],
         settings: Settings = Settings(),  # noqa: B008
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
@@ -140,7 +177,7 @@ _default_lock = threading.Lock()
 
 def stylize(
     content: ImageSource,
-    style: ImageSource,
+    style: ImageSource | Sequence[ImageSource],
     settings: Settings = Settings(),  # noqa: B008
     progress: gatys.Progress | None = None,
     cancel: threading.Event | None = None,
@@ -151,6 +188,15 @@ def stylize(
         if engine is None:
             engine = _default_engines[settings.vgg_weights] = Engine(settings.vgg_weights)
     return engine.stylize(content, style, settings, progress, cancel)
+
+
+def _style_list(style: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:
+    """One painting or several as a list (bytes and str are sources, not sequences here)."""
+    if isinstance(style, list | tuple):
+        if not style:
+            raise EngineError("no style image given")
+        return list(style)
+    return [style]  # type: ignore[list-item]
 
 
 def _device_name() -> str:

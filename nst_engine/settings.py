@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +26,8 @@ class Settings:
     preserve_colors: keep the photo's colours and take only the painting's texture.
     style_scale: brush size, the style image's size relative to the output.
     seed: makes runs repeatable.
+    style_weights: how much of each painting when several are mixed, in their order; None
+        weighs them equally. Normalised here to sum to 1.
     layers: "default" (style relu1_1..relu4_1, plus relu5_1 where the weights hold it; content
         relu4_1) or Gatys' set (style relu1_1..relu5_1, content relu4_2; needs full VGG19 weights).
     vgg_weights: a weights file to use instead of Keras' cached ImageNet download.
@@ -39,8 +42,16 @@ class Settings:
     seed: int = 0
     layers: LayerSet = "default"
     vgg_weights: str | None = None
+    style_weights: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
+        if self.style_weights is not None:
+            weights = tuple(float(w) for w in self.style_weights)
+            if not weights or not all(math.isfinite(w) and w >= 0 for w in weights):
+                raise ValueError(f"style_weights must be finite and >= 0, not {weights}")
+            if sum(weights) <= 0:
+                raise ValueError("style_weights must not all be 0")
+            object.__setattr__(self, "style_weights", tuple(w / sum(weights) for w in weights))
         if self.method not in ("quality", "fast"):
             raise ValueError(f"method must be 'quality' or 'fast', not {self.method!r}")
         if not 64 <= self.max_side <= 4096:
@@ -53,3 +64,11 @@ class Settings:
             raise ValueError(f"style_scale must be in [0.1, 4], not {self.style_scale}")
         if self.layers not in ("default", "gatys"):
             raise ValueError(f"layers must be 'default' or 'gatys', not {self.layers!r}")
+
+    def weights_for(self, count: int) -> tuple[float, ...]:
+        """The normalised weight of each of `count` paintings; ValueError if they disagree."""
+        if self.style_weights is None:
+            return (1.0 / count,) * count
+        if len(self.style_weights) != count:
+            raise ValueError(f"{len(self.style_weights)} style weights for {count} style images")
+        return self.style_weights

@@ -57,7 +57,7 @@ def presets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     styles = shared_path("images/styles")
     folder = tmp_path_factory.mktemp("presets")
     for preset in load_manifest(SHIPPED_MANIFEST):
-        source = styles / f"{preset.id}.jpg"
+        source = styles / preset.filename
         if source.is_file():
             (folder / preset.filename).symlink_to(source)
     return folder

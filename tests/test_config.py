@@ -39,3 +39,39 @@ def test_redis_url_chooses_remote_workers_and_is_checked() -> None:
     assert (config.redis_url, config.lease_s) == ("redis://redis:6379/0", 5)
     with pytest.raises(ConfigError, match="NST_REDIS_URL must start with redis://"):
         Config.from_env({**TOKEN, "NST_REDIS_URL": "redis:6379"})
+
+
+def test_production_settings_are_off_by_default() -> None:
+    config = Config.from_env(TOKEN)
+    assert (config.webhook_url, config.metrics_port, config.log_format) == (None, None, "text")
+
+
+def test_webhook_and_metrics_settings_are_parsed() -> None:
+    config = Config.from_env(
+        {
+            **TOKEN,
+            "NST_WEBHOOK_URL": "https://bot.example.org/hook",
+            "NST_WEBHOOK_PORT": "8443",
+            "NST_WEBHOOK_SECRET": "s3cret_-X",
+            "NST_METRICS_PORT": "9100",
+            "LOG_FORMAT": "JSON",
+        }
+    )
+    assert config.webhook_url == "https://bot.example.org/hook"
+    assert (config.webhook_port, config.webhook_secret) == (8443, "s3cret_-X")
+    assert (config.metrics_port, config.log_format) == (9100, "json")
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("NST_WEBHOOK_URL", "bot.example.org/hook", "must be the bot's public https:// URL"),
+        ("NST_WEBHOOK_SECRET", "no spaces allowed", "may hold only A-Z"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT must be one of text, json, not 'xml'"),
+    ],
+)
+def test_malformed_production_settings_say_what_they_take(
+    name: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        Config.from_env({**TOKEN, name: value})

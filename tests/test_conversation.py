@@ -20,6 +20,8 @@ from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 
 RED, BLUE, GREEN = (200, 40, 40), (40, 40, 200), (40, 200, 40)
+# The re-run buttons under a result, in order.
+CHANGES = ("stronger", "softer", "bigger", "smaller", "colors", "variation", "style", "mix")
 
 
 def buttons(call: Call) -> list[str]:
@@ -156,7 +158,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     await use_fast_quality(bot_app, user)
     content = await user.send_photo(jpeg(96, 80, RED))
     got = await says(user, "got_content")
-    assert buttons(got) == ["menu:presets"]
+    assert buttons(got) == ["menu:presets", "menu:try"]
     assert same_file(await bot_app.services.store.get_pending_content(user.id), content)
 
     style = await user.send_photo(jpeg(96, 80, BLUE))
@@ -168,9 +170,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     assert await bot_app.services.store.get_pending_content(user.id) is None
 
     picture = await result(user)
-    assert buttons(picture) == [
-        f"rerun:{job.id}:{c}" for c in ("stronger", "softer", "colors", "style")
-    ]
+    assert buttons(picture) == [f"rerun:{job.id}:{c}" for c in CHANGES]
 
 
 async def test_the_same_photo_twice_asks_for_a_painting(
@@ -206,11 +206,13 @@ async def test_album_replaces_a_waiting_photo_and_says_so(
 ) -> None:
     await user.send_photo(jpeg(96, 80, GREEN))
     await says(user, "got_content")
-    first, _, _ = await user.send_album([jpeg(96, 80, RED), jpeg(96, 80, BLUE), jpeg(80, 80)])
+    pictures = [jpeg(96, 80, RED), jpeg(96, 80, BLUE), jpeg(80, 80), jpeg(70, 70, GREEN)]
+    first, _, third, _ = await user.send_album(pictures)
     await says(user, "replaced_content")
-    await says(user, "album_extra")
+    await says(user, "album_extra")  # four pictures: the fourth is left out
     job = await queued(bot_app, user)
     assert same_file(job.request.content, first)
+    assert job.request.mix is not None and same_file(job.request.mix.style, third)
 
 
 async def test_caption_naming_a_preset_starts_at_once(bot_app: RunningBot, user: FakeUser) -> None:

@@ -45,8 +45,8 @@ BAD_FILES = [
     pytest.param(b"%PDF-1.4 not an image", "doc.pdf", "application/pdf", "bad_not_image", id="pdf"),
     pytest.param(b"hello", "notes.txt", "text/plain", "bad_not_image", id="text"),
     pytest.param(b"\0" * 64, "IMG_1.HEIC", "image/heic", "bad_unsupported", id="heic"),
-    pytest.param(b"P6\n80 80\n255\n" + bytes(80 * 80 * 3), "a.ppm", "image/x-portable-pixmap",
-                 "bad_unsupported", id="ppm"),
+    pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "logo.svg", "image/svg+xml",
+                 "bad_unsupported", id="svg"),
     pytest.param(b"\xff\xd8\xff\xe0 garbage", "broken.jpg", "image/jpeg", "bad_corrupt",
                  id="corrupt"),
     pytest.param(png_bomb(30_000), "bomb.png", "image/png", "bad_too_many_pixels", id="bomb"),
@@ -164,3 +164,13 @@ async def test_an_error_is_logged_without_the_token_and_the_user_is_told(
     assert "BadRequest" in logged
     assert telegram.token not in logged
     assert telegram.token.split(":")[1] not in caplog.text
+
+
+async def test_an_image_in_a_rarer_format_is_taken_by_its_content(
+    bot_app: RunningBot, user: FakeUser
+) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (100, 90), (200, 40, 40)).save(out, "TGA")
+    await user.send_document(out.getvalue(), "scan.dat", "application/octet-stream")
+    await says(user, "got_content")
+    assert await bot_app.services.store.get_pending_content(user.id) is not None

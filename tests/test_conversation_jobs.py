@@ -113,7 +113,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     await says(user, "got_content")
     await user.send_message("/status")
     waiting = await says(user, "status_pending")
-    assert buttons(waiting) == ["menu:presets"]
+    assert buttons(waiting) == ["menu:presets", "menu:try"]
     await user.send_message("/cancel")
     await says(user, "cancelled_pending")
 
@@ -178,7 +178,7 @@ async def test_another_style_keeps_the_photo_and_asks_for_a_painting(
 
     await user.press(f"rerun:{softer.id}:style")
     asked = await says(user, "send_new_style")
-    assert buttons(asked) == ["menu:presets"]
+    assert buttons(asked) == ["menu:presets", "menu:try"]
     assert await bot_app.services.store.get_pending_content(user.id) == first.request.content
     style = await user.send_photo(jpeg(96, 80, GREEN))
     again = await queued(bot_app, user)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from telegram import InlineKeyboardMarkup
 
 from bot.keyboards import presets_keyboard, result_keyboard, settings_keyboard
-from bot.models import Quality, Strength, UserSettings
+from bot.models import Brush, Quality, Strength, UserSettings, brush_extra_s
 from bot.presets import SHIPPED_MANIFEST, load_manifest
 
 SIDES = {Quality.FAST: 1024, Quality.STANDARD: 512, Quality.HIGH: 768}
 WAITS = {Quality.FAST: 2.0, Quality.STANDARD: 60.0, Quality.HIGH: 150.0}
+NO_EXTRA = dict.fromkeys(Brush, 0.0)
 
 
 def _buttons(markup: InlineKeyboardMarkup) -> dict[str, str]:
@@ -19,7 +20,11 @@ def _buttons(markup: InlineKeyboardMarkup) -> dict[str, str]:
 
 def test_settings_mark_the_current_choices_and_show_size_and_wait() -> None:
     settings = UserSettings(quality=Quality.HIGH, strength=Strength.SOFT, preserve_colors=True)
-    buttons = _buttons(settings_keyboard("en", settings, SIDES, WAITS, preview_available=True))
+    buttons = _buttons(
+        settings_keyboard(
+            "en", settings, SIDES, WAITS, preview_available=True, brush_extra=NO_EXTRA
+        )
+    )
     assert buttons["set:quality:high"] == "✓ High · 768 px · ~2 min"
     assert buttons["set:quality:fast"] == "Fast preview only · 1024 px · ~2 s"
     assert buttons["set:quality:standard"] == "Standard · 512 px · ~1 min"
@@ -31,7 +36,9 @@ def test_settings_mark_the_current_choices_and_show_size_and_wait() -> None:
 
 
 def test_settings_in_russian_and_without_the_fast_model() -> None:
-    markup = settings_keyboard("ru", UserSettings(), SIDES, WAITS, preview_available=False)
+    markup = settings_keyboard(
+        "ru", UserSettings(), SIDES, WAITS, preview_available=False, brush_extra=NO_EXTRA
+    )
     buttons = _buttons(markup)
     assert "set:quality:fast" not in buttons and "set:preview:on" not in buttons
     assert "set:preview:off" not in buttons
@@ -44,7 +51,9 @@ def test_every_callback_fits_telegrams_64_bytes() -> None:
     markups = [
         presets_keyboard("ru", presets),
         result_keyboard("en", 2**53),
-        settings_keyboard("ru", UserSettings(), SIDES, WAITS, preview_available=True),
+        settings_keyboard(
+            "ru", UserSettings(), SIDES, WAITS, preview_available=True, brush_extra=NO_EXTRA
+        ),
     ]
     for markup in markups:
         for data in _buttons(markup):
@@ -56,6 +65,23 @@ def test_presets_are_numbered_like_the_collage() -> None:
     buttons = _buttons(presets_keyboard("en", presets))
     assert buttons["preset:starry_night"] == "1 · The Starry Night"
     assert buttons["preset:cezanne_sainte_victoire"] == "5 · Mont Sainte-Victoire"
+
+
+def test_brush_buttons_mark_the_choice_and_show_the_extra_wait() -> None:
+    settings = UserSettings(quality=Quality.FAST, brush=Brush.LARGE)
+    extra = {b: brush_extra_s(Quality.FAST, b, WAITS[Quality.FAST]) for b in Brush}
+    buttons = _buttons(settings_keyboard("en", settings, SIDES, WAITS, True, extra))
+    assert buttons["set:brush:large"] == "✓ 🖌 large"
+    assert buttons["set:brush:medium"] == "🖌 medium"
+    assert buttons["set:brush:small"] == "🖌 small (+6 s)"  # 4x the pixels of a 2-s run
+    ru = _buttons(settings_keyboard("ru", settings, SIDES, WAITS, True, extra))
+    assert ru["set:brush:small"] == "🖌 мелкая (+6 с)"
+
+
+def test_brush_costs_time_only_for_the_fast_method_small_brush() -> None:
+    assert brush_extra_s(Quality.FAST, Brush.SMALL, 2.0) == 6.0
+    assert brush_extra_s(Quality.FAST, Brush.LARGE, 2.0) == 0.0
+    assert brush_extra_s(Quality.STANDARD, Brush.SMALL, 60.0) == 0.0
 
 
 def test_result_colours_button_offers_the_other_choice() -> None:

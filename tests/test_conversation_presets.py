@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.models import Strength, UserSettings
+from bot.presets import SHIPPED_MANIFEST, load_manifest
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.conftest import shared_path
@@ -26,7 +27,7 @@ from tests.test_conversation import (
     with_button,
 )
 
-ALL = ["starry_night", "the_scream", "shipwreck", "monet_garden", "cezanne_sainte_victoire"]
+ALL = [preset.id for preset in load_manifest(SHIPPED_MANIFEST)]
 
 
 async def test_presets_collage_is_uploaded_once_then_reused(
@@ -39,6 +40,7 @@ async def test_presets_collage_is_uploaded_once_then_reused(
     caption = first.params["caption"]
     assert "1. The Starry Night — Vincent van Gogh, 1889" in caption
     assert "5. Mont Sainte-Victoire — Paul Cézanne" in caption
+    assert "17. Rêverie — Alphonse Mucha, 1897" in caption
 
     await user.send_message("/presets")
     second = await user.wait_for("sendPhoto")

@@ -28,7 +28,12 @@ async def test_a_setting_is_saved_and_survives_a_restart(
     async with start_bot() as bot:
         await user.send_message("/settings")
         menu = await user.wait_for("sendMessage", reply_markup=with_button("set:"))
-        assert marked(menu.params) == {"set:quality:standard", "set:strength:medium", "set:lang:en"}
+        assert marked(menu.params) == {
+            "set:quality:standard",
+            "set:strength:medium",
+            "set:brush:medium",
+            "set:lang:en",
+        }
         await user.press("set:strength:strong")
         saved = await user.wait_for("answerCallbackQuery")
         assert saved.params["text"] == t("en", "settings_saved")

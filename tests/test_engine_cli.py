@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -48,3 +49,47 @@ def test_missing_weights_are_one_line_on_stderr(
     assert main([*argv, "--weights", str(missing)]) == 1
     error = capsys.readouterr().err.strip()
     assert error.startswith("nst: ") and str(missing) in error and "\n" not in error
+
+
+def test_two_styles_with_weights_mix_by_the_fast_method(
+    tmp_path: Path, content_photo: Path, style_painting: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scream = style_painting.with_name("the_scream.jpg")
+    outputs = {}
+    for name, weights in (("mix", "0.5,0.5"), ("first", "1,0"), ("second", "0,2")):
+        outputs[name] = tmp_path / f"{name}.png"
+        argv = ["stylize", str(content_photo), "--fast", "--size", "96"]
+        argv += ["--style", str(style_painting), "--style", str(scream)]
+        assert main([*argv, "--style-weights", weights, "-o", str(outputs[name])]) == 0
+    alone = tmp_path / "alone.png"
+    assert main(["stylize", str(content_photo), str(style_painting), "--fast", "--size", "96",
+                 "-o", str(alone)]) == 0  # fmt: skip
+    pixels = {name: np.asarray(Image.open(path), np.float32) for name, path in outputs.items()}
+    assert np.array_equal(pixels["first"], np.asarray(Image.open(alone), np.float32))
+    assert np.abs(pixels["mix"] - pixels["first"]).mean() > 2
+    assert np.abs(pixels["mix"] - pixels["second"]).mean() > 2
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--style-weights", "1,2,3"], "3 --style-weights for 2 paintings"),
+        (["--style-weights", "1,x"], "not a list of numbers"),
+        (["--style-weights", "0,0"], "must not all be 0"),
+        (["--style-weights=-1,2"], ">= 0"),
+    ],
+)
+def test_bad_style_weights_are_refused_before_any_work(
+    tmp_path: Path, extra: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["stylize", "p.jpg", "--style", "a.jpg", "--style", "b.jpg", "-o", "o.png", *extra]
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_no_painting_at_all_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["stylize", "p.jpg", "-o", "o.png"])
+    assert "give a painting" in capsys.readouterr().err

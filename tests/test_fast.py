@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import http.server
+import shutil
 import subprocess
 import sys
 import threading
@@ -41,6 +42,11 @@ def photo(content_photo: Path) -> Image.Image:
 @pytest.fixture(scope="module")
 def painting(style_painting: Path) -> Image.Image:
     return load_image(style_painting)
+
+
+@pytest.fixture(scope="module")
+def scream(style_painting: Path) -> Image.Image:
+    return load_image(style_painting.with_name("the_scream.jpg"))
 
 
 def _fast(max_side: int, style_strength: float = 0.7, preserve_colors: bool = False) -> Settings:
@@ -351,3 +357,75 @@ def test_a_failed_download_says_what_to_do(
     monkeypatch.setattr(fast, "PREDICTION", dataclasses.replace(fast.PREDICTION, url=url))
     with pytest.raises(WeightsError, match=f"cannot download {url}: .*set {MAGENTA}"):
         FastStylizer()
+
+
+def test_the_engine_loads_the_preview_models_only_when_asked_for_them(
+    vgg_weights: Path, fast_models_dir: Path, tmp_path: Path
+) -> None:
+    from nst_engine.engine import Engine
+
+    models = tmp_path / "models"
+    models.mkdir()
+    engine = Engine(vgg_weights=vgg_weights, fast_models_dir=models)  # an empty folder: fine
+    photo = Image.new("RGB", (64, 48), (200, 40, 40))
+    painting = Image.new("RGB", (64, 64), (30, 60, 200))
+    quality = engine.stylize(photo, painting, Settings(max_side=64))
+    assert quality.size == (64, 48)
+    for model in (fast.PREDICTION, fast.TRANSFER):  # the files arrive after the engine was built
+        shutil.copy(fast_models_dir / model.name, models / model.name)
+    assert engine.fast_error is None
+    assert engine.stylize(photo, painting, Settings(method="fast", max_side=64)).size == (64, 48)
+
+
+# Several paintings, brush size, variations.
+
+
+def test_style_weights_are_normalised_and_validated() -> None:
+    assert Settings(style_weights=(3, 1)).style_weights == (0.75, 0.25)
+    assert Settings(style_weights=(2, 2)).weights_for(2) == (0.5, 0.5)
+    assert Settings().weights_for(4) == (0.25,) * 4
+    for bad in [(), (0, 0), (-1, 2), (float("nan"), 1)]:
+        with pytest.raises(ValueError, match="style_weights"):
+            Settings(style_weights=bad)
+    with pytest.raises(ValueError, match="2 style weights for 3"):
+        Settings(style_weights=(1, 1)).weights_for(3)
+
+
+def test_weights_one_zero_give_exactly_the_single_painting(
+    stylizer: FastStylizer, photo: Image.Image, painting: Image.Image, scream: Image.Image
+) -> None:
+    alone = stylizer.stylize(photo, painting, _fast(256))
+    weighted = dataclasses.replace(_fast(256), style_weights=(1.0, 0.0))
+    assert np.array_equal(
+        _pixels(stylizer.stylize(photo, [painting, scream], weighted)), _pixels(alone)
+    )
+    mixed = _pixels(stylizer.stylize(photo, [painting, scream], _fast(256)))
+    other = _pixels(stylizer.stylize(photo, scream, _fast(256)))
+    # Halfway: about as far from either painting's picture as from the other.
+    to_a, to_b = np.abs(mixed - _pixels(alone)).mean(), np.abs(mixed - other).mean()
+    assert to_a > 2 and to_b > 2 and 0.5 < to_a / to_b < 2
+
+
+def test_brush_size_keeps_the_size_and_changes_the_strokes(
+    stylizer: FastStylizer, photo: Image.Image, painting: Image.Image
+) -> None:
+    results = {
+        scale: stylizer.stylize(photo, painting, dataclasses.replace(_fast(256), style_scale=scale))
+        for scale in (0.5, 1.0, 2.0)
+    }
+    assert {image.size for image in results.values()} == {(256, 192)}
+    assert np.abs(_pixels(results[0.5]) - _pixels(results[1.0])).mean() > 2
+    assert np.abs(_pixels(results[2.0]) - _pixels(results[1.0])).mean() > 2
+
+
+def test_a_new_seed_is_another_take_and_a_seed_repeats(
+    stylizer: FastStylizer, photo: Image.Image, painting: Image.Image
+) -> None:
+    def take(seed: int) -> np.ndarray:
+        return _pixels(
+            stylizer.stylize(photo, painting, dataclasses.replace(_fast(128), seed=seed))
+        )
+
+    assert np.array_equal(take(7), take(7))
+    assert np.abs(take(7) - take(0)).mean() > 1
+    assert np.abs(take(7) - take(8)).mean() > 1

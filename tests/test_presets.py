@@ -20,7 +20,7 @@ import pytest
 from PIL import Image
 
 from bot.config import Config
-from bot.models import Strength
+from bot.models import Brush, Strength
 from bot.presets import (
     SHIPPED_MANIFEST,
     PresetLibrary,
@@ -28,6 +28,7 @@ from bot.presets import (
     fetch_all,
     load_manifest,
 )
+from nst_engine import sheet
 from tests.conftest import shared_path
 
 PAINTINGS = {"starry_night": "starry_night.jpg", "the_scream": "the_scream.jpg"}
@@ -76,29 +77,24 @@ def library_in(tmp_path: Path) -> PresetLibrary:
     return PresetLibrary.from_config(Config(token="t", presets_dir=tmp_path / "presets"))
 
 
-def test_shipped_manifest_pins_the_shared_paintings() -> None:
+def test_shipped_manifest_pins_every_shared_painting() -> None:
     presets = load_manifest(SHIPPED_MANIFEST)
-    assert [p.id for p in presets] == [
-        "starry_night",
-        "the_scream",
-        "shipwreck",
-        "monet_garden",
-        "cezanne_sainte_victoire",
-    ]
     shared = {
-        hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in shared_path("images/styles").glob("*.jpg")
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in shared_path("images/styles").iterdir()
     }
-    assert {p.sha256 for p in presets} == shared
+    assert {p.filename: p.sha256 for p in presets} == shared
+    assert len({p.id for p in presets}) == len(presets) >= 17
     for preset in presets:
         assert preset.url.startswith("https://raw.githubusercontent.com/")
-        assert preset.titles["ru"]
+        assert preset.titles["ru"] and preset.titles["ru"] != preset.title
+        assert preset.artist
 
 
 def test_from_config_uses_presets_dir_or_data_dir_and_shipped_manifest(tmp_path: Path) -> None:
     default = PresetLibrary.from_config(Config(token="t", data_dir=tmp_path))
     assert default.directory == tmp_path / "presets"
-    assert len(default.presets) == 5
+    assert len(default.presets) == len(load_manifest(SHIPPED_MANIFEST))
 
 
 @pytest.mark.parametrize(
@@ -114,6 +110,14 @@ def test_from_config_uses_presets_dir_or_data_dir_and_shipped_manifest(tmp_path:
         ("Cézanne", "cezanne_sainte_victoire"),
         ("Mont Sainte-Victoire", "cezanne_sainte_victoire"),
         ("shipwreck", "shipwreck"),
+        ("great wave", "great_wave"),
+        ("Большая волна в Канагаве", "great_wave"),
+        ("hokusai", "great_wave"),
+        ("Composition VII", "composition_vii"),
+        ("Composition No. VII", "mondrian_composition_vii"),
+        ("mondrian", "mondrian_composition_vii"),
+        ("reverie", "mucha_reverie"),
+        ("Грёзы", "mucha_reverie"),
     ],
 )
 def test_find_ignores_case_spaces_and_punctuation(name: str, expected: str) -> None:
@@ -139,6 +143,14 @@ def test_title_by_language_and_unknown_id() -> None:
     assert library.title("the_scream") == "The Scream"
     assert library.title("the_scream", "ru") == "Крик"
     assert library.title("gone") == "gone"
+
+
+def test_manifest_recommends_strength_and_brush() -> None:
+    library = PresetLibrary(Path("unused"), load_manifest(SHIPPED_MANIFEST))
+    great_wave, grande_jatte = library.get("great_wave"), library.get("grande_jatte")
+    assert great_wave is not None and grande_jatte is not None
+    assert (great_wave.strength, great_wave.brush) == (Strength.STRONG, Brush.LARGE)
+    assert grande_jatte.brush is Brush.SMALL
 
 
 async def test_image_is_fetched_once_verified_and_renamed_into_place(
@@ -203,6 +215,15 @@ async def test_collage_shows_every_ready_preset(tmp_path: Path, served: tuple[st
     write_manifest(tmp_path / "presets", base_url, served_dir)
     library = library_in(tmp_path)
     ready, _ = await library.available()
-    with Image.open(io.BytesIO(await library.collage(ready))) as collage:
+    with Image.open(io.BytesIO(await library.collage(ready, "ru"))) as collage:
         assert collage.format == "JPEG"
-        assert collage.size == (2 * 256, 256)
+        assert collage.size == (2 * sheet.CELL + sheet.GAP, sheet.CELL + sheet.TITLE_HEIGHT)
+
+
+async def test_collage_of_every_shipped_preset_is_a_four_column_grid() -> None:
+    presets = load_manifest(SHIPPED_MANIFEST)
+    library = PresetLibrary(shared_path("images/styles"), presets)  # already there: no fetching
+    with Image.open(io.BytesIO(await library.collage(presets, "ru"))) as collage:
+        rows = -(-len(presets) // 4)
+        assert collage.width == 4 * sheet.CELL + 3 * sheet.GAP
+        assert collage.height == rows * (sheet.CELL + sheet.TITLE_HEIGHT + sheet.GAP) - sheet.GAP

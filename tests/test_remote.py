@@ -15,22 +15,30 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
 from bot.app import build_application
 from bot.jobs.channel import TaskKeys
+from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
-from bot.models import JobStatus, Quality, UserSettings
+from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings
 from bot.services import services
 from bot.texts import t
+from nst_engine import animation
+from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
 from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
+from tests.test_animation import make_clip
 
 QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
 FAST = UserSettings(quality=Quality.FAST)
@@ -87,6 +95,13 @@ def lease_holder(redis: RedisServer, key: str) -> str | None:
     """The worker running the task now, from its lease ("<worker>:<run>")."""
     value = redis.client.get(TaskKeys(key).lease)
     return value.decode().rsplit(":", 1)[0] if isinstance(value, bytes) else None
+
+
+def fake_job(job_id: int) -> Job:
+    """A job as RemoteRunner sees it (only its id matters there)."""
+    file = FileRef("f", "u")
+    request = JobRequest(1, 1, file, file, None, FAST)
+    return Job(job_id, request, JobStatus.RUNNING)
 
 
 def tasks_done(log: str) -> list[str]:
@@ -371,3 +386,66 @@ async def test_worker_killed_mid_job_the_other_finishes_it_once(
         f"killed to taken over {takeover_s:.1f} s, to result {recovered_s:.1f} s"
         f" (lease {LEASE_S} s)"
     )
+
+
+async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the_bot(
+    cluster: Workers,
+    fast_models_dir: Path,
+    content_photo: Path,
+    style_painting: Path,
+    tmp_path: Path,
+) -> None:
+    blue = tmp_path / "blue.jpg"
+    blue.write_bytes(jpeg(80, 80, (30, 60, 200)))
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    await runner.start()
+    try:
+        outputs = []
+        for job_id, (paintings, weights) in enumerate(
+            [
+                ([style_painting, blue], (1.0, 0.0)),
+                ([style_painting, blue], (0.0, 1.0)),
+                ([blue], None),
+            ],
+            start=1,
+        ):
+            output = tmp_path / f"{job_id}.png"
+            settings = Settings(method="fast", max_side=96, style_weights=weights)
+            await runner.run(
+                fake_job(job_id),
+                content_photo,
+                paintings,
+                settings,
+                output,
+                lambda _: None,
+                threading.Event(),
+            )
+            outputs.append(np.asarray(Image.open(output), np.float32))
+            await runner.forget(job_id)
+        sheet = tmp_path / "sheet.jpg"
+        await runner.contact_sheet(
+            content_photo, [("A", style_painting), ("B", blue)], Settings(method="fast"), sheet
+        )
+        clip = make_clip(tmp_path / "in.mp4", content_photo, frames=4, fps=4)
+        animated = tmp_path / "out.mp4"
+        progress: list[float] = []
+        await runner.animate(
+            fake_job(9),
+            clip,
+            [blue],
+            Settings(method="fast"),
+            animated,
+            progress.append,
+            threading.Event(),
+        )
+    finally:
+        await runner.stop()
+    first_only, second_only, blue_alone = outputs
+    # The second painting reached the engine: weighted to it alone, it paints as it alone does.
+    assert np.abs(second_only - blue_alone).mean() < 1.0
+    assert np.abs(first_only - second_only).mean() > 10.0
+    assert Image.open(sheet).format == "JPEG"
+    assert animation.probe(animated).frames == 4 and progress[-1] == 1.0
+    # Sheets and clips were made here: no worker ran any task but the three jobs.
+    ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
+    assert sorted(ran) == ["1.fast", "2.fast", "3.fast"]

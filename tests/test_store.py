@@ -71,12 +71,12 @@ async def test_a_new_file_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> 
     path = tmp_path / "fresh" / "bot.sqlite3"
     store = await Store.open(path)
     await store.close()
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 2
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 3
     assert pragma(path, "journal_mode") == "wal"
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
         indexes = {row[1] for row in db.execute("PRAGMA index_list(jobs)")}
-    assert "delivery" in columns and "delivered" not in columns
+    assert {"delivery", "status_shown"} <= columns and "delivered" not in columns
     assert {"jobs_by_status", "jobs_by_user"} <= indexes
 
 
@@ -106,7 +106,7 @@ async def test_v1_database_migrates_keeping_its_rows_and_delivery_state(tmp_path
 
     store = await Store.open(path)
     try:
-        assert pragma(path, "user_version") == 2
+        assert pragma(path, "user_version") == SCHEMA_VERSION
         assert (await store.get_settings(7)).quality is Quality.HIGH
         jobs = [await store.get_job(job_id) for job_id in (1, 2, 3)]
         assert [job.delivery for job in jobs if job] == [
@@ -135,7 +135,7 @@ async def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -
     async with aiosqlite.connect(path, isolation_level=None) as db:
         await migrate_to(db, 1)
         await db.execute("CREATE INDEX jobs_by_user ON jobs(user_id)")  # v2 will collide
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError, match="jobs_by_user already exists"):
         await Store.open(path)
     assert pragma(path, "user_version") == 1
     with sqlite3.connect(path) as db:

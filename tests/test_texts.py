@@ -7,7 +7,7 @@ import string
 import pytest
 
 from bot.imagecheck import Problem
-from bot.models import Quality, Strength
+from bot.models import Brush, Quality, Strength
 from bot.texts import CATALOG, DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 
 
@@ -31,7 +31,8 @@ def test_keys_built_at_run_time_exist() -> None:
     keys += [f"quality_{quality}" for quality in Quality]
     keys += [f"strength_{strength}" for strength in Strength]
     keys += [f"button_{name}_{state}" for name in ("colors", "preview") for state in ("on", "off")]
-    keys += ["already_stronger", "already_softer"]
+    keys += [f"brush_{brush}" for brush in Brush]
+    keys += ["already_stronger", "already_softer", "already_bigger", "already_smaller"]
     for key in keys:
         assert all(key in CATALOG[language] for language in LANGUAGES), key
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +26,7 @@ from bot.jobs.store import ActiveJobExists, Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
 from bot.worker import MAX_ATTEMPTS, Worker
-from nst_engine.errors import Cancelled, ImageError
+from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 from tests.fakebot import FakeTelegram, jpeg
 
@@ -65,6 +65,14 @@ class FakeRunner:
     async def capacity(self) -> Capacity:
         return Capacity(1, self.active)
 
+    async def animate(self, job: Job, *args: Any) -> None:
+        raise EngineError("no animations with the fake runner")
+
+    async def contact_sheet(
+        self, content: Path, styles: Sequence[tuple[str, Path]], settings: Settings, output: Path
+    ) -> None:
+        raise EngineError("no contact sheets with the fake runner")
+
     def started_event(self, user_id: int) -> asyncio.Event:
         return self.running.setdefault(user_id, asyncio.Event())
 
@@ -75,7 +83,7 @@ class FakeRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Callable[[float], None],
@@ -399,7 +407,21 @@ async def test_flood_control_on_the_result_is_waited_out(make_world) -> None:
         assert [c.ok for c in photos] == [False, False, True]
 
 
-async def test_progress_edits_are_throttled_per_chat_and_skip_unchanged_text(
+async def test_a_status_already_shown_is_not_edited_again_after_a_restart(
+    make_world, telegram: FakeTelegram
+) -> None:
+    telegram.fail("sendPhoto", status=502, times=None)  # the result cannot go out, twice
+    async with make_world() as world:
+        await world.worker.submit(world.request(1))
+        await telegram.wait_for("editMessageText", chat=1, text=t("en", "job_delivery_retry"))
+    mark = telegram.mark()
+    async with make_world():  # the restart tries the delivery again, which fails again
+        await telegram.wait_for("sendPhoto", chat=1, after=mark, ok=False)
+    # Stopping waited for the delivery to end: it did not re-send the text already shown.
+    assert [c.describe() for c in telegram.calls[mark:] if c.method == "editMessageText"] == []
+
+
+async def test_progress_edits_are_throttled_per_chat(
     telegram: FakeTelegram,
 ) -> None:
     now = [100.0]
@@ -415,7 +437,6 @@ async def test_progress_edits_are_throttled_per_chat_and_skip_unchanged_text(
         assert await edit("10%")
         assert not await edit("20%")  # too soon
         now[0] += EDIT_INTERVAL_S
-        assert not await edit("10%")  # unchanged
         assert await edit("30%")
         assert await edit("done", progress=False)  # an outcome is never held back
     edits = [c.params["text"] for c in telegram.calls if c.method == "editMessageText"]

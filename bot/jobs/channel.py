@@ -3,7 +3,9 @@
 The taskiq message only says "work on this task"; everything else lives in keys with a TTL, so a
 message delivered twice, late or after its job ended finds the keys' state and is dropped:
 
-    nst:task:<key>:content / :style   the user's images, written by the bot, deleted by the worker
+    nst:task:<key>:content / :style   the user's photo; its paintings, a list in order (mixed
+                                      by settings.style_weights); written by the bot, deleted
+                                      by the worker
     nst:task:<key>:lease              which worker runs it; expires unless renewed (progress,
                                       heartbeat), so a killed worker loses it within lease_s
     nst:task:<key>:result             the PNG; written only by the lease holder, once

@@ -13,11 +13,13 @@ its predecessor sent out.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import math
 import threading
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +28,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
+from bot import metrics
 from bot.jobs.channel import (
     DATA_TTL_S,
     RECONNECT_S,
@@ -39,9 +42,12 @@ from bot.jobs.channel import (
     settings_to_wire,
     task_key,
 )
-from bot.jobs.runner import Capacity, NotStarted, Progress, RunnerUnavailable
+from bot.jobs.runner import Capacity, NotStarted, Progress, RunnerUnavailable, _lower_priority
 from bot.models import Job
-from nst_engine.errors import Cancelled, EngineError, ImageError
+from nst_engine import animation, sheet
+from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
+from nst_engine.fast import FastStylizer
+from nst_engine.images import load_image
 from nst_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,13 +63,22 @@ METHODS = ("fast", "quality")
 class RemoteRunner:
     """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
 
-    def __init__(self, url: str, lease_s: float) -> None:
+    def __init__(self, url: str, lease_s: float, fast_models_dir: Path | None = None) -> None:
+        """fast_models_dir: this machine's fast models (for sheets and animations); by default
+        $NST_FAST_MODELS_DIR, else downloaded on first use."""
         self._url = url
+        self._fast_models_dir = fast_models_dir
         self._lease_s = lease_s
         self._redis: Redis | None = None
         self._broker = StreamBroker(url)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
         self._workers: list[WorkerInfo] = []
+        # Contact sheets and animations run here, by the fast method (LiteRT on the CPU, no
+        # TensorFlow): seconds of work that would gain little from a round trip to a worker.
+        self._local = ThreadPoolExecutor(
+            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+        )
+        self._fast: FastStylizer | None = None
 
     async def start(self) -> None:
         self._redis = Redis.from_url(self._url)
@@ -79,6 +94,7 @@ class RemoteRunner:
         log.info("sending jobs to workers through %s", safe_url(self._url))
 
     async def stop(self) -> None:
+        await asyncio.to_thread(self._local.shutdown, wait=True, cancel_futures=True)
         await self._broker.shutdown()
         if self._redis is not None:
             await self._redis.aclose()
@@ -98,13 +114,12 @@ class RemoteRunner:
             values = await redis.mget(names) if names else []
         except UNREACHABLE as error:
             log.warning("worker heartbeats unreadable: %s", error)
+            metrics.workers_online(0)
             return Capacity(0, 0, remote=True)
         self._workers = [WorkerInfo.from_json(value) for value in values if value]
-        return Capacity(
-            sum(w.concurrency for w in self._workers),
-            sum(w.busy for w in self._workers),
-            remote=True,
-        )
+        online = sum(w.concurrency for w in self._workers)
+        metrics.workers_online(online)
+        return Capacity(online, sum(w.busy for w in self._workers), remote=True)
 
     async def forget(self, job_id: int) -> None:
         """Delete the job's keys: its images, result, lease and events (a late worker stops).
@@ -121,7 +136,7 @@ class RemoteRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
@@ -154,24 +169,78 @@ class RemoteRunner:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
                 await self._send(keys, content, style, wire, watch, cancel)
 
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """On this machine (see _local): the fast method paints frame by frame."""
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(progress, fraction)
+
+        def work() -> None:
+            animation.stylize_clip(
+                self._stylizer(), content, style, settings, output, report, cancel
+            )
+
+        await loop.run_in_executor(self._local, work)
+
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        """On this machine (see _local), so a sheet never waits behind the workers' queue."""
+
+        def work() -> None:
+            picture = sheet.contact_sheet(self._stylizer(), load_image(content), styles, settings)
+            output.write_bytes(sheet.jpeg(picture))
+
+        await asyncio.get_running_loop().run_in_executor(self._local, work)
+
+    def _stylizer(self) -> FastStylizer:
+        """The fast networks on this machine, loaded on first use (on the _local thread)."""
+        if self._fast is None:
+            try:
+                self._fast = FastStylizer(self._fast_models_dir)
+            except WeightsError as error:
+                raise EngineError(f"fast mode is not available on the bot: {error}") from error
+        return self._fast
+
     # The conversation with the task's keys.
 
     async def _send(
         self,
         keys: TaskKeys,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         wire: dict[str, Any],
         watch: _Watch,
         cancel: threading.Event,
     ) -> None:
-        """Upload the inputs (again: a worker deletes them) and ask for the task."""
-        images = await asyncio.to_thread(lambda: (content.read_bytes(), style.read_bytes()))
+        """Upload the inputs (again: a worker deletes them) and ask for the task.
+
+        The paintings go in one list, in order, as settings.style_weights names them.
+        """
+        photo = await asyncio.to_thread(content.read_bytes)
+        paintings = await asyncio.to_thread(lambda: [path.read_bytes() for path in style])
 
         async def send() -> None:
             async with self._client().pipeline(transaction=True) as pipe:
-                pipe.set(keys.content, images[0], ex=DATA_TTL_S)
-                pipe.set(keys.style, images[1], ex=DATA_TTL_S)
+                pipe.set(keys.content, photo, ex=DATA_TTL_S)
+                pipe.delete(keys.style)
+                pipe.rpush(keys.style, *paintings)
+                pipe.expire(keys.style, DATA_TTL_S)
                 pipe.delete(keys.cancel)
                 await pipe.execute()
             try:

@@ -201,15 +201,20 @@ class RemoteWorker:
         folder: Path,
         cancel: threading.Event,
     ) -> None:
-        content, style = await self.redis.mget([keys.content, keys.style])
-        if not (isinstance(content, bytes) and isinstance(style, bytes)):
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(keys.content)
+            pipe.lrange(keys.style, 0, -1)
+            content, paintings = await pipe.execute()
+        if not (isinstance(content, bytes) and paintings):
             # The job ended (its keys were deleted) before this message came.
             await self._release(keys, lease)
             return
-        paths = folder / "content", folder / "style", folder / "result.png"
-        await asyncio.to_thread(_write, paths[0], content)
-        await asyncio.to_thread(_write, paths[1], style)
-        del content, style
+        photo, result = folder / "content", folder / "result.png"
+        styles = [folder / f"style{index}" for index in range(len(paintings))]
+        await asyncio.to_thread(_write, photo, content)
+        for path, painting in zip(styles, paintings, strict=True):
+            await asyncio.to_thread(_write, path, painting)
+        del content, paintings
         await self._push(keys, lease, event("started", worker=self.config.name))
         lost = asyncio.Event()
         watcher = asyncio.create_task(self._watch(keys, lease, cancel, lost))
@@ -224,7 +229,7 @@ class RemoteWorker:
         assert self.runner is not None
         try:
             await self.runner.stylize(
-                paths[0], paths[1], settings_from_wire(settings), paths[2], progress, cancel
+                photo, styles, settings_from_wire(settings), result, progress, cancel
             )
         except Cancelled:
             if lost.is_set() or self.stopping:  # the bot sends it again (or has)
@@ -241,7 +246,7 @@ class RemoteWorker:
             return
         finally:
             watcher.cancel()
-        result = await asyncio.to_thread(paths[2].read_bytes)
+        image = await asyncio.to_thread(result.read_bytes)
         finished = await self._retry(
             self.redis.eval,
             FINISH_SCRIPT,
@@ -252,7 +257,7 @@ class RemoteWorker:
             keys.content,
             keys.style,
             lease,
-            result,
+            image,
             DATA_TTL_S,
             event("done"),
         )

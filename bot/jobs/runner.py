@@ -15,7 +15,7 @@ import os
 import queue
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image
 
 from bot.models import Job
-from nst_engine.errors import Cancelled
+from nst_engine import animation, sheet
+from nst_engine.errors import Cancelled, EngineError
+from nst_engine.images import load_image
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
@@ -73,13 +75,14 @@ class JobRunner(Protocol):
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
-        """Write the stylized image to output as PNG.
+        """Write the stylized image to output as PNG: content in the style of the paintings,
+        mixed by settings.style_weights when there are several.
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
         raise nst_engine.Cancelled within one optimisation step (NotStarted if nothing had
@@ -91,6 +94,34 @@ class JobRunner(Protocol):
 
     async def capacity(self) -> Capacity:
         """Engines online now and how many of them are running a job."""
+
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """Write the clip at content painted frame by frame by the fast method as a silent MP4.
+
+        Progress and cancel as in run; ImageError for a file that is not a video or is over
+        nst_engine.animation's limits; EngineError if the fast method is unavailable.
+        """
+
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        """Write a JPEG grid of content painted by the fast method in each (title, painting).
+
+        Never waits behind the quality jobs; EngineError if the fast method is unavailable.
+        """
 
 
 def _lower_priority() -> None:
@@ -109,7 +140,9 @@ def _build_engine(mixed_precision: bool) -> Engine:
     # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
     from nst_engine.engine import Engine
 
-    return Engine(mixed_precision=mixed_precision)
+    engine = Engine(mixed_precision=mixed_precision)
+    engine.load_fast()  # now, at start-up, rather than on someone's first preview
+    return engine
 
 
 class InProcessRunner:
@@ -126,7 +159,13 @@ class InProcessRunner:
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
+        # Sheets (and other fast-method work) get their own thread, so a few seconds' sketch
+        # never queues behind a minute-long quality job; the fast networks are thread-safe.
+        self._fast_executor = ThreadPoolExecutor(
+            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+        )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
+        self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
         self._busy = 0
@@ -147,12 +186,14 @@ class InProcessRunner:
             )
         for engine in engines:
             self._engines.put(engine)
+        self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
         log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+        await asyncio.to_thread(self._fast_executor.shutdown, wait=True, cancel_futures=True)
 
     @property
     def fast_error(self) -> str | None:
@@ -167,7 +208,7 @@ class InProcessRunner:
         self,
         job: Job,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
@@ -184,7 +225,7 @@ class InProcessRunner:
     async def stylize(
         self,
         content: Path,
-        style: Path,
+        style: Sequence[Path],
         settings: Settings,
         output: Path,
         progress: Progress,
@@ -201,13 +242,64 @@ class InProcessRunner:
         def work() -> None:
             engine = self._engines.get()
             try:
-                image = engine.stylize(content, style, settings, progress=report, cancel=cancel)
+                image = engine.stylize(
+                    content, list(style), settings, progress=report, cancel=cancel
+                )
             finally:
                 self._engines.put(engine)
             image.save(output, "PNG")
 
+        await self._on_engine(work)
+
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(progress, fraction)
+
+        def work() -> None:
+            engine = self._engines.get()  # a job like any other: it takes a worker's turn
+            try:
+                stylizer = engine.fast_stylizer()
+                animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)
+            finally:
+                self._engines.put(engine)
+
+        await self._on_engine(work)
+
+    async def _on_engine(self, work: Callable[[], None]) -> None:
+        """Run work on the engines' pool, counted as busy for capacity() meanwhile."""
         self._busy += 1
         try:
-            await loop.run_in_executor(self._executor, work)
+            await asyncio.get_running_loop().run_in_executor(self._executor, work)
         finally:
             self._busy -= 1
+
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        engine = self._fast_engine
+        if engine is None:
+            raise EngineError("the engine has not started")
+
+        def work() -> None:
+            picture = sheet.contact_sheet(
+                engine.fast_stylizer(), load_image(content), styles, settings
+            )
+            output.write_bytes(sheet.jpeg(picture))
+
+        await asyncio.get_running_loop().run_in_executor(self._fast_executor, work)

@@ -13,9 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -25,11 +27,13 @@ import aiosqlite
 from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
+    Brush,
     Delivery,
     FileRef,
     Job,
     JobRequest,
     JobStatus,
+    Mix,
     Quality,
     Strength,
     UserSettings,
@@ -101,6 +105,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX jobs_by_status ON jobs(status, id);
     CREATE INDEX jobs_by_user ON jobs(user_id, created_at);
     """,
+    # v3: what the job's status message shows (a digest of its text and buttons), so an edit
+    # that would change nothing is skipped, even after a restart (Telegram refuses it with 400).
+    """
+    ALTER TABLE jobs ADD COLUMN status_shown TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -164,8 +173,29 @@ class Recovery:
     uncertain: list[Job]
 
 
-def _settings_to_json(settings: UserSettings) -> str:
-    return json.dumps(asdict(settings), sort_keys=True)
+def _settings_to_json(
+    settings: UserSettings, mix: Mix | None = None, animation: bool = False
+) -> str:
+    """A job's settings, with its second painting under "mix" and "animation": true for a clip
+    (in the JSON, so no migration)."""
+    data: dict[str, Any] = asdict(settings)
+    if mix is not None:
+        data["mix"] = asdict(mix)
+    if animation:
+        data["animation"] = True
+    return json.dumps(data, sort_keys=True)
+
+
+def _mix_from_json(text: str) -> Mix | None:
+    """A job's second painting, if it has one; a damaged entry counts as none."""
+    data = json.loads(text or "{}").get("mix")
+    if not isinstance(data, dict):
+        return None
+    try:
+        style = FileRef(**data["style"]) if data.get("style") else None
+        return Mix(style, data.get("preset_id"), float(data["share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _settings_from_json(text: str) -> UserSettings:
@@ -178,6 +208,8 @@ def _settings_from_json(text: str) -> UserSettings:
         ("strength", Strength),
         ("preserve_colors", bool),
         ("preview", bool),
+        ("brush", Brush),
+        ("seed", int),
     ):
         try:
             values[name] = parse(data[name])
@@ -209,6 +241,8 @@ def _job(row: aiosqlite.Row) -> Job:
             preset_id=row["preset_id"],
             settings=_settings_from_json(row["settings"]),
             language=row["language"],
+            mix=_mix_from_json(row["settings"]),
+            animation=json.loads(row["settings"] or "{}").get("animation") is True,
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
@@ -234,10 +268,16 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path, *, clock: Callable[[], float] = time.time) -> Store:
-        """Open (creating it and its folder if needed) and migrate the database at path."""
+        """Open (creating it and its folder if needed) and migrate the database at path.
+
+        A file SQLite cannot read raises StoreError and is left exactly as it was.
+        """
         path.parent.mkdir(parents=True, exist_ok=True)
-        # isolation_level=None: no implicit transactions; each one is an explicit BEGIN IMMEDIATE.
-        db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            # isolation_level=None: no implicit transactions; each is an explicit BEGIN IMMEDIATE.
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise _unusable(path, error) from None
         try:
             db.row_factory = aiosqlite.Row
             await db.execute("PRAGMA journal_mode = WAL")
@@ -247,6 +287,9 @@ class Store:
             # the last commits, and then the job is simply asked for again.
             await db.execute("PRAGMA synchronous = NORMAL")
             await _migrate(db)
+        except sqlite3.Error as error:
+            await db.close()
+            raise _unusable(path, error) from None
         except BaseException:
             await db.close()
             raise
@@ -450,7 +493,7 @@ class Store:
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    _settings_to_json(request.settings),
+                    _settings_to_json(request.settings, request.mix, request.animation),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,
@@ -476,6 +519,14 @@ class Store:
             """,
             (status_message_id, job_id),
         )
+
+    async def status_shown(self, job_id: int) -> str | None:
+        """The digest of what the job's status message shows now (None: unknown)."""
+        row = await self._one("SELECT status_shown FROM jobs WHERE id = ?", (job_id,))
+        return row["status_shown"] if row else None
+
+    async def set_status_shown(self, job_id: int, digest: str | None) -> None:
+        await self._write("UPDATE jobs SET status_shown = ? WHERE id = ?", (digest, job_id))
 
     async def set_status_message(self, job_id: int, message_id: int) -> None:
         await self._write(
@@ -676,6 +727,36 @@ class Store:
         """Mean run time of recent finished jobs (of one quality), None before there are any."""
         async with self._lock:
             return await _average_run_s(self._db, quality)
+
+
+def _unusable(path: Path, error: sqlite3.Error) -> StoreError:
+    return StoreError(
+        f"the database {path} cannot be used ({error}): restore it from a backup "
+        f"(README, Backup and restore), or move it aside to start with an empty one"
+    )
+
+
+def backup(source: Path, target: Path) -> None:
+    """A consistent copy of the database at source, through SQLite's online backup API.
+
+    Safe while the bot runs: the copy is one snapshot however many writes happen meanwhile. It is
+    written beside target and renamed, so target is never a half-written file.
+    """
+    if not source.is_file():
+        raise StoreError(f"there is no database at {source}: check NST_DATA_DIR")
+    partial = target.with_name(f".{target.name}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with (
+            closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as live,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            live.backup(copy)
+        os.replace(partial, target)
+    except sqlite3.Error as error:
+        raise _unusable(source, error) from None
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 async def _count_queued(db: aiosqlite.Connection) -> int:

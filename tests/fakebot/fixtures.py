@@ -12,6 +12,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any, TypeVar
 
 import pytest
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from tests.fakebot.server import FakeTelegram
@@ -24,8 +25,9 @@ AppT = TypeVar("AppT", bound=Application[Any, Any, Any, Any, Any, Any])
 async def running(application: AppT) -> AsyncIterator[AppT]:
     """Run an Application as `run_polling` would, in the test's event loop, until the block ends.
 
-    Polls with no pause and a 1 s long-poll timeout, calls post_init/post_stop/post_shutdown like
-    run_polling, and always stops and shuts down, so a failing test leaves no polling task behind.
+    Polls with no pause and a 1 s long-poll timeout, calls post_init/post_stop/post_shutdown and
+    routes polling errors like run_polling, and always stops and shuts down, so a failing test
+    leaves no polling task behind.
     """
     updater = application.updater
     assert updater is not None, "build the Application with an Updater (the default)"
@@ -33,7 +35,12 @@ async def running(application: AppT) -> AsyncIterator[AppT]:
     try:
         if application.post_init:
             await application.post_init(application)
-        await updater.start_polling(poll_interval=0, timeout=1)
+
+        def poll_failed(error: TelegramError) -> None:
+            """As run_polling does: a failed poll goes to the application's error handlers."""
+            application.create_task(application.process_error(None, error))
+
+        await updater.start_polling(poll_interval=0, timeout=1, error_callback=poll_failed)
         await application.start()
         yield application
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 
+import av
 from PIL import Image
 
 # Longest side of the previews Telegram makes ("s", "m" and "x" sizes).
@@ -23,6 +24,17 @@ def image_size(data: bytes) -> tuple[int, int] | None:
             return image.size
     except Exception:  # Pillow raises many types for broken input; all mean "not an image"
         return None
+
+
+def clip_info(data: bytes) -> dict[str, int]:
+    """width, height and duration (whole seconds) of a video or GIF; zeros if it won't decode."""
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            stream = container.streams.video[0]
+            seconds = container.duration / av.time_base if container.duration else 0.0
+            return {"width": stream.width, "height": stream.height, "duration": round(seconds)}
+    except (av.FFmpegError, IndexError):
+        return {"width": 0, "height": 0, "duration": 0}
 
 
 def preview(data: bytes, longest_side: int) -> bytes:

@@ -11,6 +11,7 @@ tests can check the bot survives them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import hashlib
 import itertools
@@ -22,7 +23,7 @@ from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
-from aiohttp import BodyPartReader, hdrs, web
+from aiohttp import BodyPartReader, ClientError, ClientSession, ClientTimeout, hdrs, web
 
 from tests.fakebot import media
 from tests.fakebot.user import FakeUser
@@ -190,7 +191,9 @@ class FakeTelegram:
     `await telegram.wait_for(...)`; inject faults with `fail(...)` and `delay(...)`.
     """
 
-    def __init__(self, token: str = TOKEN) -> None:
+    def __init__(self, token: str = TOKEN, port: int = 0) -> None:
+        """port: 0 picks a free one; a fixed one lets a test start Telegram "late" on an address
+        a bot is already trying, or bring it back after taking it down."""
         self.token = token
         self.bot = {
             "id": BOT_ID,
@@ -212,20 +215,25 @@ class FakeTelegram:
         self._changed = asyncio.Condition()
         self._closing = False
         self._polls_waiting = 0
+        self.webhook: JSON | None = None  # setWebhook's parameters while a webhook is set
+        self.webhook_answers: list[int] = []  # the bot's HTTP status for each update pushed
+        self._pusher: asyncio.Task[None] | None = None
         self._runner: web.AppRunner | None = None
-        self.port = 0
+        self.port = port
         self._methods: dict[str, tuple[str, Handler]] = {
             name.lower(): (name, handler)
             for name, handler in {
                 "getMe": self._get_me,
                 "getUpdates": self._get_updates,
-                "deleteWebhook": self._true,
+                "setWebhook": self._set_webhook,
+                "deleteWebhook": self._delete_webhook,
                 "setMyCommands": self._set_my_commands,
                 "getMyCommands": self._get_my_commands,
                 "deleteMyCommands": self._delete_my_commands,
                 "sendMessage": self._send_message,
                 "sendPhoto": self._send_photo,
                 "sendDocument": self._send_document,
+                "sendAnimation": self._send_animation,
                 "sendMediaGroup": self._send_media_group,
                 "sendChatAction": self._send_chat_action,
                 "editMessageText": self._edit_message_text,
@@ -247,7 +255,7 @@ class FakeTelegram:
         # handler_cancellation: a long poll whose client went away (bot stopped or killed) ends.
         self._runner = web.AppRunner(app, handler_cancellation=True, shutdown_timeout=1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = self._runner.addresses[0][1]
         return self
@@ -261,6 +269,8 @@ class FakeTelegram:
         async with self._changed:
             self._closing = True  # lets waiting long polls answer at once
             self._changed.notify_all()
+        if self._pusher is not None:
+            await self._pusher
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -428,6 +438,22 @@ class FakeTelegram:
                 }
             )
         return result
+
+    def store_clip(self, data: bytes, folder: str, file_name: str, **stated: Any) -> JSON:
+        """Animation or Video JSON for clip bytes: size, length and type as Telegram states them
+        (read with PyAV where the bytes decode, else zeros); `stated` overrides, as a client's
+        claims may (a test of the limits sends a long "video" without making one)."""
+        stored = self._store(data, folder, file_name.rsplit(".", 1)[-1])
+        clip: JSON = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "file_size": len(data),
+            "file_name": file_name,
+            "mime_type": "image/gif" if file_name.endswith(".gif") else "video/mp4",
+            **media.clip_info(data),
+        }
+        clip.update(stated)
+        return clip
 
     def store_document(self, data: bytes, file_name: str | None, mime_type: str | None) -> JSON:
         """Document JSON for any bytes, as Telegram keeps them: unchanged, with name and type."""
@@ -637,8 +663,60 @@ class FakeTelegram:
     async def _get_me(self, params: JSON, files: dict[str, Upload]) -> JSON:
         return self.bot
 
+    async def _set_webhook(self, params: JSON, files: dict[str, Upload]) -> bool:
+        """From now on updates are POSTed to params["url"], as Telegram does, until delivered."""
+        async with self._changed:
+            self.webhook = dict(params)
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            if self._pusher is None:
+                self._pusher = asyncio.create_task(self._push_updates())
+            self._changed.notify_all()
+        return True
+
+    async def _delete_webhook(self, params: JSON, files: dict[str, Upload]) -> bool:
+        async with self._changed:
+            self.webhook = None
+            if params.get("drop_pending_updates"):
+                self._updates.clear()
+            self._changed.notify_all()
+        return True
+
+    async def _push_updates(self) -> None:
+        """Webhook delivery: the oldest update first, again and again until the bot answers 200
+        (a bot that is down or refuses gets it later), so no update is lost."""
+        async with ClientSession(timeout=ClientTimeout(total=10)) as session:
+            while True:
+                async with self._changed:
+                    await self._changed.wait_for(
+                        lambda: self._closing or bool(self.webhook and self._updates)
+                    )
+                    if self._closing:
+                        return
+                    assert self.webhook is not None
+                    update, hook = self._updates[0], self.webhook
+                secret = hook.get("secret_token")
+                headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret else {}
+                try:
+                    async with session.post(hook["url"], json=update, headers=headers) as reply:
+                        status = reply.status
+                except (ClientError, TimeoutError):
+                    status = 0  # nobody listening
+                if status:
+                    self.webhook_answers.append(status)
+                async with self._changed:
+                    if status == HTTPStatus.OK:
+                        self._updates = [u for u in self._updates if u is not update]
+                        self._changed.notify_all()
+                    else:  # as Telegram, try again a little later
+                        with contextlib.suppress(TimeoutError):
+                            async with asyncio.timeout(0.2):
+                                await self._changed.wait_for(lambda: self._closing)
+
     async def _get_updates(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
         """Long polling: confirm updates below `offset`, then wait up to `timeout` for one."""
+        if self.webhook is not None:
+            raise ApiError(409, "Conflict: can't use getUpdates method while webhook is active")
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         async with self._changed:
@@ -678,6 +756,11 @@ class FakeTelegram:
         upload = self._input_file(params.get("document"), files, "document")
         document = self.store_document(upload.data, upload.filename, upload.mime_type)
         return self._bot_message(params, {"document": document})
+
+    async def _send_animation(self, params: JSON, files: dict[str, Upload]) -> JSON:
+        upload = self._input_file(params.get("animation"), files, "animation")
+        clip = self.store_clip(upload.data, "animations", upload.filename or "animation.mp4")
+        return self._bot_message(params, {"animation": clip, "document": clip})
 
     async def _send_media_group(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
         items = params.get("media")

@@ -52,6 +52,27 @@ class FakeUser:
             content["caption"] = caption
         return await self._send(content)
 
+    async def send_animation(
+        self, data: bytes | Path, caption: str | None = None, **stated: Any
+    ) -> JSON:
+        """A GIF or silent MP4 as Telegram delivers it: an animation that is also a document."""
+        clip = self.telegram.store_clip(_read(data), "animations", "animation.mp4", **stated)
+        content: JSON = {"animation": clip, "document": clip}
+        if caption is not None:
+            content["caption"] = caption
+        return await self._send(content)
+
+    async def send_video(
+        self, data: bytes | Path, caption: str | None = None, **stated: Any
+    ) -> JSON:
+        """A video message (not a round video note)."""
+        content: JSON = {
+            "video": self.telegram.store_clip(_read(data), "videos", "video.mp4", **stated)
+        }
+        if caption is not None:
+            content["caption"] = caption
+        return await self._send(content)
+
     async def send_album(
         self, photos: Sequence[bytes | Path], caption: str | None = None
     ) -> list[JSON]:
