@@ -37,6 +37,7 @@ test: lint
 bench: $(BIN)/.installed-dev
 	$(BIN)/python benchmarks/engine.py --pairs anchors
 	$(BIN)/python benchmarks/responsiveness.py
+	$(BIN)/python benchmarks/remote.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -83,6 +83,7 @@ def run_bot(config: Config, log: RedactingFormatter) -> int:
 
     from bot.app import build_application
     from bot.connection import TokenRejected, webhook_secret
+    from bot.jobs.runner import RunnerUnavailable
     from bot.jobs.store import StoreError
     from bot.preflight import StartupError, check_local
     from nst_engine.errors import WeightsError
@@ -112,7 +113,7 @@ def run_bot(config: Config, log: RedactingFormatter) -> int:
             bootstrap_retries=-1,
             drop_pending_updates=False,
         )
-    except (StartupError, StoreError, WeightsError, TokenRejected) as error:
+    except (StartupError, StoreError, WeightsError, TokenRejected, RunnerUnavailable) as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
     return 0

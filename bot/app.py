@@ -86,12 +86,21 @@ class _Parts:
     metrics_server: Any = None
 
 
+def _runner(config: Config, engine: Engine | None) -> JobRunner:
+    """Remote workers when NST_REDIS_URL is set; otherwise the engine runs in this process."""
+    if config.redis_url:
+        from bot.jobs.remote import RemoteRunner
+
+        return RemoteRunner(config.redis_url, config.lease_s)
+    return InProcessRunner(config.workers, engine, config.mixed_precision)
+
+
 def build_application(
     config: Config, *, engine: Engine | None = None, runner: JobRunner | None = None
 ) -> Application:
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
-    parts = _Parts(runner or InProcessRunner(config.workers, engine, config.mixed_precision))
+    parts = _Parts(runner or _runner(config, engine))
     link = TelegramLink(config.heartbeat_path)
 
     async def post_init(application: Application) -> None:
@@ -100,7 +109,7 @@ def build_application(
         parts.store = await Store.open(config.database_path)
         await parts.runner.start()
         parts.runner_started = True
-        metrics.workers_online(config.workers)
+        metrics.workers_online((await parts.runner.capacity()).workers)
         presets = PresetLibrary.from_config(config)
         parts.worker = Worker(
             config, parts.store, parts.runner, Messenger(application.bot), presets

@@ -52,6 +52,19 @@ def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
         ) from None
 
 
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def redis_url(env: Mapping[str, str]) -> str | None:
+    """NST_REDIS_URL, checked for a scheme Redis clients understand; None when it is not set."""
+    raw = env.get("NST_REDIS_URL", "").strip()
+    if raw and not raw.startswith(REDIS_SCHEMES):
+        raise ConfigError(
+            f"NST_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}, like redis://redis:6379/0"
+        )
+    return raw or None
+
+
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     raw = env.get(name, "").strip().lower() or choices[0]
     if raw not in choices:
@@ -95,6 +108,8 @@ class Config:
     mixed_precision: bool = False
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
+    redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
+    lease_s: int = 30  # a remote worker silent this long is taken for gone
     log_format: str = "text"
     webhook_url: str | None = None  # set: webhook mode instead of long polling
     webhook_listen: str = "0.0.0.0"
@@ -127,6 +142,8 @@ class Config:
             mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
+            redis_url=redis_url(env),
+            lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
             log_format=_choice(env, "LOG_FORMAT", ("text", "json")),
             webhook_url=_webhook_url(env),
             webhook_listen=env.get("NST_WEBHOOK_LISTEN", "").strip() or cls.webhook_listen,

@@ -169,8 +169,15 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     elif chosen := (context.user_data or {}).get(CHOSEN_PRESET):
         title = _svc(context).presets.title(chosen, who.language)
         lines.append(t(who.language, "status_preset_chosen", title=title))
-    text = "\n\n".join(lines) or t(who.language, "status_idle")
-    await context.bot.send_message(who.chat_id, text, reply_markup=markup)
+    lines = lines or [t(who.language, "status_idle")]
+    capacity = await _svc(context).worker.capacity()
+    if capacity.remote:  # with workers on other machines, how many are there is news
+        queued, _ = await _svc(context).store.queue_counts()
+        busy = capacity.busy
+        lines.append(
+            t(who.language, "status_capacity", engines=capacity.workers, busy=busy, queue=queued)
+        )
+    await context.bot.send_message(who.chat_id, "\n\n".join(lines), reply_markup=markup)
 
 
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -205,6 +212,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stats = await _svc(context).store.stats(since=midnight.timestamp())
+    capacity = await _svc(context).worker.capacity()
     await _say(
         context,
         who,
@@ -215,6 +223,8 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         wait=_seconds(stats.avg_wait_s),
         run=_seconds(stats.avg_run_s),
         failures=stats.failures,
+        engines=capacity.workers,
+        busy=capacity.busy,
     )
 
 

@@ -45,6 +45,9 @@ CATALOG: dict[str, dict[str, str]] = {
         "job_failed_timeout": (
             "⏱ This took too long, so I stopped it. Try a lower quality in /settings."
         ),
+        "job_failed_no_worker": (
+            "⏱ No painter was free to take your picture in time. Please try again in a few minutes."
+        ),
         "job_delivery_retry": (
             "📤 Your picture is ready, but Telegram didn't take it just now."
             " I'll try again shortly."
@@ -181,6 +184,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "status_pending": "📷 Your photo is waiting for a painting: send one or pick a preset.",
         "status_preset_chosen": "🎨 {title} is chosen: send the photo you want painted.",
         "status_idle": "Nothing in progress. Send a photo to start.",
+        "status_capacity": "🖥 Painters online: {engines} ({busy} busy). Waiting in line: {queue}.",
         "cancelled_job": "🛑 Cancelled. Send a new photo whenever you like.",
         "cancelled_pending": (
             "🗑 I've forgotten the photo you sent. Send a new one whenever you like."
@@ -263,7 +267,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "Queue: {queue}\n"
             "Average wait: {wait} s\n"
             "Average run: {run} s\n"
-            "Failures: {failures}"
+            "Failures: {failures}\n"
+            "Painters online: {engines} ({busy} busy)"
         ),
         "unknown_command": "I don't know that command. /help lists what I can do.",
         "text_hint": (
@@ -310,6 +315,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "job_failed_timeout": (
             "⏱ Это заняло слишком много времени, и я остановился."
             " Попробуйте качество пониже в /settings."
+        ),
+        "job_failed_no_worker": (
+            "⏱ Ни один художник не освободился вовремя, чтобы взяться за вашу картинку."
+            " Попробуйте снова через несколько минут."
         ),
         "job_delivery_retry": (
             "📤 Картинка готова, но Telegram сейчас её не принял. Скоро попробую отправить снова."
@@ -448,6 +457,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "🎨 Выбрана картина «{title}»: пришлите фото, которое нужно перерисовать."
         ),
         "status_idle": "Сейчас ничего не делается. Пришлите фото, чтобы начать.",
+        "status_capacity": "🖥 Художников на связи: {engines} (заняты: {busy}). В очереди: {queue}.",
         "cancelled_job": "🛑 Отменено. Присылайте новое фото, когда захотите.",
         "cancelled_pending": "🗑 Я забыл присланное фото. Присылайте новое, когда захотите.",
         "nothing_to_cancel": "Отменять нечего. Пришлите фото, чтобы начать.",
@@ -530,7 +540,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "В очереди: {queue}\n"
             "Среднее ожидание: {wait} с\n"
             "Средняя работа: {run} с\n"
-            "Сбоев: {failures}"
+            "Сбоев: {failures}\n"
+            "Художников на связи: {engines} (заняты: {busy})"
         ),
         "unknown_command": "Я не знаю такой команды. Все команды — в /help.",
         "text_hint": (

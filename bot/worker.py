@@ -36,7 +36,7 @@ from bot.delivery import (
     Sent,
     status_digest,
 )
-from bot.jobs.runner import JobRunner
+from bot.jobs.runner import Capacity, JobRunner, NotStarted
 from bot.jobs.store import Store
 from bot.keyboards import cancel_keyboard, result_keyboard
 from bot.models import (
@@ -248,6 +248,10 @@ class Worker:
     def preview_available(self) -> bool:
         return self._runner.fast_error is None
 
+    async def capacity(self) -> Capacity:
+        """Engines online (in this process or remote workers) and how many are busy."""
+        return await self._runner.capacity()
+
     def try_presets(
         self,
         chat_id: int,
@@ -432,6 +436,7 @@ class Worker:
             await self._retry_or_fail(running)
         finally:
             self._running.pop(job.id, None)
+            await self._runner.forget(job.id)
             if not running.result_ready:
                 await asyncio.to_thread(_remove_dir, workdir)
             await self._count_queue()
@@ -454,8 +459,8 @@ class Worker:
             else:
                 output = workdir / RESULT_FILE
                 await self._stylize(running, content, styles, output)
-        except Cancelled:
-            await self._stopped_early(running)
+        except Cancelled as stop:
+            await self._stopped_early(running, started=not isinstance(stop, NotStarted))
             return
         except InputTooBig:
             metrics.download_refused("too_big_bytes")
@@ -614,12 +619,15 @@ class Worker:
 
     # Outcomes.
 
-    async def _stopped_early(self, running: _Running) -> None:
+    async def _stopped_early(self, running: _Running, started: bool) -> None:
+        """started=False: no engine had taken the job (every remote worker busy or gone)."""
         job = running.job
         language = job.request.language
         if running.reason is StopReason.SHUTDOWN:
             await self._store.requeue(job.id, refund_attempt=True)
             await self._show(job, t(language, "job_paused"), cancel_keyboard(language, job.id))
+        elif running.reason is StopReason.TIMEOUT and not started:
+            await self._fail(running, "job_failed_no_worker", "no worker took it")
         elif running.reason is StopReason.TIMEOUT:
             await self._fail(running, "job_failed_timeout", "timed out")
         elif running.reason is StopReason.USER and await self._store.finish(

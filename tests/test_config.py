@@ -31,6 +31,16 @@ def test_admin_ids_are_parsed() -> None:
     assert config.admin_ids == frozenset({12, 34})
 
 
+def test_redis_url_chooses_remote_workers_and_is_checked() -> None:
+    assert Config.from_env(TOKEN).redis_url is None  # make run: the engine in this process
+    config = Config.from_env(
+        {**TOKEN, "NST_REDIS_URL": " redis://redis:6379/0 ", "NST_LEASE_S": "5"}
+    )
+    assert (config.redis_url, config.lease_s) == ("redis://redis:6379/0", 5)
+    with pytest.raises(ConfigError, match="NST_REDIS_URL must start with redis://"):
+        Config.from_env({**TOKEN, "NST_REDIS_URL": "redis:6379"})
+
+
 def test_production_settings_are_off_by_default() -> None:
     config = Config.from_env(TOKEN)
     assert (config.webhook_url, config.metrics_port, config.log_format) == (None, None, "text")

@@ -64,6 +64,7 @@ async def test_stats_for_admins_only(
         stats = await admin.wait_for("sendMessage")
         lines = set(stats.params["text"].splitlines())
         assert {"Users: 1", "Jobs: 1", "Queue: 0", "Failures: 0"} <= lines
+        assert "Painters online: 1 (0 busy)" in lines  # the one in-process engine, idle
         assert "Average run: – s" not in lines  # the finished job was measured
 
         await other.send_message("/stats")

@@ -21,6 +21,7 @@ from telegram import Bot
 
 from bot.config import Config
 from bot.delivery import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
+from bot.jobs.runner import Capacity
 from bot.jobs.store import ActiveJobExists, Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
@@ -49,6 +50,7 @@ class FakeRunner:
     finished: dict[int, asyncio.Event] = field(default_factory=dict)
     active: int = 0
     most_active: int = 0
+    forgotten: list[int] = field(default_factory=list)  # job ids, as their runs ended
     fast_error: str | None = "no preview with the fake runner"
 
     async def start(self) -> None:
@@ -56,6 +58,12 @@ class FakeRunner:
 
     async def stop(self) -> None:
         pass
+
+    async def forget(self, job_id: int) -> None:
+        self.forgotten.append(job_id)
+
+    async def capacity(self) -> Capacity:
+        return Capacity(1, self.active)
 
     async def animate(self, job: Job, *args: Any) -> None:
         raise EngineError("no animations with the fake runner")
@@ -230,6 +238,7 @@ async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
         assert "rerun:" in str(photo.params["reply_markup"])
         assert done.delivered and done.result_path is None and done.attempts == 1
         assert not world.job_dir(done).exists()
+        assert world.runner.forgotten == [job.id]  # the runner dropped what it kept for it
         content = world.telegram.file_bytes(job.request.content.file_id)
         assert world.runner.inputs[1][0] == content
         calls = [c.method for c in world.telegram.calls if c.params.get("chat_id") == 1]

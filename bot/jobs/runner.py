@@ -17,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -24,7 +25,7 @@ from PIL import Image
 
 from bot.models import Job
 from nst_engine import animation, sheet
-from nst_engine.errors import EngineError
+from nst_engine.errors import Cancelled, EngineError
 from nst_engine.images import load_image
 from nst_engine.settings import Settings
 
@@ -38,6 +39,23 @@ log = logging.getLogger(__name__)
 ENGINE_NICENESS = 10
 
 Progress = Callable[[float], None]
+
+
+class RunnerUnavailable(Exception):
+    """The runner cannot start (its queue cannot be reached); the message is one line."""
+
+
+class NotStarted(Cancelled):
+    """Stopped before any engine took the job: no worker was free (or online) in time."""
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """What /status and /stats show about the machinery: engines online and how many are busy."""
+
+    workers: int
+    busy: int
+    remote: bool = False  # the engines are remote workers, which come and go
 
 
 class JobRunner(Protocol):
@@ -67,8 +85,15 @@ class JobRunner(Protocol):
         mixed by settings.style_weights when there are several.
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
-        raise nst_engine.Cancelled within one optimisation step; a bad input raises ImageError.
+        raise nst_engine.Cancelled within one optimisation step (NotStarted if nothing had
+        started it); a bad input raises ImageError.
         """
+
+    async def forget(self, job_id: int) -> None:
+        """The job ended or went back to the queue: drop whatever is kept for it."""
+
+    async def capacity(self) -> Capacity:
+        """Engines online now and how many of them are running a job."""
 
     async def animate(
         self,
@@ -142,6 +167,8 @@ class InProcessRunner:
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
         self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
+        self._device = "not started"
+        self._busy = 0
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -161,6 +188,7 @@ class InProcessRunner:
             self._engines.put(engine)
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
+        self._device = engines[0].device
         log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
 
     async def stop(self) -> None:
@@ -170,6 +198,11 @@ class InProcessRunner:
     @property
     def fast_error(self) -> str | None:
         return self._fast_error
+
+    @property
+    def device(self) -> str:
+        """Where the engines compute, e.g. "GPU (NVIDIA H200)"; for logs and heartbeats."""
+        return self._device
 
     async def run(
         self,
@@ -181,6 +214,24 @@ class InProcessRunner:
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
+        await self.stylize(content, style, settings, output, progress, cancel)
+
+    async def forget(self, job_id: int) -> None:
+        """Nothing is kept outside the job's folder, which the worker deletes."""
+
+    async def capacity(self) -> Capacity:
+        return Capacity(self._workers, self._busy)
+
+    async def stylize(
+        self,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls."""
         loop = asyncio.get_running_loop()
 
         def report(fraction: float, _preview: Image.Image | None) -> None:
@@ -198,7 +249,7 @@ class InProcessRunner:
                 self._engines.put(engine)
             image.save(output, "PNG")
 
-        await loop.run_in_executor(self._executor, work)
+        await self._on_engine(work)
 
     async def animate(
         self,
@@ -224,7 +275,15 @@ class InProcessRunner:
             finally:
                 self._engines.put(engine)
 
-        await loop.run_in_executor(self._executor, work)
+        await self._on_engine(work)
+
+    async def _on_engine(self, work: Callable[[], None]) -> None:
+        """Run work on the engines' pool, counted as busy for capacity() meanwhile."""
+        self._busy += 1
+        try:
+            await asyncio.get_running_loop().run_in_executor(self._executor, work)
+        finally:
+            self._busy -= 1
 
     async def contact_sheet(
         self,

@@ -1,0 +1,212 @@
+"""The wire between the bot and its remote workers: one Redis, a taskiq stream, a few keys per task.
+
+The taskiq message only says "work on this task"; everything else lives in keys with a TTL, so a
+message delivered twice, late or after its job ended finds the keys' state and is dropped:
+
+    nst:task:<key>:content / :style   the user's photo; its paintings, a list in order (mixed
+                                      by settings.style_weights); written by the bot, deleted
+                                      by the worker
+    nst:task:<key>:lease              which worker runs it; expires unless renewed (progress,
+                                      heartbeat), so a killed worker loses it within lease_s
+    nst:task:<key>:result             the PNG; written only by the lease holder, once
+    nst:task:<key>:events             a list the bot pops: started, progress, done, failed
+    nst:task:<key>:cancel             a list the worker pops: anything in it stops the run
+    nst:worker:<name>                 a worker's heartbeat: concurrency, busy, previews
+
+A task's key is "<job id>.<method>", so a restarted bot finds the run its predecessor started.
+Nothing here imports telegram or TensorFlow: the bot and `nst-worker` both import it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncGenerator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from taskiq import AckableMessage
+from taskiq_redis import RedisStreamBroker
+
+from nst_engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STREAM = "nst:tasks"
+GROUP = "nst-workers"
+TASK_NAME = "nst.stylize"
+# Every key expires: a crashed bot or worker leaves nothing behind for longer than this.
+DATA_TTL_S = 3600
+# How long a worker waits before reading the stream again after Redis went away.
+RECONNECT_S = 1.0
+# Errors that mean "Redis is not reachable right now": wait and try again.
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+# Set the result only while holding the lease: a worker that lost it (killed and replaced, or
+# the job ended and its keys were deleted) has its late result dropped here.
+FINISH_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
+redis.call('RPUSH', KEYS[3], ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+redis.call('DEL', KEYS[1])
+return 1
+"""
+# Renew the lease only if it is still ours; 0 tells the worker to stop.
+RENEW_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+"""
+RELEASE_SCRIPT = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+@dataclass(frozen=True)
+class TaskKeys:
+    """The Redis keys of one task."""
+
+    key: str
+
+    def _name(self, part: str) -> str:
+        return f"nst:task:{self.key}:{part}"
+
+    @property
+    def content(self) -> str:
+        return self._name("content")
+
+    @property
+    def style(self) -> str:
+        return self._name("style")
+
+    @property
+    def lease(self) -> str:
+        return self._name("lease")
+
+    @property
+    def result(self) -> str:
+        return self._name("result")
+
+    @property
+    def events(self) -> str:
+        return self._name("events")
+
+    @property
+    def cancel(self) -> str:
+        return self._name("cancel")
+
+    def all(self) -> list[str]:
+        return [self.content, self.style, self.lease, self.result, self.events, self.cancel]
+
+
+def task_key(job_id: int, settings: Settings) -> str:
+    """One task per job and method: the preview (fast) and the main run never share keys."""
+    return f"{job_id}.{settings.method}"
+
+
+def worker_key(name: str) -> str:
+    return f"nst:worker:{name}"
+
+
+WORKER_PATTERN = "nst:worker:*"
+
+
+def settings_to_wire(settings: Settings) -> dict[str, Any]:
+    return asdict(settings)
+
+
+def settings_from_wire(data: dict[str, Any]) -> Settings:
+    return Settings(**data)
+
+
+def event(name: str, **fields: Any) -> str:
+    """An event for the bot: started(worker), progress(fraction), done, failed(kind, error)."""
+    return json.dumps({"event": name, **fields})
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    """What a worker's heartbeat says about it."""
+
+    name: str
+    concurrency: int
+    busy: int
+    fast_error: str | None
+    device: str
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> WorkerInfo:
+        return cls(**json.loads(text))
+
+
+def safe_url(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user + ':' if user else ''}***@{host}"
+
+
+class StreamBroker(RedisStreamBroker):
+    """taskiq-redis's stream broker, reading one message at a time and surviving Redis restarts.
+
+    One message per read: a busy worker never holds tasks another idle worker could run. Messages
+    are acknowledged on receipt (the worker's lease, not the stream's pending list, says who runs a
+    task), so nothing waits for taskiq-redis's reclaim, which only runs when a new message arrives;
+    the bot's reconciler sends a task again when its lease lapses. A lost connection is waited out
+    instead of ending the listener, which would cancel the jobs running in this worker.
+    """
+
+    def __init__(self, url: str, consumer_name: str | None = None) -> None:
+        # consumer_id "0": a group declared again after Redis lost its data reads what is there.
+        super().__init__(
+            url,
+            queue_name=STREAM,
+            consumer_group_name=GROUP,
+            consumer_name=consumer_name,
+            consumer_id="0",
+            maxlen=10_000,
+            xread_count=1,
+        )
+
+    async def listen(self) -> AsyncGenerator[AckableMessage, None]:
+        async with Redis(connection_pool=self.connection_pool) as redis:
+            while True:
+                try:
+                    fetched: Any = await redis.xreadgroup(
+                        GROUP, self.consumer_name, {STREAM: ">"}, count=1, block=self.block
+                    )
+                except ResponseError as error:
+                    if "NOGROUP" not in str(error):
+                        raise
+                    await self._declare_again()
+                    continue
+                except UNREACHABLE as error:
+                    log.warning("Redis unreachable, reading the queue again soon: %s", error)
+                    await asyncio.sleep(RECONNECT_S)
+                    continue
+                for _stream, messages in fetched or []:
+                    for message_id, fields in messages:
+                        yield AckableMessage(
+                            data=fields[b"data"],
+                            ack=self._ack_generator(id=message_id, queue_name=STREAM),
+                        )
+
+    async def _declare_again(self) -> None:
+        """Redis restarted without its data: the stream and group are declared again."""
+        log.warning("the task stream's group is gone (Redis lost its data); declaring it again")
+        try:
+            await self._declare_consumer_group()
+        except UNREACHABLE:
+            await asyncio.sleep(RECONNECT_S)

