@@ -77,7 +77,12 @@ async def remote_bot(
     telegram: FakeTelegram, tmp_path: Path, presets: Path, redis: RedisServer, **overrides: Any
 ) -> AsyncIterator[RunningBot]:
     """Our bot with NST_REDIS_URL set: no engine in this process, jobs go to the workers."""
-    values = {"redis_url": redis.url, "lease_s": LEASE_S, "standard_side": QUALITY_SIDE}
+    values = {
+        "redis_url": redis.url,
+        "lease_s": LEASE_S,
+        "standard_side": QUALITY_SIDE,
+        "quality_steps": None,  # the engine's full budget: runs long enough to cancel or kill
+    }
     config = tiny_config(telegram, tmp_path / "data", presets, **{**values, **overrides})
     application = build_application(config)
     async with running(application):
