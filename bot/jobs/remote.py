@@ -13,7 +13,6 @@ its predecessor sent out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import math
@@ -42,7 +41,14 @@ from bot.jobs.channel import (
     settings_to_wire,
     task_key,
 )
-from bot.jobs.runner import Capacity, NotStarted, Progress, RunnerUnavailable, _lower_priority
+from bot.jobs.runner import (
+    Capacity,
+    NotStarted,
+    Progress,
+    RunnerUnavailable,
+    _lower_priority,
+    from_thread,
+)
 from bot.models import Job
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
@@ -181,10 +187,7 @@ class RemoteRunner:
     ) -> None:
         """On this machine (see _local): the fast method paints frame by frame."""
         loop = asyncio.get_running_loop()
-
-        def report(fraction: float) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed
-                loop.call_soon_threadsafe(progress, fraction)
+        report = from_thread(loop, progress)
 
         def work() -> None:
             animation.stylize_clip(

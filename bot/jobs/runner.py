@@ -41,6 +41,16 @@ ENGINE_NICENESS = 10
 Progress = Callable[[float], None]
 
 
+def from_thread(loop: asyncio.AbstractEventLoop, progress: Progress) -> Progress:
+    """`progress` for an engine thread to call: it runs on `loop`, or nowhere once that closed."""
+
+    def report(fraction: float) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
+            loop.call_soon_threadsafe(progress, fraction)
+
+    return report
+
+
 class RunnerUnavailable(Exception):
     """The runner cannot start (its queue cannot be reached); the message is one line."""
 
@@ -233,11 +243,10 @@ class InProcessRunner:
     ) -> None:
         """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls."""
         loop = asyncio.get_running_loop()
+        to_loop = from_thread(loop, progress)
 
         def report(fraction: float, _preview: Image.Image | None) -> None:
-            # RuntimeError: the loop has closed, so nobody is listening any more.
-            with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(progress, fraction)
+            to_loop(fraction)
 
         def work() -> None:
             engine = self._engines.get()
@@ -262,10 +271,7 @@ class InProcessRunner:
         cancel: threading.Event,
     ) -> None:
         loop = asyncio.get_running_loop()
-
-        def report(fraction: float) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop has closed
-                loop.call_soon_threadsafe(progress, fraction)
+        report = from_thread(loop, progress)
 
         def work() -> None:
             engine = self._engines.get()  # a job like any other: it takes a worker's turn
