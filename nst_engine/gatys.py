@@ -10,7 +10,8 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
 2. Each finer scale starts from the one before, upsampled, and keeps *that* as its content: it
    refines strokes and adds texture at its own size without pulling the photo back in, which
    would undo the large structures. How much of the photo's own fine detail a finer scale may
-   bring back is a setting of the look: all of it at soft strength, none from medium on.
+   bring back is a setting of the look: all of it at soft strength, a quarter at medium (it
+   sharpens the painting's own fine texture too), none at strong.
 3. The painting is resized with the canvas at every scale (times `style_scale`, the brush
    size), so a stroke keeps its size relative to the picture at every scale.
 """
@@ -21,6 +22,7 @@ import math
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import keras
 import numpy as np
@@ -78,19 +80,26 @@ MAX_STYLE_SIDE = 1024
 MIN_STYLE_SIDE = 64
 # A shorter side below this leaves VGG's deepest layers (1/8 of it) next to nothing to see.
 MIN_SIDE = 16
-# Content weight (style weight 1) at the coarsest scale at medium strength (FULL_STYLE_STRENGTH,
-# 0.7), and how many decades it falls per unit of strength: 0.95 at soft (0.4), 0.03 at strong
-# (0.95).
-CONTENT_WEIGHT_AT_MEDIUM = 0.15
-CONTENT_DECADES_PER_STRENGTH = 2.75
 # At finer scales: the weight that keeps the previous scale's picture, and total variation
 # (none at the coarsest scale, where it would flatten the large strokes; at finer ones it stops
 # the pixel noise that a few L-BFGS steps at high resolution leave behind).
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
-# Finer scales bring back all of the photo's fine detail at this strength (soft) and below, none
-# from FULL_STYLE_STRENGTH (medium) on.
-ALL_DETAIL_STRENGTH = 0.4
+# The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
+# strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
+# the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
+# fine detail brought back (docs/engine.md measures both).
+LOOK_STRENGTHS = (0.0, 0.4, FULL_STYLE_STRENGTH, 0.95)
+LOOK_CONTENT_WEIGHTS = (20.0, 0.95, 0.15, 0.01)
+LOOK_DETAIL = (1.0, 1.0, 0.25, 0.0)
+
+
+class StyleTarget(NamedTuple):
+    """What the style loss matches, per style layer: Gram matrices, channel means and deviations."""
+
+    grams: list[tf.Tensor]
+    means: list[tf.Tensor]
+    stds: list[tf.Tensor]
 
 
 @dataclass(frozen=True)
@@ -102,9 +111,10 @@ class Look:
 
     @staticmethod
     def of(strength: float) -> Look:
-        decades = CONTENT_DECADES_PER_STRENGTH * (FULL_STYLE_STRENGTH - strength)
-        detail = (FULL_STYLE_STRENGTH - strength) / (FULL_STYLE_STRENGTH - ALL_DETAIL_STRENGTH)
-        return Look(CONTENT_WEIGHT_AT_MEDIUM * 10**decades, min(1.0, max(0.0, detail)))
+        log_weight = np.interp(strength, LOOK_STRENGTHS, np.log10(LOOK_CONTENT_WEIGHTS))
+        return Look(
+            10 ** float(log_weight), float(np.interp(strength, LOOK_STRENGTHS, LOOK_DETAIL))
+        )
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,10 @@ class Plan:
     # Standard deviation, in 0-255 pixel units at full strength, of the seeded noise added to
     # the photo to start from: it gives the style a foothold in flat areas such as a clear sky.
     init_noise: float = 8.0
+    # Weight of the channels' mean/deviation loss beside the Gram loss (weight 1), at every scale:
+    # at equal time it lowered style_mobile by 0.01-0.03 on the anchors (docs/engine.md); 0 is
+    # Gatys' Gram loss alone.
+    moments_weight: float = 1.0
 
 
 def scale_sides(max_side: int) -> list[int]:
@@ -156,49 +170,62 @@ class Objective:
             for name, out in zip(layers.outputs, extractor.outputs, strict=True)
         }
         image = tf.TensorSpec([1, None, None, 3], tf.float32)
-        grams = [tf.TensorSpec([channels[n], channels[n]], tf.float32) for n in layers.style]
+        vectors = [tf.TensorSpec([channels[n]], tf.float32) for n in layers.style]
+        target = StyleTarget(
+            grams=[tf.TensorSpec([channels[n], channels[n]], tf.float32) for n in layers.style],
+            means=vectors,
+            stds=vectors,
+        )
         contents = [tf.TensorSpec([1, None, None, channels[n]], tf.float32) for n in layers.content]
-        weights = tf.TensorSpec([3], tf.float32)
-        self.grams = tf.function(self._grams, input_signature=[image])
+        weights = tf.TensorSpec([4], tf.float32)
+        self._style_target = tf.function(self._style_target_of, input_signature=[image])
         self.contents = tf.function(self._contents, input_signature=[image])
         self.loss_and_grad = tf.function(
-            self._loss_and_grad, input_signature=[image, grams, contents, weights]
+            self._loss_and_grad, input_signature=[image, target, contents, weights]
         )
 
     def _features(self, image: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
         outputs = dict(zip(self.layers.outputs, self.extractor(image, training=False), strict=True))
         return [outputs[n] for n in self.layers.style], [outputs[n] for n in self.layers.content]
 
-    def _grams(self, style: tf.Tensor) -> list[tf.Tensor]:
-        """The painting's style target: its Gram matrices, once per scale."""
-        return [losses.gram(f) for f in self._features(style)[0]]
+    def _style_target_of(self, style: tf.Tensor) -> StyleTarget:
+        """The painting's statistics at each style layer, once per scale."""
+        features = self._features(style)[0]
+        means, stds = zip(*[losses.moments(f) for f in features], strict=True)
+        return StyleTarget([losses.gram(f) for f in features], list(means), list(stds))
 
     def _contents(self, content: tf.Tensor) -> list[tf.Tensor]:
         """The content target: the picture's features at the content layers, once per scale."""
         return [tf.cast(f, tf.float32) for f in self._features(content)[1]]
 
-    def style_targets(self, styles: Styles, side: int) -> list[tf.Tensor]:
-        """The weighted mean of each painting's Grams, every painting resized to `side`."""
-        per_style = [
-            [weight * g for g in self.grams(tf.constant(to_caffe(resize_longer_side(s, side))))]
-            for s, weight in styles
+    def style_target(self, styles: Styles, side: int) -> StyleTarget:
+        """The paintings' statistics, every painting resized to `side`; a mix weighs them."""
+        weights = [weight for _, weight in styles]
+        targets = [
+            self._style_target(tf.constant(to_caffe(resize_longer_side(painting, side))))
+            for painting, _ in styles
         ]
-        return [tf.add_n(list(layer)) for layer in zip(*per_style, strict=True)]
+        return tf.nest.map_structure(
+            lambda *values: tf.add_n([w * v for w, v in zip(weights, values, strict=True)]),
+            *targets,
+        )
 
     def _loss_and_grad(
         self,
         image: tf.Tensor,
-        grams: Sequence[tf.Tensor],
+        style: StyleTarget,
         contents: Sequence[tf.Tensor],
         weights: tf.Tensor,
     ) -> tuple[tf.Tensor, tf.Tensor]:
+        """weights: of the Gram style loss, the content loss, total variation, the moments loss."""
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(image)
             style_features, content_features = self._features(image)
             loss = (
-                weights[0] * losses.style_loss(style_features, grams)
+                weights[0] * losses.style_loss(style_features, style.grams)
                 + weights[1] * losses.content_loss(content_features, contents)
                 + weights[2] * losses.total_variation(image)
+                + weights[3] * losses.moments_loss(style_features, style.means, style.stds)
             )
         return loss, tape.gradient(loss, image)
 
@@ -243,12 +270,12 @@ def stylize(
     for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
         # `keep` is what the content loss holds on to: the photo, then each coarser result.
         if index == 0:
-            keep, weights = to_caffe(photo), (1.0, look.content_weight, 0.0)
+            keep, weights = to_caffe(photo), (1.0, look.content_weight, 0.0, plan.moments_weight)
         else:
             x = keep = _upsample(x, photos[index - 1], photo, look.detail)
-            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT)
+            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight)
         style_side = round(settings.style_scale * side)
-        grams = objective.style_targets(
+        target = objective.style_target(
             styles, max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE)))
         )
         contents = objective.contents(tf.constant(keep))
@@ -258,7 +285,7 @@ def stylize(
             if cancel is not None and cancel.is_set():
                 raise Cancelled("stylization cancelled")
             loss, grad = objective.loss_and_grad(
-                tf.constant(x), grams, contents, tf.constant(weights, tf.float32)
+                tf.constant(x), target, contents, tf.constant(weights, tf.float32)
             )
             scale_losses.append(float(loss))
             x = np.clip(optimiser.step(x, grad.numpy()), CAFFE_MIN, CAFFE_MAX)
@@ -288,8 +315,9 @@ def _upsample(
     """The coarse result at the next size, plus `detail` times the photo's detail it lacked.
 
     That detail is photo - upsampled(coarse photo): edges and textures too small for the coarse
-    scale. All of it keeps the photo crisp under the painting's texture (soft); none lets the
-    finer scale paint over them as the painter would (medium and strong).
+    scale. All of it keeps the photo crisp under the painting's texture (soft); a quarter keeps
+    the outlines one recognises and gives the finer scale's strokes an edge to follow (medium);
+    none lets the finer scale paint over them as the painter would (strong).
     """
     size = (photo.size[1], photo.size[0])
     upsampled = tf.image.resize(x, size, "bicubic").numpy()

@@ -33,6 +33,28 @@ def style_loss(features: Sequence[tf.Tensor], target_grams: Sequence[tf.Tensor])
     ) / len(target_grams)
 
 
+def moments(features: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """[1, H, W, C] -> each channel's mean and standard deviation over the positions, [C] each."""
+    mean, variance = tf.nn.moments(tf.cast(features, tf.float32), axes=[0, 1, 2])
+    return mean, tf.sqrt(variance + 1e-8)
+
+
+def moments_loss(
+    features: Sequence[tf.Tensor], means: Sequence[tf.Tensor], stds: Sequence[tf.Tensor]
+) -> tf.Tensor:
+    """Mean over layers of the relative errors of the channels' means and standard deviations.
+
+    The statistics AdaIN matches (Li et al. 2017 show them a style loss of their own): beside the
+    Gram they weigh a channel's overall level and spread on their own, which the Gram's largest
+    entries otherwise dominate.
+    """
+    errors = []
+    for f, mean, std in zip(features, means, stds, strict=True):
+        f_mean, f_std = moments(f)
+        errors.append(relative_error(f_mean, mean) + relative_error(f_std, std))
+    return tf.add_n(errors) / (2 * len(features))
+
+
 def content_loss(features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor]) -> tf.Tensor:
     """Mean over layers of the relative squared error of the feature maps."""
     return tf.add_n([relative_error(f, t) for f, t in zip(features, targets, strict=True)]) / len(

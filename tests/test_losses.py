@@ -84,3 +84,13 @@ def test_transfer_luminance_keeps_the_results_light_and_the_photos_colour() -> N
     _, photo_cb, photo_cr = np.asarray(photo.convert("YCbCr"))[5, 5].astype(int)
     assert y == pytest.approx(150, abs=2)
     assert (cb, cr) == pytest.approx((photo_cb, photo_cr), abs=2)
+
+
+def test_moments_loss_by_hand() -> None:
+    # Channel 1: values 1, 3 (mean 2, std 1); channel 2: 0, 0 (mean 0, std ~0).
+    features = [_features([[1, 0], [3, 0]])]
+    means, stds = [tf.constant([2.0, 0.0])], [tf.constant([1.0, 0.0])]
+    assert float(losses.moments_loss(features, means, stds)) == pytest.approx(0.0, abs=1e-6)
+    # Target mean (4, 0): (2-4)²/4² = 0.25; target std (2, 0): (1-2)²/2² = 0.25; averaged.
+    means, stds = [tf.constant([4.0, 0.0])], [tf.constant([2.0, 0.0])]
+    assert float(losses.moments_loss(features, means, stds)) == pytest.approx(0.25, rel=1e-3)
