@@ -178,7 +178,7 @@ class Objective:
         )
         contents = [tf.TensorSpec([1, None, None, channels[n]], tf.float32) for n in layers.content]
         weights = tf.TensorSpec([4], tf.float32)
-        self._style_target = tf.function(self._style_target_of, input_signature=[image])
+        self.statistics = tf.function(self._statistics, input_signature=[image])
         self.contents = tf.function(self._contents, input_signature=[image])
         self.loss_and_grad = tf.function(
             self._loss_and_grad, input_signature=[image, target, contents, weights]
@@ -188,7 +188,7 @@ class Objective:
         outputs = dict(zip(self.layers.outputs, self.extractor(image, training=False), strict=True))
         return [outputs[n] for n in self.layers.style], [outputs[n] for n in self.layers.content]
 
-    def _style_target_of(self, style: tf.Tensor) -> StyleTarget:
+    def _statistics(self, style: tf.Tensor) -> StyleTarget:
         """The painting's statistics at each style layer, once per scale."""
         features = self._features(style)[0]
         means, stds = zip(*[losses.moments(f) for f in features], strict=True)
@@ -202,7 +202,7 @@ class Objective:
         """The paintings' statistics, every painting resized to `side`; a mix weighs them."""
         weights = [weight for _, weight in styles]
         targets = [
-            self._style_target(tf.constant(to_caffe(resize_longer_side(painting, side))))
+            self.statistics(tf.constant(to_caffe(resize_longer_side(painting, side))))
             for painting, _ in styles
         ]
         return tf.nest.map_structure(

@@ -112,8 +112,8 @@ def test_style_scale_sets_the_paintings_size(
         sizes.append(max(style.shape[1:3]))
         return original(style)
 
-    original = objective._style_target
-    monkeypatch.setattr(objective, "_style_target", target)
+    original = objective.statistics
+    monkeypatch.setattr(objective, "statistics", target)
     settings = Settings(max_side=96, steps=1, style_scale=style_scale)
     engine.stylize(photo, painting, settings)
     assert sizes == [side]  # 96 px x scale, but never below MIN_STYLE_SIDE
