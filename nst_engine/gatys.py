@@ -15,8 +15,8 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
 3. The painting is resized with the canvas at every scale (times `style_scale`, the brush
    size), so a stroke keeps its size relative to the picture at every scale.
 4. The style loss matches the painting's Gram matrices and, beside them, each channel's mean and
-   standard deviation (Li et al. 2017): at no measurable cost, it is what brought the colours
-   and contrast of the last anchor pairs to jcjohnson's.
+   standard deviation (Li et al. 2017): at no measurable cost, it took the last anchor pairs'
+   style_mobile (an unrelated network's mean/std view) under jcjohnson's.
 """
 
 from __future__ import annotations

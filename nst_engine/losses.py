@@ -44,9 +44,9 @@ def moments_loss(
 ) -> tf.Tensor:
     """Mean over layers of the relative errors of the channels' means and standard deviations.
 
-    The statistics AdaIN matches (Li et al. 2017 show them a style loss of their own): beside the
-    Gram they weigh a channel's overall level and spread on their own, which the Gram's largest
-    entries otherwise dominate.
+    The statistics AdaIN matches, which Li et al. (2017) show to be a style loss in their own
+    right. Beside the Gram they give each channel's overall level and spread a weight of their
+    own; in the Gram alone the largest entries dominate.
     """
     errors = []
     for f, mean, std in zip(features, means, stds, strict=True):
