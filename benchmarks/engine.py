@@ -1,7 +1,8 @@
 """The quality engine's look and speed on ../shared/images, beside jcjohnson/neural-style's anchors.
 
-    python benchmarks/engine.py [--pairs anchors|all|PHOTO:STYLE,...] [--strengths soft,medium]
-                                [--size 512] [--fast] [--out DIR] [--grid docs/engine_grid.png]
+    python benchmarks/engine.py [--pairs anchors,subjects|all|PHOTO:STYLE,...] [--size 512]
+                                [--strengths soft,medium] [--baseline] [--fast] [--out DIR]
+                                [--precision auto|float32|bfloat16] [--grid docs/engine_grid.png]
 
 Every pair runs at each strength with otherwise default settings; each result is measured with
 ../shared/eval/nst_metrics.py at its own size and at --size 128 (the large-scale structure), and
@@ -9,8 +10,15 @@ the anchors in ../shared/images/anchors are measured the same way. The table mar
 rows that meet the anchor targets (docs/engine.md): style_gain at both sizes at least the
 anchor's, style_mobile at most the anchor's + 0.01, ssim_luma at least 0.15.
 
-Seconds are wall time per stylization with the engine built; the build itself is printed once,
-and the machine's load average with every row, since other processes make seconds noisy. Peak
+The "subjects" pairs paint scikit-image's astronaut and cat, whose face is a small part of the
+frame: their rows add `face_ssim`, the luminance SSIM of the face's box against the photo's at
+64 px, which says whether the face is still recognisable. --baseline also runs the previous
+recipe (float32, photo + noise start, 200 steps at 128 px) on every pair, in the same process,
+so the two can be compared whatever the machine's load.
+
+Seconds are wall time per stylization with the engine built (CPU seconds beside them); the
+build itself is printed once, and the machine's load average with every row, since other
+processes make seconds noisy. Peak
 memory is the process's before the metric networks load. --fast adds the preview method's figures
 at each strength, to check that preview and result agree.
 """
@@ -31,6 +39,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
@@ -49,16 +58,25 @@ ANCHORS = {
     "tubingen_shipwreck": ("tubingen", "shipwreck"),
     "golden_gate_scream": ("golden_gate", "the_scream"),
 }
+# Photos with a face, from scikit-image (a dev dependency, bundled: nothing is downloaded), and
+# the face's box (left, top, right, bottom) as fractions of the photo's width and height.
+SUBJECTS = {
+    "astronaut": (0.32, 0.12, 0.57, 0.37),
+    "chelsea": (0.24, 0.17, 0.82, 0.97),
+}
+SUBJECT_STYLES = ("starry_night", "the_scream", "great_wave")
 COLUMNS = ("style_gain", "style_gain_128", "style_mobile", "ssim_luma")
+BASELINE = "previous"  # the method name of the previous recipe's rows
 
 
 @dataclass
 class Row:
-    method: str  # "anchor", a strength's name, or "fast-" and one
+    method: str  # "anchor", a strength's name, "previous", or "fast-" and a strength's name
     photo: str
     style: str
     output: Path
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     steps: int = 0
     load: float = 0.0
     figures: dict[str, float] = field(default_factory=dict)
@@ -77,19 +95,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     start = time.perf_counter()
     from nst_engine.engine import Engine
 
-    engine = Engine(
-        args.weights or SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
-        fast_models_dir=os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models",
-        mixed_precision=args.mixed_precision,
-    )
+    def build_engine(precision: Any) -> Any:
+        return Engine(
+            args.weights or SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
+            fast_models_dir=os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models",
+            precision=precision,
+        )
+
+    engine = build_engine(args.precision)
     build = time.perf_counter() - start
     print(f"engine build (TensorFlow import, VGG19, weights): {build:.1f} s on {engine.device}")
+    print(f"precision: {engine.precision or 'float32'}")
+    previous = build_engine("float32") if args.baseline else None
 
-    rows = [
-        stylize(engine, photo, style, strength, args)
-        for photo, style in pairs
-        for strength in args.strengths
-    ]
+    rows = []
+    for photo, style in pairs:
+        for strength in args.strengths:
+            rows.append(stylize(engine, photo, style, strength, args))
+            if previous is not None and strength == "medium":
+                rows.append(stylize(previous, photo, style, strength, args, baseline=True))
     if args.fast:
         rows += [
             stylize(engine, photo, style, strength, args, fast=True)
@@ -119,27 +143,35 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pairs", default="all", help="'anchors', 'all' or PHOTO:STYLE,...")
+    parser.add_argument(
+        "--pairs",
+        default="all",
+        help="'anchors', 'subjects', 'all' (commas join) or PHOTO:STYLE,...",
+    )
     parser.add_argument("--strengths", default="soft,medium,strong", help="comma-separated")
     parser.add_argument("--size", type=int, default=512, help="the results' longer side")
     parser.add_argument("--fast", action="store_true", help="also the preview method")
+    parser.add_argument("--baseline", action="store_true", help="also the previous recipe")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nst-benchmark")
-    parser.add_argument("--grid", type=Path, default=None, help="write anchor|medium|strong PNG")
+    parser.add_argument("--grid", type=Path, default=None, help="write the result grid PNG")
     parser.add_argument("--weights", default=None, help="VGG19 weights (default: ../shared's)")
-    parser.add_argument(
-        "--mixed-precision", action="store_true", help="half-precision convolutions"
-    )
+    parser.add_argument("--precision", default="auto", help="auto, float32, bfloat16 or float16")
     args = parser.parse_args(argv)
     args.strengths = args.strengths.split(",")
     return args
 
 
 def parse_pairs(spec: str) -> list[tuple[str, str]]:
-    """Anchor pairs first (the targets), then every other photo x painting for 'all'."""
-    if spec not in ("anchors", "all"):
-        return [(pair.split(":")[0], pair.split(":")[1]) for pair in spec.split(",")]
-    pairs = list(ANCHORS.values())
-    if spec == "all":
+    """Anchor pairs first (the targets), then the subjects, then every other photo x painting."""
+    groups = spec.split(",")
+    if not set(groups) <= {"anchors", "subjects", "all"}:
+        return [(pair.split(":")[0], pair.split(":")[1]) for pair in groups]
+    pairs = []
+    if {"anchors", "all"} & set(groups):
+        pairs += list(ANCHORS.values())
+    if {"subjects", "all"} & set(groups):
+        pairs += [(photo, style) for photo in SUBJECTS for style in SUBJECT_STYLES]
+    if "all" in groups:
         photos = sorted(p.stem for p in (SHARED / "images/photos").iterdir())
         styles = sorted(p.name for p in (SHARED / "images/styles").iterdir())
         pairs += [
@@ -149,7 +181,16 @@ def parse_pairs(spec: str) -> list[tuple[str, str]]:
 
 
 def photo_path(photo: str) -> Path:
-    return SHARED / "images/photos" / f"{photo}.jpg"
+    """A shared photo, or scikit-image's, saved once as a file so every photo is read alike."""
+    if photo not in SUBJECTS:
+        return SHARED / "images/photos" / f"{photo}.jpg"
+    path = Path(tempfile.gettempdir()) / "nst-subjects" / f"{photo}.png"
+    if not path.exists():
+        import skimage.data
+
+        path.parent.mkdir(exist_ok=True)
+        Image.fromarray(getattr(skimage.data, photo)()).save(path)
+    return path
 
 
 def style_path(style: str) -> Path:
@@ -157,19 +198,32 @@ def style_path(style: str) -> Path:
 
 
 def stylize(
-    engine: Any, photo: str, style: str, strength: str, args: argparse.Namespace, fast: bool = False
+    engine: Any,
+    photo: str,
+    style: str,
+    strength: str,
+    args: argparse.Namespace,
+    fast: bool = False,
+    baseline: bool = False,
 ) -> Row:
+    """One result; the baseline is the previous recipe (run on a float32 engine)."""
     settings = Settings(
         method="fast" if fast else "quality",
         max_side=args.size,
         style_strength=STRENGTHS[strength],
+        start="noise" if baseline else "preview",
     )
-    method = f"fast-{strength}" if fast else strength
+    method = BASELINE if baseline else f"fast-{strength}" if fast else strength
+    cpu = time.process_time()
     result = engine.run(photo_path(photo), style_path(style), settings)
+    cpu = time.process_time() - cpu
     output = args.out / f"{method}_{photo}_{style}_{args.size}.png"
     result.image.save(output)
-    row = Row(method, photo, style, output, result.seconds, result.steps, os.getloadavg()[0])
-    print(f"{method:12s} {row.pair:45s} {row.seconds:7.1f} s {row.steps:4d} steps", flush=True)
+    row = Row(method, photo, style, output, result.seconds, cpu, result.steps, os.getloadavg()[0])
+    print(
+        f"{method:12s} {row.pair:45s} {row.seconds:7.1f} s {cpu:7.1f} cpu-s {row.steps:4d} steps",
+        flush=True,
+    )
     return row
 
 
@@ -186,6 +240,26 @@ def measure(rows: list[Row]) -> None:
             unstyled = metrics.figures(vgg, mobile, content, content, style)
             figures["style_gain"] = 1.0 - figures["style_gram"] / unstyled["style_gram"]
             row.figures.update({name + suffix: value for name, value in figures.items()})
+        if row.photo in SUBJECTS:
+            row.figures["face_ssim"] = face_ssim(row.output, photo_path(row.photo), row.photo)
+
+
+def face_ssim(output: Path, photo: Path, subject: str, side: int = 64) -> float:
+    """Luminance SSIM of the face's box in the result against the photo's, both at `side` px.
+
+    A face is a small part of the frame, so the whole picture's SSIM hardly moves when it is
+    lost; at 64 px this compares the face's shapes (eyes, nose, mouth), not the strokes.
+    """
+    from skimage.metrics import structural_similarity
+
+    def crop(path: Path) -> np.ndarray:
+        image = load_image(path)
+        left, top, right, bottom = SUBJECTS[subject]
+        box = (left * image.width, top * image.height, right * image.width, bottom * image.height)
+        face = image.crop(box).convert("L")
+        return np.asarray(face.resize((side, side), Image.Resampling.LANCZOS), np.float64)
+
+    return float(structural_similarity(crop(output), crop(photo), data_range=255.0))
 
 
 def _load_metrics() -> ModuleType:
@@ -211,33 +285,42 @@ def meets_targets(row: Row, anchor: Row | None) -> str:
 
 def print_table(rows: list[Row]) -> None:
     anchors = {r.pair: r for r in rows if r.method == "anchor"}
+    columns = (*COLUMNS, "face_ssim", "seconds", "cpu-s", "steps", "load")
     print(
-        f"\n| pair | method | {' | '.join(COLUMNS)} | seconds | steps | load | meets anchor |"
-        f"\n|---|---|{'---:|' * len(COLUMNS)}---:|---:|---:|---|"
+        f"\n| pair | method | {' | '.join(columns)} | meets anchor |"
+        f"\n|---|---|{'---:|' * len(columns)}---|"
     )
     for row in sorted(rows, key=lambda r: (r.pair, r.method != "anchor")):
-        figures = " | ".join(f"{row.figures[c]:.3f}" for c in COLUMNS)
-        timing = f"{row.seconds:.1f} | {row.steps} | {row.load:.1f}" if row.seconds else "| |"
+        names = columns[:5]
+        figures = " | ".join(f"{row.figures[c]:.3f}" if c in row.figures else "" for c in names)
+        timing = (
+            f"{row.seconds:.1f} | {row.cpu_seconds:.1f} | {row.steps} | {row.load:.1f}"
+            if row.seconds
+            else "| | |"
+        )
         target = meets_targets(row, anchors.get(row.pair))
         print(f"| {row.pair} | {row.method} | {figures} | {timing} | {target} |")
 
 
 def write_grid(rows: list[Row], path: Path, height: int = 150) -> None:
-    """Per pair: photo | painting | anchor (where there is one) | medium | strong."""
+    """Per pair: photo | painting | anchor (where there is one) | previous | medium | strong."""
     by_key = {(r.pair, r.method): r for r in rows}
     pairs = list(dict.fromkeys(r.pair for r in rows if r.method == "medium"))
+    methods = [
+        m for m in ("anchor", BASELINE, "medium", "strong") if any(r.method == m for r in rows)
+    ]
     lines = []
     for pair in pairs:
         medium = by_key[(pair, "medium")]
         tiles = [load_image(photo_path(medium.photo)), load_image(style_path(medium.style))]
-        for method in ("anchor", "medium", "strong"):
+        for method in methods:
             if (pair, method) in by_key:
                 tiles.append(load_image(by_key[(pair, method)].output))
             else:
                 tiles.append(Image.new("RGB", tiles[0].size, "white"))
         lines.append([t.resize((round(t.size[0] * height / t.size[1]), height)) for t in tiles])
-    widths = [max(line[i].size[0] for line in lines) for i in range(5)]
-    grid = Image.new("RGB", (sum(widths) + 16, len(lines) * (height + 4)), "white")
+    widths = [max(line[i].size[0] for line in lines) for i in range(len(lines[0]))]
+    grid = Image.new("RGB", (sum(widths) + 4 * len(widths), len(lines) * (height + 4)), "white")
     for y, line in enumerate(lines):
         for x, tile in enumerate(line):
             grid.paste(tile, (sum(widths[:x]) + 4 * x, y * (height + 4)))

@@ -16,6 +16,7 @@ from pathlib import Path
 from PIL import Image
 
 from nst_engine.errors import EngineError
+from nst_engine.precision import CHOICES
 from nst_engine.settings import Settings
 
 
@@ -58,7 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--layers", choices=["default", "gatys"], default=defaults.layers)
     run.add_argument("--weights", default=None, help="VGG19 weights file (.h5)")
     run.add_argument(
-        "--mixed-precision", action="store_true", help="float16 convolutions (GPUs only)"
+        "--precision",
+        choices=CHOICES,
+        default=None,
+        help="convolutions' precision (default: $NST_PRECISION, else auto: bfloat16 where fast)",
+    )
+    run.add_argument(
+        "--start",
+        choices=["preview", "noise"],
+        default=defaults.start,
+        help="begin from the fast network's painting (default) or from the photo plus noise",
     )
     return parser
 
@@ -88,6 +98,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
         style_strength=args.strength,
         preserve_colors=args.preserve_colors,
         style_scale=args.style_scale,
+        start=args.start,
         seed=args.seed,
         layers=args.layers,
         vgg_weights=args.weights,
@@ -106,7 +117,7 @@ def stylize(args: argparse.Namespace) -> None:
 
     from nst_engine.engine import Engine
 
-    engine = Engine(settings.vgg_weights, mixed_precision=args.mixed_precision)
+    engine = Engine(settings.vgg_weights, precision=args.precision)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
 
         def progress(fraction: float, preview: Image.Image | None) -> None:

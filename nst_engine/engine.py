@@ -6,13 +6,14 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tensorflow as tf
 from PIL import Image
 
 from nst_engine import gatys
+from nst_engine import precision as _precision
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.fast import FastStylizer
 from nst_engine.images import ImageSource, load_image
@@ -41,7 +42,7 @@ class Engine:
         self,
         vgg_weights: str | Path | None = None,
         fast_models_dir: str | Path | None = None,
-        mixed_precision: bool = False,
+        precision: _precision.Choice | None = None,
     ) -> None:
         self.weights_path = resolve_weights(vgg_weights)
         # Previews are optional: without the Magenta files the engine still does quality runs.
@@ -53,12 +54,13 @@ class Engine:
         self._fast_loaded = False
         self._fast_lock = threading.Lock()
         self.device = _device_name()
-        # Half-precision convolutions, losses still in float32: float16 for GPUs' tensor cores,
-        # bfloat16 on a CPU (float16 has no fast CPU kernels; bfloat16 does where the CPU has
-        # AVX512-BF16 or AMX, and is emulated, slower, where it has not).
-        self._dtype: str | None = None
-        if mixed_precision:
-            self._dtype = "mixed_float16" if self.device.startswith("GPU") else "mixed_bfloat16"
+        # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32
+        # (nst_engine/precision.py); `precision` or $NST_PRECISION overrides the choice.
+        self.precision = _precision.choose(
+            precision or _precision.from_env(),
+            gpu=self.device.startswith("GPU"),
+            flags=_precision.cpu_flags(),
+        )
         self._objectives: dict[str, gatys.Objective] = {}
         self._lock = threading.Lock()
         # relu5_1 where the weights hold it (Keras' full ImageNet file), else up to relu4_1.
@@ -93,7 +95,7 @@ class Engine:
             layer_set = self.default_layers
         if layer_set not in self._objectives:
             layers = gatys.LAYER_SETS[layer_set]
-            extractor = vgg19_features(layers.outputs, dtype=self._dtype)
+            extractor = vgg19_features(layers.outputs, dtype=self.precision)
             load_weights(extractor, self.weights_path)
             self._objectives[layer_set] = gatys.Objective(extractor, layers)
         return self._objectives[layer_set]
@@ -124,7 +126,7 @@ class Engine:
         content_image = load_image(content)
         paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
         with self._lock:
-            start = time.perf_counter()
+            began = time.perf_counter()
             run = gatys.stylize(
                 self._objective(settings.layers),
                 content_image,
@@ -133,8 +135,28 @@ class Engine:
                 plan=plan,
                 progress=progress,
                 cancel=cancel,
+                start=self._warm_start(content_image, paintings, settings),
             )
-            return Result(run.image, time.perf_counter() - start, run.steps, self.device)
+            return Result(run.image, time.perf_counter() - began, run.steps, self.device)
+
+    def _warm_start(
+        self, content: Image.Image, paintings: gatys.Styles, settings: Settings
+    ) -> Image.Image | None:
+        """The fast network's painting of the photo, where settings.start asks for it and the
+        fast models are there; at the coarsest scale, where the quality method begins.
+
+        Painted at twice that size and shrunk: the network's strokes have a fixed size in
+        pixels, and at 128 px they would be as large as the painting's large structures.
+        """
+        if settings.start != "preview" or settings.style_strength == 0.0 or self.fast is None:
+            return None
+        fast_settings = replace(
+            settings,
+            method="fast",
+            max_side=gatys.WARM_START_SIDE,
+            style_weights=tuple(weight for _, weight in paintings),
+        )
+        return self.fast.stylize(content, [p for p, _ in paintings], fast_settings)
 
     def _run_fast(
         self,

@@ -12,6 +12,9 @@ Method = Literal["quality", "fast"]
 # below it the photo shows through more and more, and at 0 it is all that is left.
 FULL_STYLE_STRENGTH = 0.7
 LayerSet = Literal["default", "gatys"]
+# Where the quality method's optimisation begins: the fast network's painting of the photo (a
+# warm start, a painting already) or the photo plus seeded noise (Gatys' own start).
+Start = Literal["preview", "noise"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Settings:
     layers: "default" (style relu1_1..relu4_1, plus relu5_1 where the weights hold it; content
         relu4_1) or Gatys' set (style relu1_1..relu5_1, content relu4_2; needs full VGG19 weights).
     vgg_weights: a weights file to use instead of Keras' cached ImageNet download.
+    start: "preview" begins the quality method from the fast network's painting, so it needs far
+        fewer steps; "noise" from the photo plus seeded noise. Without the fast models,
+        "preview" falls back to "noise".
     """
 
     method: Method = "quality"
@@ -43,6 +49,7 @@ class Settings:
     layers: LayerSet = "default"
     vgg_weights: str | None = None
     style_weights: tuple[float, ...] | None = None
+    start: Start = "preview"
 
     def __post_init__(self) -> None:
         if self.style_weights is not None:
@@ -62,6 +69,8 @@ class Settings:
             raise ValueError(f"style_strength must be in [0, 1], not {self.style_strength}")
         if not 0.1 <= self.style_scale <= 4.0:
             raise ValueError(f"style_scale must be in [0.1, 4], not {self.style_scale}")
+        if self.start not in ("preview", "noise"):
+            raise ValueError(f"start must be 'preview' or 'noise', not {self.start!r}")
         if self.layers not in ("default", "gatys"):
             raise ValueError(f"layers must be 'default' or 'gatys', not {self.layers!r}")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import h5py
@@ -25,6 +26,7 @@ from nst_engine import (
     vgg,
 )
 from nst_engine.images import load_image, resize_longer_side, to_caffe
+from nst_engine.settings import Start
 
 SMALL = Settings(max_side=64, steps=4)
 
@@ -119,25 +121,16 @@ def test_style_scale_sets_the_paintings_size(
     assert sizes == [side]  # 96 px x scale, but never below MIN_STYLE_SIDE
 
 
+@pytest.mark.parametrize("start", ["preview", "noise"])
 def test_the_seed_makes_runs_repeatable(
-    engine: Engine, photo: Image.Image, painting: Image.Image
+    engine: Engine, photo: Image.Image, painting: Image.Image, start: Start
 ) -> None:
     def pixels(seed: int) -> np.ndarray:
-        return np.asarray(
-            engine.stylize(photo, painting, Settings(max_side=64, steps=3, seed=seed))
-        )
+        settings = Settings(max_side=64, steps=3, seed=seed, start=start)
+        return np.asarray(engine.stylize(photo, painting, settings))
 
     assert np.array_equal(pixels(1), pixels(1))
     assert not np.array_equal(pixels(1), pixels(2))
-
-
-def test_mixed_precision_runs_the_convolutions_in_half_precision(
-    vgg_weights: Path, fast_models_dir: Path, photo: Image.Image, painting: Image.Image
-) -> None:
-    engine = Engine(vgg_weights, fast_models_dir, mixed_precision=True)
-    extractor = engine._objective("default").extractor
-    assert {layer.compute_dtype for layer in extractor.layers[1:]} == {"bfloat16"}
-    assert engine.stylize(photo, painting, SMALL).size == (64, 48)
 
 
 def test_style_loss_halves_within_a_few_dozen_steps(
@@ -168,13 +161,15 @@ def test_strength_zero_keeps_the_photo(
     assert difference.mean() < 2.0
 
 
+@pytest.mark.parametrize("start", ["preview", "noise"])
 def test_progress_rises_to_one_at_least_once_per_step(
-    engine: Engine, photo: Image.Image, painting: Image.Image
+    engine: Engine, photo: Image.Image, painting: Image.Image, start: Start
 ) -> None:
     calls: list[tuple[float, Image.Image | None]] = []
     plan = gatys.Plan(scales=((48, 5), (64, 5)), tolerance=None)
+    settings = replace(SMALL, start=start)
     result = engine.run(
-        photo, painting, SMALL, progress=lambda f, p: calls.append((f, p)), plan=plan
+        photo, painting, settings, progress=lambda f, p: calls.append((f, p)), plan=plan
     )
     fractions = [fraction for fraction, _ in calls]
     assert result.steps == 10
@@ -184,8 +179,9 @@ def test_progress_rises_to_one_at_least_once_per_step(
     assert calls[-1][1] is not None and calls[-1][1].size == result.image.size
 
 
+@pytest.mark.parametrize("start", ["preview", "noise"])
 def test_cancel_stops_within_one_step(
-    engine: Engine, photo: Image.Image, painting: Image.Image
+    engine: Engine, photo: Image.Image, painting: Image.Image, start: Start
 ) -> None:
     cancel = threading.Event()
     fractions: list[float] = []
@@ -197,9 +193,60 @@ def test_cancel_stops_within_one_step(
 
     with pytest.raises(Cancelled):
         engine.stylize(
-            photo, painting, Settings(max_side=64, steps=50), cancel_after_third_step, cancel
+            photo,
+            painting,
+            Settings(max_side=64, steps=50, start=start),
+            cancel_after_third_step,
+            cancel,
         )
     assert len(fractions) == 3
+
+
+def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    objective = engine._objective("default")
+    target = objective.style_target([(painting, 1.0)], 64)
+    contents = objective.contents(tf.constant(to_caffe(resize_longer_side(photo, 64))))
+    weights = tf.constant((1.0, gatys.Look.of(0.7).content_weight, 0.0, 1.0), tf.float32)
+    plan = gatys.Plan(scales=((64, 5),), tolerance=None)
+
+    def loss_after_five_steps(start: Start) -> float:
+        image = engine.run(photo, painting, Settings(max_side=64, start=start), plan=plan).image
+        loss, _ = objective.loss_and_grad(tf.constant(to_caffe(image)), target, contents, weights)
+        return float(loss)
+
+    assert loss_after_five_steps("preview") < 0.9 * loss_after_five_steps("noise")
+
+
+def test_a_paintings_statistics_are_computed_once_per_scale_across_jobs(
+    vgg_weights: Path, photo: Image.Image, painting: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    objective = Engine(vgg_weights)._objective("default")
+    computed: list[tf.Tensor] = []
+    statistics = objective.statistics
+
+    def counted(image: tf.Tensor) -> gatys.StyleTarget:
+        computed.append(image)
+        return statistics(image)
+
+    monkeypatch.setattr(objective, "statistics", counted)
+    first = objective.style_target([(painting, 1.0)], 64)
+    again = objective.style_target([(painting.copy(), 1.0)], 64)  # the same pixels: kept
+    assert len(computed) == 1
+    assert np.array_equal(first.grams[0].numpy(), again.grams[0].numpy())
+    objective.style_target([(painting, 1.0)], 48)  # another scale
+    objective.style_target([(photo, 1.0)], 64)  # another painting
+    assert len(computed) == 3
+
+
+def test_without_the_fast_models_the_warm_start_falls_back_to_noise(
+    vgg_weights: Path, tmp_path: Path, photo: Image.Image, painting: Image.Image
+) -> None:
+    engine = Engine(vgg_weights, fast_models_dir=tmp_path)  # no preview models there
+    warm = engine.stylize(photo, painting, Settings(max_side=64, steps=3, start="preview"))
+    noise = engine.stylize(photo, painting, Settings(max_side=64, steps=3, start="noise"))
+    assert np.array_equal(np.asarray(warm), np.asarray(noise))
 
 
 def test_preserve_colors_keeps_the_photos_chroma(
@@ -296,6 +343,8 @@ def test_scales_start_at_128_px_and_at_most_double() -> None:
 def test_most_steps_go_to_the_cheap_coarsest_scale() -> None:
     plan = gatys.default_plan(Settings(max_side=1024))
     assert plan.scales == ((128, 200), (256, 30), (512, 10), (1024, 8))
+    warm = gatys.default_plan(Settings(max_side=1024), warm=True)
+    assert warm.scales[0] == (128, gatys.WARM_COARSE_STEPS) and warm.scales[1:] == plan.scales[1:]
     budget = gatys.default_plan(Settings(max_side=512, steps=100))
     assert [side for side, _ in budget.scales] == [128, 256, 512]
     assert sum(steps for _, steps in budget.scales) == 100
