@@ -48,7 +48,7 @@ sys.path.insert(0, str(REPO))
 from nst_engine.images import load_image  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("NST_SHARED") or REPO.parent / "shared")
 STRENGTHS = {"soft": 0.4, "medium": 0.7, "strong": 0.95}
 # The anchors: jcjohnson/neural-style's published results (../shared/images/SOURCES.md).
 ANCHORS = {
