@@ -31,7 +31,7 @@ def _package(path: Path) -> list[str]:
 
 def _imports(path: Path, package: list[str]) -> set[str]:
     """Every module path imports, relative imports resolved against its package."""
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)

@@ -89,6 +89,14 @@ def _mark(text: str, chosen: bool) -> str:
     return f"✓ {text}" if chosen else text
 
 
+def _quality_text(
+    language: str, quality: Quality, sides: dict[Quality, int], waits: dict[Quality, float]
+) -> str:
+    name = t(language, f"quality_{quality}")
+    wait = _duration(language, waits[quality])
+    return t(language, "quality_button", name=name, side=sides[quality], wait=wait)
+
+
 def settings_keyboard(
     language: str,
     settings: UserSettings,
@@ -109,16 +117,7 @@ def settings_keyboard(
     rows = [
         [
             button(
-                _mark(
-                    t(
-                        language,
-                        "quality_button",
-                        name=t(language, f"quality_{quality}"),
-                        side=sides[quality],
-                        wait=_duration(language, waits[quality]),
-                    ),
-                    quality is settings.quality,
-                ),
+                _mark(_quality_text(language, quality, sides, waits), quality is settings.quality),
                 f"quality:{quality}",
             )
         ]

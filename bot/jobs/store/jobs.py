@@ -91,31 +91,7 @@ class Jobs(Database):
         """
         now = self._clock()
         async with self._transaction() as db:
-            async with db.execute(
-                "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1",
-                (request.user_id, *ACTIVE),
-            ) as cursor:
-                active = await cursor.fetchone()
-            if active:
-                raise ActiveJobExists(job_from_row(active))
-            if daily_limit:
-                async with db.execute(
-                    f"""
-                    SELECT created_at FROM jobs
-                    WHERE user_id = ? AND created_at > ? AND {_COUNTS_FOR_QUOTA}
-                    ORDER BY created_at
-                    """,
-                    (request.user_id, now - DAY_S),
-                ) as cursor:
-                    used = [row[0] for row in await cursor.fetchall()]
-                if len(used) >= daily_limit:
-                    # A place frees up when enough of the oldest leave the 24-hour window.
-                    frees_at = used[len(used) - daily_limit] + DAY_S
-                    raise DailyQuotaExceeded(daily_limit, frees_at - now)
-            queue_length = await _count_queued(db)
-            if queue_length >= queue_limit:
-                run_s = await average_run_s_of(db, None)
-                raise QueueFull(queue_length, _wait_s(queue_length, run_s, workers))
+            await _check_limits(db, request.user_id, now, queue_limit, daily_limit, workers)
             await self._ensure_user(db, request.user_id)
             style = request.style
             async with db.execute(
@@ -315,3 +291,39 @@ def _wait_s(ahead: int, run_s: float | None, workers: int) -> float:
     """About how long until `ahead` jobs have run on `workers` runners."""
     per_job = run_s if run_s is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
     return math.ceil(ahead / workers) * per_job
+
+
+async def _check_limits(
+    db: aiosqlite.Connection,
+    user_id: int,
+    now: float,
+    queue_limit: int,
+    daily_limit: int,
+    workers: int,
+) -> None:
+    """Raise ActiveJobExists, DailyQuotaExceeded or QueueFull; inside create_job's transaction."""
+    async with db.execute(
+        "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1",
+        (user_id, *ACTIVE),
+    ) as cursor:
+        active = await cursor.fetchone()
+    if active:
+        raise ActiveJobExists(job_from_row(active))
+    if daily_limit:
+        async with db.execute(
+            f"""
+            SELECT created_at FROM jobs
+            WHERE user_id = ? AND created_at > ? AND {_COUNTS_FOR_QUOTA}
+            ORDER BY created_at
+            """,
+            (user_id, now - DAY_S),
+        ) as cursor:
+            used = [row[0] for row in await cursor.fetchall()]
+        if len(used) >= daily_limit:
+            # A place frees up when enough of the oldest leave the 24-hour window.
+            frees_at = used[len(used) - daily_limit] + DAY_S
+            raise DailyQuotaExceeded(daily_limit, frees_at - now)
+    queue_length = await _count_queued(db)
+    if queue_length >= queue_limit:
+        run_s = await average_run_s_of(db, None)
+        raise QueueFull(queue_length, _wait_s(queue_length, run_s, workers))
