@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
-from telegram import (
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import Update
+from telegram.ext import ContextTypes
 
-from bot.chat.common import (
-    say,
-    svc,
-    who_is,
-)
-
-log = logging.getLogger(__name__)
+from bot.chat.common import say, svc, who_is
 
 
 async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

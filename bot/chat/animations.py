@@ -5,26 +5,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from telegram import (
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import Update
+from telegram.ext import ContextTypes
 
 from bot.chat import imagecheck, keyboards
-from bot.chat.common import (
-    ANIMATION,
-    CHOSEN_PRESET,
-    Who,
-    say,
-    submit,
-    svc,
-    who_is,
-)
-from bot.models import (
-    FileRef,
-)
+from bot.chat.common import ANIMATION, CHOSEN_PRESET, Who, say, submit, svc, who_is
+from bot.models import FileRef
 from bot.presets import PresetUnavailable
 from nst_engine.animation import MAX_SECONDS as MAX_CLIP_SECONDS
 

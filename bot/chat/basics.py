@@ -5,29 +5,15 @@ from __future__ import annotations
 import logging
 import traceback
 
-from telegram import (
-    Update,
-)
+from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import (
-    ANIMATION,
-    CHOSEN_PRESET,
-    MIX_BASE,
-    job_id,
-    say,
-    svc,
-    who_is,
-)
+from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, job_id, say, svc, who_is
 from bot.chat.presets import show_presets, try_every_preset
 from bot.chat.settings import show_settings
-from bot.models import (
-    ACTIVE_STATUSES,
-)
+from bot.models import ACTIVE_STATUSES
 from bot.texts import language_for, t
 
 log = logging.getLogger(__name__)

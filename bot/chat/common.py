@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
-from telegram import (
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.ext import ContextTypes
 
 from bot.chat.services import Services, services
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
-from bot.models import (
-    FileRef,
-    JobRequest,
-    Mix,
-    UserSettings,
-)
+from bot.models import FileRef, JobRequest, Mix, UserSettings
 from bot.texts import language_for, t
-
-log = logging.getLogger(__name__)
-
 
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
 MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting

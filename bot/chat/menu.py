@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (
-    Bot,
-    BotCommand,
-    BotCommandScope,
-    BotCommandScopeChat,
-)
+from telegram import Bot, BotCommand, BotCommandScope, BotCommandScopeChat
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import (
-    Application,
-    ContextTypes,
-)
+from telegram.ext import Application, ContextTypes
 
-from bot.chat.common import (
-    Who,
-    svc,
-)
+from bot.chat.common import Who, svc
 from bot.chat.services import services
 from bot.texts import DEFAULT_LANGUAGE, LANGUAGES, t
 

@@ -6,29 +6,12 @@ import logging
 import secrets
 from dataclasses import replace
 
-from telegram import (
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import Update
+from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import (
-    MIX_BASE,
-    Who,
-    job_id,
-    say,
-    submit,
-    svc,
-    who_is,
-)
-from bot.models import (
-    Brush,
-    Mix,
-    Strength,
-    UserSettings,
-)
+from bot.chat.common import MIX_BASE, Who, job_id, say, submit, svc, who_is
+from bot.models import Brush, JobRequest, Mix, Strength, UserSettings
 from bot.presets import PresetUnavailable
 from bot.texts import t
 
@@ -55,16 +38,7 @@ async def submit_mix(
             log.warning("preset unavailable: %s", error)
             await say(context, who, "preset_failed", title=found.presets.title(mix.preset_id))
             return
-    request = job.request
-    await submit(
-        context,
-        who,
-        request.content,
-        style=request.style,
-        preset_id=request.preset_id,
-        settings=request.settings,
-        mix=mix,
-    )
+    await _again(context, who, job.request, job.request.settings, mix)
 
 
 async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -105,14 +79,7 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer(t(who.language, f"already_{change}"), show_alert=True)
         return
     await query.answer()
-    await submit(
-        context,
-        who,
-        request.content,
-        style=request.style,
-        preset_id=request.preset_id,
-        settings=settings,
-    )
+    await _again(context, who, request, settings)
 
 
 def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
@@ -131,3 +98,17 @@ def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
     if not 0 <= index < len(STRENGTH_ORDER):
         return None
     return replace(settings, strength=STRENGTH_ORDER[index])
+
+
+async def _again(
+    context: ContextTypes.DEFAULT_TYPE,
+    who: Who,
+    request: JobRequest,
+    settings: UserSettings,
+    mix: Mix | None = None,
+) -> None:
+    """An earlier job's photo and painting queued again, with these settings (and this mix)."""
+    style, preset_id = request.style, request.preset_id
+    await submit(
+        context, who, request.content, style=style, preset_id=preset_id, settings=settings, mix=mix
+    )

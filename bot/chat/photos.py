@@ -6,35 +6,18 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from telegram import (
-    Message,
-    Update,
-)
+from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.chat import imagecheck, keyboards
 from bot.chat.animations import submit_animation
-from bot.chat.common import (
-    ANIMATION,
-    CHOSEN_PRESET,
-    MIX_BASE,
-    Who,
-    say,
-    submit,
-    svc,
-    who_is,
-)
+from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, Who, say, submit, svc, who_is
 from bot.chat.imagecheck import ImageRejected
 from bot.chat.mixing import submit_mix
 from bot.chat.presets import submit_preset
-from bot.models import (
-    FileRef,
-    Mix,
-)
+from bot.models import FileRef, Mix
 
 log = logging.getLogger(__name__)
 

@@ -4,31 +4,15 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (
-    Update,
-)
+from telegram import Update
 from telegram.constants import ChatAction
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
 from bot.chat.animations import submit_animation
-from bot.chat.common import (
-    ANIMATION,
-    CHOSEN_PRESET,
-    MIX_BASE,
-    Who,
-    say,
-    submit,
-    svc,
-    who_is,
-)
+from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, Who, say, submit, svc, who_is
 from bot.chat.mixing import submit_mix
-from bot.models import (
-    FileRef,
-    Mix,
-)
+from bot.models import FileRef, Mix
 from bot.presets import Preset, PresetUnavailable
 from bot.texts import t
 

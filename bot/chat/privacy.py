@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-
-from telegram import (
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import Update
+from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import (
-    say,
-    svc,
-    who_is,
-)
+from bot.chat.common import say, svc, who_is
 from bot.texts import t
-
-log = logging.getLogger(__name__)
 
 
 async def privacy_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,35 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 
-from telegram import (
-    InlineKeyboardMarkup,
-    Update,
-)
-from telegram.ext import (
-    ContextTypes,
-)
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import (
-    Who,
-    svc,
-    who_is,
-)
+from bot.chat.common import Who, svc, who_is
 from bot.chat.menu import set_chat_commands
-from bot.models import (
-    QUALITY_EXPECTED_S,
-    Brush,
-    Quality,
-    Strength,
-    UserSettings,
-    brush_extra_s,
-)
+from bot.models import QUALITY_EXPECTED_S, Brush, Quality, Strength, UserSettings, brush_extra_s
 from bot.texts import LANGUAGES, language_for, t
-
-log = logging.getLogger(__name__)
 
 
 async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -2,15 +2,7 @@
 
 from __future__ import annotations
 
-import logging
-
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.chat.admin import stats_command
 from bot.chat.animations import animation_message
@@ -37,8 +29,6 @@ from bot.chat.presets import (
 )
 from bot.chat.privacy import forget_button, forget_command, privacy_command
 from bot.chat.settings import settings_button, settings_command
-
-log = logging.getLogger(__name__)
 
 
 def register_handlers(application: Application) -> None:

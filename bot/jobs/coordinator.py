@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from pathlib import Path
-
-from telegram import InlineKeyboardMarkup
 
 from bot import metrics
 from bot.config import Config
@@ -27,7 +24,7 @@ from bot.jobs.shared import Running, Shared, StopReason, StyleSource, ended, log
 from bot.jobs.sheets import ContactSheets
 from bot.jobs.status import JobStatusView, StatusBoard
 from bot.jobs.store import Store
-from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
+from bot.models import Job, JobRequest, JobStatus
 from bot.texts import t
 
 # How long a stop waits for deliveries under way before abandoning them (they resume on start).
@@ -55,6 +52,8 @@ class Worker:
         self._deliverer = Deliverer(shared, self._board)
         self._execution = Execution(shared, self._board, self._deliverer)
         self._sheets = ContactSheets(shared)
+        # What /try calls: draw the contact sheet and send it (False if one is under way).
+        self.try_presets = self._sheets.start
         self._slots = asyncio.Semaphore(config.workers)
         self._cancel_requested: set[int] = set()
         self._dispatcher: asyncio.Task[None] | None = None
@@ -133,18 +132,6 @@ class Worker:
     async def capacity(self) -> Capacity:
         """Engines online (in this process or remote workers) and how many are busy."""
         return await self._runner.capacity()
-
-    def try_presets(
-        self,
-        chat_id: int,
-        content: FileRef,
-        settings: UserSettings,
-        language: str,
-        styles: list[tuple[str, Path]],
-        keyboard: InlineKeyboardMarkup,
-    ) -> bool:
-        """Start drawing the contact sheet and send it when done; False if one is under way."""
-        return self._sheets.start(chat_id, content, settings, language, styles, keyboard)
 
     # Life cycle.
 

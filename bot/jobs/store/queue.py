@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from bot.jobs.store.database import DAY_S, Database
 from bot.jobs.store.jobs import ACTIVE, average_run_s_of
 from bot.jobs.store.rows import job_from_row
-from bot.models import (
-    Job,
-    Quality,
-)
+from bot.models import Job, Quality
 
 
 @dataclass(frozen=True)

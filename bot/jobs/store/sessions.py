@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from bot.jobs.store.database import Database
 from bot.jobs.store.rows import file_ref, settings_from_json, settings_to_json
-from bot.models import (
-    FileRef,
-    UserSettings,
-)
+from bot.models import FileRef, UserSettings
 
 
 class Sessions(Database):
