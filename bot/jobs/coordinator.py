@@ -73,10 +73,8 @@ class Worker:
         log.info("job %s queued (%s)", job.id, quality)
         message_id = None
         try:
-            text, keyboard = (
-                await self._board.queued_text(job),
-                cancel_keyboard(request.language, job.id),
-            )
+            text = await self._board.queued_text(job)
+            keyboard = cancel_keyboard(request.language, job.id)
             message_id = await self._messenger.send_status(request.chat_id, text, keyboard)
             if message_id is not None:
                 await self._store.set_status_shown(job.id, status_digest(text, keyboard))
