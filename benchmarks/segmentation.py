@@ -33,7 +33,7 @@ from nst_engine.images import load_image  # noqa: E402
 from nst_engine.segmentation import LIGHT_STYLING, PersonSegmenter, composite  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 from tests.assets import selfie_segmentation_model  # noqa: E402
-from tests.test_segmentation import BACKDROP, FACE, FLAG  # noqa: E402
+from tests.test_segmentation import BACKDROP, FACE, FLAG, distance  # noqa: E402
 
 CROPS = [
     (0, 0, 512, 288),
@@ -74,12 +74,6 @@ def padded_mask(segmenter: PersonSegmenter, image: Image.Image, pad: str) -> np.
 
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(((a > 0.5) & (b > 0.5)).sum() / max(1, ((a > 0.5) | (b > 0.5)).sum()))
-
-
-def distance(a: Image.Image, b: Image.Image, region: tuple[slice, slice]) -> float:
-    return float(
-        np.abs(np.asarray(a, np.float32)[region] - np.asarray(b, np.float32)[region]).mean()
-    )
 
 
 def edge_width(mask: np.ndarray, row: int) -> int:
