@@ -1,6 +1,7 @@
-"""The Telegram side of the style-transfer bot: handlers, job store and worker.
+"""The Telegram side of the style-transfer bot: its chat side (bot/chat) and job side (bot/jobs).
 
-Only the worker imports the engine (and so TensorFlow); handlers stay light.
+Only the job side's runners import the engine (and so TensorFlow); handlers stay light.
+docs/architecture.md has the map.
 """
 
 import os

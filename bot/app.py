@@ -18,15 +18,16 @@ from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, BaseUpdateProcessor
 
 from bot import metrics
+from bot.chat.menu import set_commands
+from bot.chat.services import SERVICES_KEY, Services
+from bot.chat.wiring import register_handlers
 from bot.config import HEARTBEAT_S, Config
 from bot.connection import PatientApplication, TelegramLink
-from bot.delivery import Messenger
-from bot.handlers import register_handlers, set_commands
+from bot.jobs.coordinator import Worker
+from bot.jobs.messenger import Messenger
 from bot.jobs.runner import InProcessRunner, JobRunner
 from bot.jobs.store import Store
 from bot.presets import PresetLibrary
-from bot.services import SERVICES_KEY, Services
-from bot.worker import Worker
 
 if TYPE_CHECKING:
     from nst_engine.engine import Engine

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,3 +167,35 @@ class Config:
     def heartbeat_path(self) -> Path:
         """Touched every HEARTBEAT_S by the running bot; `nst-bot health` reads its age."""
         return self.data_dir / "heartbeat"
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """The worker's environment (README, "Running on several machines")."""
+
+    redis_url: str
+    name: str
+    concurrency: int = 1
+    lease_s: int = 30
+    mixed_precision: bool = False
+    heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerConfig:
+        url = redis_url(env)
+        if url is None:
+            raise ConfigError("NST_REDIS_URL is not set: point it at the bot's Redis")
+        heartbeat = env.get("NST_WORKER_HEARTBEAT", "").strip()
+        return cls(
+            redis_url=url,
+            name=env.get("NST_WORKER_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
+            concurrency=_int(env, "NST_WORKER_CONCURRENCY", cls.concurrency, minimum=1),
+            lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
+            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
+            heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
+        )
+
+    @property
+    def beat_s(self) -> float:
+        """Heartbeats and lease renewals come three times per lease."""
+        return self.lease_s / 3

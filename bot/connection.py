@@ -20,7 +20,7 @@ from telegram import Bot
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ApplicationHandlerStop, ContextTypes
 
-from bot.delivery import retry_after_s
+from bot.jobs.messenger import retry_after_s
 
 log = logging.getLogger(__name__)
 

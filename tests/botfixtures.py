@@ -21,9 +21,9 @@ import pytest
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.chat.services import Services, services
 from bot.config import Config
 from bot.presets import SHIPPED_MANIFEST, load_manifest
-from bot.services import Services, services
 from tests.conftest import shared_path
 from tests.fakebot import FakeTelegram, running
 

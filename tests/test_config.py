@@ -78,8 +78,8 @@ def test_malformed_production_settings_say_what_they_take(
 
 
 def test_quality_steps_reach_the_engine_settings() -> None:
+    from bot.jobs.shared import engine_settings
     from bot.models import UserSettings
-    from bot.worker import engine_settings
 
     default = engine_settings(UserSettings(), Config.from_env(TOKEN), fast_available=True)
     assert default.steps is None  # the engine's own budget

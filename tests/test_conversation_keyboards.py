@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.keyboards import presets_keyboard, result_keyboard, settings_keyboard
+from bot.chat.keyboards import presets_keyboard, settings_keyboard
+from bot.jobs.buttons import result_keyboard
 from bot.models import Brush, Quality, Strength, UserSettings, brush_extra_s
 from bot.presets import SHIPPED_MANIFEST, load_manifest
 

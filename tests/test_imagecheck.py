@@ -9,7 +9,7 @@ import zlib
 import pytest
 from PIL import Image
 
-from bot.imagecheck import (
+from bot.chat.imagecheck import (
     MAX_FILE_BYTES,
     ImageRejected,
     Problem,

@@ -26,11 +26,11 @@ import numpy as np
 from PIL import Image
 
 from bot.app import build_application
+from bot.chat.services import services
 from bot.jobs.channel import TaskKeys
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings
-from bot.services import services
 from bot.texts import t
 from nst_engine import animation
 from nst_engine.settings import Settings

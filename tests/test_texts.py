@@ -6,7 +6,7 @@ import string
 
 import pytest
 
-from bot.imagecheck import Problem
+from bot.chat.imagecheck import Problem
 from bot.models import Brush, Quality, Strength
 from bot.texts import CATALOG, DEFAULT_LANGUAGE, LANGUAGES, language_for, t
 

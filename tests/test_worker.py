@@ -20,12 +20,13 @@ from PIL import Image
 from telegram import Bot
 
 from bot.config import Config
-from bot.delivery import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
+from bot.jobs.coordinator import Worker
+from bot.jobs.messenger import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
 from bot.jobs.runner import Capacity
+from bot.jobs.shared import MAX_ATTEMPTS
 from bot.jobs.store import ActiveJobExists, Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
 from bot.texts import t
-from bot.worker import MAX_ATTEMPTS, Worker
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 from tests.fakebot import FakeTelegram, jpeg

@@ -1,5 +1,8 @@
-"""The job side: the SQLite job store and the runners that execute jobs on the engine.
+"""The job side: a request, once accepted, until its result is in the person's chat.
 
-Nothing here talks to Telegram; the bot's worker (bot/worker.py) moves jobs between the store,
-a runner and the chat.
+store/ keeps every job in SQLite; coordinator.py (the Worker) queues them and hands each to a free
+runner; execution.py runs one (runner.py in this process, remote.py on nst-worker machines through
+channel.py); status.py keeps its status message; delivery.py sends the result through
+messenger.py; recovery.py settles what a restart finds. Nothing here imports the chat side
+(bot/chat); what the job side says comes from the shared catalog, bot/texts.py.
 """

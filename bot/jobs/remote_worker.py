@@ -19,14 +19,11 @@ import contextlib
 import logging
 import os
 import signal
-import socket
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,10 +32,12 @@ from taskiq import TaskiqEvents, TaskiqState
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
-from bot.config import ConfigError, _flag, _int, redis_url
+from bot.config import ConfigError, WorkerConfig
 from bot.jobs.channel import (
     DATA_TTL_S,
+    END_SCRIPT,
     FINISH_SCRIPT,
+    PUSH_SCRIPT,
     RECONNECT_S,
     RELEASE_SCRIPT,
     RENEW_SCRIPT,
@@ -61,52 +60,6 @@ EXIT_CONFIG = 2
 EXIT_UNHEALTHY = 1
 # Progress goes to the bot at most this often (the bot edits the chat every 3 s at most).
 PROGRESS_INTERVAL_S = 0.5
-# Push an event and renew the lease, only while the lease is ours.
-PUSH_SCRIPT = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return redis.call('PEXPIRE', KEYS[1], ARGV[4])
-"""
-# The last event of a run that made no result: the user's images go with the lease.
-END_SCRIPT = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[2])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
-"""
-
-
-@dataclass(frozen=True)
-class WorkerConfig:
-    """The worker's environment (README, "Running on several machines")."""
-
-    redis_url: str
-    name: str
-    concurrency: int = 1
-    lease_s: int = 30
-    mixed_precision: bool = False
-    heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerConfig:
-        url = redis_url(env)
-        if url is None:
-            raise ConfigError("NST_REDIS_URL is not set: point it at the bot's Redis")
-        heartbeat = env.get("NST_WORKER_HEARTBEAT", "").strip()
-        return cls(
-            redis_url=url,
-            name=env.get("NST_WORKER_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
-            concurrency=_int(env, "NST_WORKER_CONCURRENCY", cls.concurrency, minimum=1),
-            lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
-            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
-            heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
-        )
-
-    @property
-    def beat_s(self) -> float:
-        """Heartbeats and lease renewals come three times per lease."""
-        return self.lease_s / 3
 
 
 class RemoteWorker:
@@ -201,20 +154,12 @@ class RemoteWorker:
         folder: Path,
         cancel: threading.Event,
     ) -> None:
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.get(keys.content)
-            pipe.lrange(keys.style, 0, -1)
-            content, paintings = await pipe.execute()
-        if not (isinstance(content, bytes) and paintings):
-            # The job ended (its keys were deleted) before this message came.
+        inputs = await self._fetch_inputs(keys, folder)
+        if inputs is None:  # the job ended (its keys were deleted) before this message came
             await self._release(keys, lease)
             return
-        photo, result = folder / "content", folder / "result.png"
-        styles = [folder / f"style{index}" for index in range(len(paintings))]
-        await asyncio.to_thread(_write, photo, content)
-        for path, painting in zip(styles, paintings, strict=True):
-            await asyncio.to_thread(_write, path, painting)
-        del content, paintings
+        photo, styles = inputs
+        result = folder / "result.png"
         await self._push(keys, lease, event("started", worker=self.config.name))
         lost = asyncio.Event()
         watcher = asyncio.create_task(self._watch(keys, lease, cancel, lost))
@@ -246,6 +191,25 @@ class RemoteWorker:
             return
         finally:
             watcher.cancel()
+        await self._finish(keys, lease, result)
+
+    async def _fetch_inputs(self, keys: TaskKeys, folder: Path) -> tuple[Path, list[Path]] | None:
+        """The task's photo and paintings, from Redis into folder; None if they are gone."""
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.get(keys.content)
+            pipe.lrange(keys.style, 0, -1)
+            content, paintings = await pipe.execute()
+        if not (isinstance(content, bytes) and paintings):
+            return None
+        photo = folder / "content"
+        styles = [folder / f"style{index}" for index in range(len(paintings))]
+        await asyncio.to_thread(_write, photo, content)
+        for path, painting in zip(styles, paintings, strict=True):
+            await asyncio.to_thread(_write, path, painting)
+        return photo, styles
+
+    async def _finish(self, keys: TaskKeys, lease: str, result: Path) -> None:
+        """Store the result and "done", only while the lease is still ours (FINISH_SCRIPT)."""
         image = await asyncio.to_thread(result.read_bytes)
         finished = await self._retry(
             self.redis.eval,

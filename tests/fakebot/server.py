@@ -396,6 +396,12 @@ class FakeTelegram:
         """The bytes stored under a file_id (any photo size, document, upload)."""
         return self._files[file_id].data
 
+    def keep_file(self, file_id: str, file_unique_id: str, data: bytes) -> None:
+        """Hold bytes under a file_id the test chooses: one that a database written earlier
+        names (Telegram keeps a file_id valid across a bot's restarts and upgrades)."""
+        path = f"documents/{file_unique_id}.jpg"
+        self._files[file_id] = StoredFile(file_id, file_unique_id, path, data)
+
     # -- building updates for FakeUser -------------------------------------------------------
 
     async def add_user_message(self, user_id: int, content: JSON) -> JSON:

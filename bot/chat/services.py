@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import Config
+    from bot.jobs.coordinator import Worker
     from bot.jobs.store import Store
     from bot.presets import PresetLibrary
-    from bot.worker import Worker
 
 SERVICES_KEY = "services"
 

@@ -15,51 +15,9 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import MIX_SHARES, Brush, Quality, Strength, UserSettings
+from bot.models import Brush, Quality, Strength, UserSettings
 from bot.presets import Preset
 from bot.texts import LANGUAGES, t
-
-RERUN_CHANGES = ("stronger", "softer", "colors", "style")
-
-
-def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
-    """The [Cancel] button under a job's status message."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t(language, "button_cancel"), callback_data=f"cancel:{job_id}")]]
-    )
-
-
-def result_keyboard(
-    language: str, job_id: int, colors_kept: bool = False, mixed: bool = False
-) -> InlineKeyboardMarkup:
-    """Buttons under a result that re-run the same photos with one thing changed.
-
-    The colours button toggles, so when the result already kept the photo's colours it offers
-    the painting's colours instead (pass colors_kept=job.request.settings.preserve_colors).
-    A mixed result gets one button per share of the first painting (30/50/70 %); any result
-    offers [Mix with…].
-    """
-
-    def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
-        text = t(language, key, **values)
-        return InlineKeyboardButton(text, callback_data=f"rerun:{job_id}:{change}")
-
-    shares = [
-        button("button_mix_share", f"mix{round(100 * share)}", percent=round(100 * share))
-        for share in MIX_SHARES
-    ]
-    return InlineKeyboardMarkup(
-        [
-            *([shares] if mixed else []),
-            [button("button_stronger", "stronger"), button("button_softer", "softer")],
-            [button("button_bigger_brush", "bigger"), button("button_smaller_brush", "smaller")],
-            [
-                button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
-                button("button_variation", "variation"),
-            ],
-            [button("button_another_style", "style"), button("button_mix_with", "mix")],
-        ]
-    )
 
 
 def start_keyboard(language: str) -> InlineKeyboardMarkup:
@@ -131,6 +89,14 @@ def _mark(text: str, chosen: bool) -> str:
     return f"✓ {text}" if chosen else text
 
 
+def _quality_text(
+    language: str, quality: Quality, sides: dict[Quality, int], waits: dict[Quality, float]
+) -> str:
+    name = t(language, f"quality_{quality}")
+    wait = _duration(language, waits[quality])
+    return t(language, "quality_button", name=name, side=sides[quality], wait=wait)
+
+
 def settings_keyboard(
     language: str,
     settings: UserSettings,
@@ -151,16 +117,7 @@ def settings_keyboard(
     rows = [
         [
             button(
-                _mark(
-                    t(
-                        language,
-                        "quality_button",
-                        name=t(language, f"quality_{quality}"),
-                        side=sides[quality],
-                        wait=_duration(language, waits[quality]),
-                    ),
-                    quality is settings.quality,
-                ),
+                _mark(_quality_text(language, quality, sides, waits), quality is settings.quality),
                 f"quality:{quality}",
             )
         ]

@@ -1,0 +1,128 @@
+"""The everyday: /start, /help, /status, /cancel, the menu buttons, what the bot cannot use."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.chat import keyboards
+from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, job_id, say, svc, who_is
+from bot.chat.presets import show_presets, try_every_preset
+from bot.chat.settings import show_settings
+from bot.models import ACTIVE_STATUSES
+from bot.texts import language_for, t
+
+log = logging.getLogger(__name__)
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = await who_is(update, context)
+    await say(context, who, "start", keyboards.start_keyboard(who.language))
+
+
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(context, await who_is(update, context), "help")
+
+
+async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job's place in the queue or progress, then what waits for the next step (if any)."""
+    who = await who_is(update, context)
+    lines = []
+    markup = None
+    if view := await svc(context).worker.status(who.user_id):
+        lines.append(view.describe(who.language))
+    if await svc(context).store.get_pending_content(who.user_id):
+        lines.append(t(who.language, "status_pending"))
+        markup = keyboards.presets_button(who.language)
+    elif chosen := (context.user_data or {}).get(CHOSEN_PRESET):
+        title = svc(context).presets.title(chosen, who.language)
+        lines.append(t(who.language, "status_preset_chosen", title=title))
+    lines = lines or [t(who.language, "status_idle")]
+    capacity = await svc(context).worker.capacity()
+    if capacity.remote:  # with workers on other machines, how many are there is news
+        queued, _ = await svc(context).store.queue_counts()
+        busy = capacity.busy
+        lines.append(
+            t(who.language, "status_capacity", engines=capacity.workers, busy=busy, queue=queued)
+        )
+    await context.bot.send_message(who.chat_id, "\n\n".join(lines), reply_markup=markup)
+
+
+async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = await who_is(update, context)
+    had_pending = await svc(context).store.get_pending_content(who.user_id) is not None
+    had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
+    had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
+    had_preset = had_preset or (context.user_data or {}).pop(ANIMATION, None)
+    if await svc(context).worker.cancel(who.user_id):
+        await say(context, who, "cancelled_job")
+    elif had_pending or had_preset:
+        await say(context, who, "cancelled_pending")
+    else:
+        await say(context, who, "nothing_to_cancel")
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await say(context, await who_is(update, context), "unknown_command")
+
+
+async def other_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stickers, videos, voice notes…: say what the bot can use instead."""
+    await say(context, await who_is(update, context), "bad_not_image")
+
+
+async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """[Presets] [Try every preset] [Settings] [Help]: the same as the commands."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    await query.answer()
+    who = await who_is(update, context)
+    choice = query.data.split(":", 1)[1]
+    if choice == "presets":
+        await show_presets(context, who)
+    elif choice == "try":
+        await try_every_preset(context, who)
+    elif choice == "settings":
+        await show_settings(context, who)
+    else:
+        await say(context, who, "help")
+
+
+async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """[Cancel] under a status message; the worker then edits that message to say so."""
+    query = update.callback_query
+    assert query is not None and query.data is not None
+    who = await who_is(update, context)
+    job = await svc(context).store.get_job(job_id(query.data))
+    if job is None or job.request.user_id != who.user_id or job.status not in ACTIVE_STATUSES:
+        await query.answer(t(who.language, "cancel_too_late"))
+        return
+    await svc(context).worker.cancel(who.user_id)
+    await query.answer(t(who.language, "cancel_done"))
+
+
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button this version does not know (from an old message): stop its spinner, say so."""
+    query = update.callback_query
+    assert query is not None
+    who = await who_is(update, context)
+    await query.answer(t(who.language, "button_stale"))
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what failed (never the token, never image bytes) and tell the person briefly."""
+    error = context.error
+    if error is None:
+        return
+    trace = "".join(traceback.format_exception(error)).replace(context.bot.token, "<token>")
+    log.error("an update failed: %s", trace)
+    if isinstance(update, Update) and update.effective_chat and update.effective_user:
+        language = language_for(update.effective_user.language_code)
+        try:
+            await context.bot.send_message(update.effective_chat.id, t(language, "error"))
+        except TelegramError:
+            log.warning("could not tell the user about the error")

@@ -1,0 +1,54 @@
+"""The buttons under a job's messages: [Cancel] under its status, the re-runs under its result.
+
+The job side posts these; the chat side answers them (bot/chat/wiring.py routes the callback data:
+cancel:<job_id> and rerun:<job_id>:<change>, see bot/chat/keyboards.py for every format).
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.models import MIX_SHARES
+from bot.texts import t
+
+RERUN_CHANGES = ("stronger", "softer", "colors", "style")
+
+
+def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
+    """The [Cancel] button under a job's status message."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t(language, "button_cancel"), callback_data=f"cancel:{job_id}")]]
+    )
+
+
+def result_keyboard(
+    language: str, job_id: int, colors_kept: bool = False, mixed: bool = False
+) -> InlineKeyboardMarkup:
+    """Buttons under a result that re-run the same photos with one thing changed.
+
+    The colours button toggles, so when the result already kept the photo's colours it offers
+    the painting's colours instead (pass colors_kept=job.request.settings.preserve_colors).
+    A mixed result gets one button per share of the first painting (30/50/70 %); any result
+    offers [Mix with…].
+    """
+
+    def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
+        text = t(language, key, **values)
+        return InlineKeyboardButton(text, callback_data=f"rerun:{job_id}:{change}")
+
+    shares = [
+        button("button_mix_share", f"mix{round(100 * share)}", percent=round(100 * share))
+        for share in MIX_SHARES
+    ]
+    return InlineKeyboardMarkup(
+        [
+            *([shares] if mixed else []),
+            [button("button_stronger", "stronger"), button("button_softer", "softer")],
+            [button("button_bigger_brush", "bigger"), button("button_smaller_brush", "smaller")],
+            [
+                button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
+                button("button_variation", "variation"),
+            ],
+            [button("button_another_style", "style"), button("button_mix_with", "mix")],
+        ]
+    )

@@ -1,0 +1,106 @@
+"""A finished job's result, out to the person: once, and never twice, even across a crash.
+
+The store's delivery state is the claim: 'sending' is recorded before the first byte goes out, so
+a crash mid-send is known afterwards and the send is not repeated (docs/jobs.md, restart recovery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from telegram.error import TelegramError
+
+from bot.jobs.buttons import result_keyboard
+from bot.jobs.folders import remove_dir
+from bot.jobs.messenger import Sent
+from bot.jobs.shared import Shared, log, run_seconds
+from bot.jobs.status import StatusBoard, duration_text
+from bot.models import Delivery, FileRef, Job
+from bot.texts import t
+
+
+class Deliverer:
+    """Sends results: the painting as a photo with its re-run buttons, and the full-size file."""
+
+    def __init__(self, shared: Shared, board: StatusBoard) -> None:
+        self._store = shared.store
+        self._messenger = shared.messenger
+        self._styles = shared.styles
+        self._board = board
+
+    async def deliver(self, job: Job) -> None:
+        """Send a finished job's result once: the store's 'sending' state is the claim."""
+        if not await self._store.begin_delivery(job.id):
+            return  # another task has it, or it is already out
+        assert job.result_path is not None
+        request = job.request
+        language = request.language
+        path = Path(job.result_path)
+        seconds = run_seconds(job)
+        if not await asyncio.to_thread(path.is_file):  # the data folder was tampered with
+            log.error("job %s: its result file is missing", job.id)
+            await self._store.set_delivery(job.id, Delivery.SENT)
+            await self._board.show(job, t(language, "job_failed", attempts=job.attempts))
+            return
+        try:
+            if request.animation:
+                sent = await self._messenger.send_animation(
+                    request.chat_id, path, self._caption(job, seconds)
+                )
+            else:
+                sent = await self._messenger.send_result(
+                    request.chat_id,
+                    path,
+                    self._caption(job, seconds),
+                    result_keyboard(language, job.id, mixed=job.request.mix is not None),
+                    f"painting-{job.id}.png",
+                )
+        except TelegramError as error:  # nothing went out: Telegram could not be reached
+            log.warning("job %s: delivery postponed: %s", job.id, error)
+            await self._store.set_delivery(job.id, Delivery.READY)
+            await self._board.show(job, t(language, "job_delivery_retry"))
+            return
+        await self._store.set_delivery(job.id, Delivery.SENT)
+        await asyncio.to_thread(remove_dir, path.parent)
+        if sent is Sent.OK:
+            await self._board.show(
+                job, t(language, "job_done", duration=duration_text(language, seconds))
+            )
+        elif sent is Sent.UNCERTAIN:
+            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
+            await self._board.show(job, t(language, "job_delivery_unsure"), keyboard)
+        self._messenger.forget_message(request.chat_id, job.status_message_id)
+
+    def _caption(self, job: Job, seconds: float) -> str:
+        request = job.request
+        language = request.language
+        settings = request.settings
+        style = self._style_title(request.style, request.preset_id, language)
+        if request.mix is not None:
+            mix = request.mix
+            style = t(
+                language,
+                "job_mix_style",
+                a=style,
+                b=self._style_title(mix.style, mix.preset_id, language),
+                share_a=round(100 * mix.share),
+                share_b=round(100 * (1 - mix.share)),
+            )
+        if request.animation:
+            duration = duration_text(language, seconds)
+            return t(language, "job_animation_caption", style=style, duration=duration)
+        return t(
+            language,
+            "job_caption",
+            style=style,
+            quality=t(language, f"quality_{settings.quality}"),
+            strength=t(language, f"strength_{settings.strength}"),
+            colors=t(language, "job_caption_colors") if settings.preserve_colors else "",
+            duration=duration_text(language, seconds),
+        )
+
+    def _style_title(self, style: FileRef | None, preset_id: str | None, language: str) -> str:
+        if preset_id is not None:
+            return self._styles.title(preset_id, language)
+        return t(language, "job_your_painting")

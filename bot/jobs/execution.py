@@ -1,0 +1,289 @@
+"""One claimed job, from its inputs to its outcome: download, preview, engine, progress, end.
+
+The engine runs in the runner (a thread in this process, or a remote worker); this side keeps the
+status message moving, enforces the time limit with the same cancel event a [Cancel] sets, and
+decides what an ending means: done (delivery starts in its own task), failed with a message saying
+what to do, or back to the queue.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from telegram.constants import ChatAction
+
+from bot import metrics
+from bot.jobs.buttons import cancel_keyboard
+from bot.jobs.delivery import Deliverer
+from bot.jobs.folders import ANIMATION_FILE, RESULT_FILE, remove_dir, remove_inputs
+from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
+from bot.jobs.runner import NotStarted
+from bot.jobs.shared import (
+    MAX_ATTEMPTS,
+    Running,
+    Shared,
+    StopReason,
+    ended,
+    engine_settings,
+    log,
+    run_seconds,
+    with_mix,
+)
+from bot.jobs.status import StatusBoard, progress_text
+from bot.models import FileRef, Job, JobStatus, Quality
+from bot.presets import PresetUnavailable
+from bot.texts import t
+from nst_engine import animation
+from nst_engine.errors import Cancelled, EngineError, ImageError
+
+
+class Execution:
+    """Runs claimed jobs, one call of run() each; the worker decides when and how many."""
+
+    def __init__(self, shared: Shared, board: StatusBoard, deliverer: Deliverer) -> None:
+        self._shared = shared
+        self._config = shared.config
+        self._store = shared.store
+        self._runner = shared.runner
+        self._messenger = shared.messenger
+        self._styles = shared.styles
+        self._jobs_dir = shared.jobs_dir
+        self._running = shared.running
+        self._board = board
+        self._deliverer = deliverer
+
+    async def run(self, running: Running) -> None:
+        job = running.job
+        workdir = self._jobs_dir / str(job.id)
+        try:
+            if self._shared.stopped.is_set():
+                await self._store.requeue(job.id, refund_attempt=True)
+                return
+            await self._execute(running, workdir)
+        except Exception:
+            log.exception("job %s failed", job.id)
+            await self._retry_or_fail(running)
+        finally:
+            self._running.pop(job.id, None)
+            await self._runner.forget(job.id)
+            if not running.result_ready:
+                await asyncio.to_thread(remove_dir, workdir)
+            await self._shared.count_queue()
+
+    async def _execute(self, running: Running, workdir: Path) -> None:
+        job = running.job
+        request = job.request
+        await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
+        await self._board.show_started(running)
+        await self._messenger.chat_action(request.chat_id, ChatAction.TYPING)
+        try:
+            content = await self._messenger.download(request.content, workdir / "content")
+            styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
+            if request.mix is not None:
+                mix = request.mix
+                styles.append(await self._painting(mix.style, mix.preset_id, workdir / "mix"))
+            if request.animation:
+                output = workdir / ANIMATION_FILE
+                await self._animate(running, content, styles, output)
+            else:
+                output = workdir / RESULT_FILE
+                await self._stylize(running, content, styles, output)
+        except Cancelled as stop:
+            await self._stopped_early(running, started=not isinstance(stop, NotStarted))
+            return
+        except InputTooBig:
+            metrics.download_refused("too_big_bytes")
+            await self._fail(running, "job_failed_too_big", "input too big")
+            return
+        except InputUnavailable:
+            metrics.download_refused("unavailable")
+            await self._fail(running, "job_failed_input", "input unavailable")
+            return
+        except PresetUnavailable:
+            await self._fail(running, "job_failed_preset", "preset unavailable")
+            return
+        except ImageError:
+            if request.animation:
+                max_s = round(animation.MAX_SECONDS)
+                await self._fail(running, "job_failed_animation", "video unreadable", max_s=max_s)
+            else:
+                await self._fail(running, "job_failed_image", "image unreadable")
+            return
+        await asyncio.to_thread(remove_inputs, workdir)
+        finished = await self._store.finish(job.id, JobStatus.DONE, result_path=output)
+        if finished is None:
+            return  # forgotten while it ran
+        running.result_ready = True
+        self._shared.spawn(self._deliverer.deliver(finished))
+        ended(finished, "done", run_seconds(finished))
+
+    async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
+        """A painting on disk: the person's downloaded, or a preset's."""
+        if style is not None:
+            return await self._messenger.download(style, target)
+        assert preset_id is not None
+        return await self._styles.image_path(preset_id)
+
+    async def _stylize(
+        self, running: Running, content: Path, style: list[Path], output: Path
+    ) -> None:
+        """The preview (if wanted) and the main run, under the job's time limit."""
+        job = running.job
+        settings = job.request.settings
+        fast = self._runner.fast_error is None
+        timer = asyncio.get_running_loop().call_later(
+            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+        )
+        try:
+            # Only on the first attempt: after a restart the user has seen it already.
+            if (
+                settings.preview
+                and settings.quality is not Quality.FAST
+                and fast
+                and job.attempts == 1
+            ):
+                await self._preview(running, content, style, output.with_name("preview.png"))
+            running.run_started = time.monotonic()
+            await self._runner.run(
+                job,
+                content,
+                style,
+                with_mix(engine_settings(settings, self._config, fast), job.request),
+                output,
+                lambda fraction: self._on_progress(running, fraction),
+                running.cancel,
+            )
+        finally:
+            timer.cancel()
+            await self._settle(running)
+        if running.cancel.is_set():  # asked to stop just as it finished: honour it
+            raise Cancelled("stopped after the last step")
+
+    async def _animate(
+        self, running: Running, content: Path, style: list[Path], output: Path
+    ) -> None:
+        """A clip painted by the fast method (its only method), under the job's time limit."""
+        job = running.job
+        fast = replace(job.request.settings, quality=Quality.FAST)
+        timer = asyncio.get_running_loop().call_later(
+            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+        )
+        try:
+            running.run_started = time.monotonic()
+            await self._runner.animate(
+                job,
+                content,
+                style,
+                with_mix(engine_settings(fast, self._config, True), job.request),
+                output,
+                lambda fraction: self._on_progress(running, fraction),
+                running.cancel,
+            )
+        finally:
+            timer.cancel()
+            await self._settle(running)
+        if running.cancel.is_set():
+            raise Cancelled("stopped after the last frame")
+
+    async def _preview(
+        self, running: Running, content: Path, style: list[Path], path: Path
+    ) -> None:
+        """The fast method's picture, sent first so the user sees something within seconds."""
+        started = time.monotonic()
+        request = running.job.request
+        settings = replace(request.settings, quality=Quality.FAST)
+        try:
+            await self._runner.run(
+                running.job,
+                content,
+                style,
+                with_mix(engine_settings(settings, self._config, True), request),
+                path,
+                lambda _: None,
+                running.cancel,
+            )
+        except (Cancelled, ImageError):
+            raise
+        except EngineError as error:
+            log.warning("job %s: no preview: %s", running.job.id, error)
+            return
+        caption = t(request.language, "job_preview_caption")
+        if await self._messenger.send_photo(request.chat_id, path, caption):
+            metrics.preview_sent(time.monotonic() - started)
+
+    def _on_progress(self, running: Running, fraction: float) -> None:
+        """From the engine (on the loop): report at most every EDIT_INTERVAL_S, one at a time."""
+        running.progress = fraction
+        now = time.monotonic()
+        if now - running.last_report < EDIT_INTERVAL_S:
+            return
+        if running.reporting is not None and not running.reporting.done():
+            return
+        running.last_report = now
+        running.reporting = asyncio.create_task(self._report(running))
+
+    async def _report(self, running: Running) -> None:
+        job = running.job
+        try:
+            if not await self._store.set_progress(job.id, running.progress):
+                running.stop(StopReason.GONE)
+                return
+            text = progress_text(job.request.language, running.progress, running.time_left())
+            await self._board.show(job, text, cancel_keyboard(job.request.language, job.id), True)
+            await self._messenger.chat_action(job.request.chat_id, ChatAction.TYPING)
+        except Exception:
+            log.exception("job %s: progress report failed", job.id)
+
+    async def _settle(self, running: Running) -> None:
+        """Let a progress edit under way finish, so it cannot overwrite the outcome."""
+        if running.reporting is not None:
+            await running.reporting
+
+    # Outcomes.
+
+    async def _stopped_early(self, running: Running, started: bool) -> None:
+        """started=False: no engine had taken the job (every remote worker busy or gone)."""
+        job = running.job
+        language = job.request.language
+        if running.reason is StopReason.SHUTDOWN:
+            await self._store.requeue(job.id, refund_attempt=True)
+            await self._board.show(
+                job, t(language, "job_paused"), cancel_keyboard(language, job.id)
+            )
+        elif running.reason is StopReason.TIMEOUT and not started:
+            await self._fail(running, "job_failed_no_worker", "no worker took it")
+        elif running.reason is StopReason.TIMEOUT:
+            await self._fail(running, "job_failed_timeout", "timed out")
+        elif running.reason is StopReason.USER and await self._store.finish(
+            job.id, JobStatus.CANCELLED
+        ):
+            ended(job, "cancelled")
+            await self._discard_files(job)
+            await self._board.show(job, t(language, "job_cancelled"))
+        self._messenger.forget_message(job.request.chat_id, job.status_message_id)
+
+    async def _discard_files(self, job: Job) -> None:
+        """The job's pictures are deleted before the user is told that it ended."""
+        await asyncio.to_thread(remove_dir, self._jobs_dir / str(job.id))
+
+    async def _fail(self, running: Running, key: str, error: str, **values: object) -> None:
+        """A failure that trying again would not fix: tell the user what to do instead."""
+        job = running.job
+        if await self._store.finish(job.id, JobStatus.FAILED, error=error):
+            ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
+            await self._discard_files(job)
+            text = t(job.request.language, key, attempts=job.attempts, **values)
+            await self._board.show(job, text)
+        self._messenger.forget_message(job.request.chat_id, job.status_message_id)
+
+    async def _retry_or_fail(self, running: Running) -> None:
+        """An unexpected error: back to the queue unless the job has used its attempts."""
+        job = running.job
+        if job.attempts < MAX_ATTEMPTS:
+            if await self._store.requeue(job.id, refund_attempt=False):
+                self._shared.wake.set()
+            return
+        await self._fail(running, "job_failed", "failed")

@@ -1,0 +1,120 @@
+"""A job's status message: one per job, edited in place from "queued" to a progress bar to its end.
+
+Edits that would change nothing are skipped, even across a restart (the store keeps a digest of
+what the message shows), since Telegram refuses them. The waits it promises come from the store's
+recent run times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from telegram import InlineKeyboardMarkup
+
+from bot.jobs.buttons import cancel_keyboard
+from bot.jobs.messenger import status_digest
+from bot.jobs.shared import Running, Shared
+from bot.models import QUALITY_EXPECTED_S, Job, JobStatus, Quality
+from bot.texts import t
+
+BAR_CELLS = 10
+
+
+def duration_text(language: str, seconds: float) -> str:
+    seconds = max(1, round(seconds))
+    if seconds < 90:
+        return t(language, "duration_seconds", n=seconds)
+    return t(language, "duration_minutes", n=round(seconds / 60))
+
+
+def progress_text(language: str, fraction: float, left_s: float) -> str:
+    filled = min(BAR_CELLS, int(fraction * BAR_CELLS))
+    return t(
+        language,
+        "job_progress",
+        percent=min(99, int(fraction * 100)),
+        bar="▰" * filled + "▱" * (BAR_CELLS - filled),
+        left=duration_text(language, left_s),
+    )
+
+
+@dataclass(frozen=True)
+class JobStatusView:
+    """What /status shows about a user's active job."""
+
+    job: Job
+    position: int  # 1 = runs next; 0 = running
+    progress: float
+    wait_s: float  # queued: until the result is ready; running: time left
+
+    def describe(self, language: str) -> str:
+        if self.job.status is JobStatus.QUEUED:
+            wait = duration_text(language, self.wait_s)
+            return t(language, "job_queued", position=self.position, wait=wait)
+        return progress_text(language, self.progress, self.wait_s)
+
+
+class StatusBoard:
+    """Shows a job's state in its status message."""
+
+    def __init__(self, shared: Shared) -> None:
+        self._config = shared.config
+        self._store = shared.store
+        self._messenger = shared.messenger
+
+    async def show(
+        self,
+        job: Job,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+        progress: bool = False,
+    ) -> None:
+        """Edit the job's status message, unless it shows exactly this already (even if shown
+        before a restart: Telegram would refuse the edit)."""
+        if job.status_message_id is None:
+            return
+        digest = status_digest(text, keyboard)
+        if await self._store.status_shown(job.id) == digest:
+            return
+        # Recorded first, so nothing waits between the edit and what the caller does next.
+        await self._store.set_status_shown(job.id, digest)
+        if not await self._messenger.edit_status(
+            job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
+        ):
+            await self._store.set_status_shown(job.id, None)  # not shown: try it next time
+
+    async def show_started(self, running: Running) -> None:
+        """'Starting…' in the job's message, posting one if it has none (its first went astray)."""
+        job = running.job
+        language = job.request.language
+        text = t(language, "job_starting")
+        keyboard = cancel_keyboard(language, job.id)
+        if job.status_message_id is not None:
+            await self.show(job, text, keyboard)
+            return
+        message_id = await self._messenger.send_status(job.request.chat_id, text, keyboard)
+        if message_id is not None:
+            await self._store.set_status_message(job.id, message_id)
+            await self._store.set_status_shown(job.id, status_digest(text, keyboard))
+            running.job = replace(job, status_message_id=message_id)
+
+    async def queued_text(self, job: Job) -> str:
+        position = await self._store.queue_position(job.id)
+        wait = await self.expected_wait(job, max(position, 1))
+        language = job.request.language
+        return t(language, "job_queued", position=position, wait=duration_text(language, wait))
+
+    async def expected_run_s(self, job: Job) -> float:
+        quality = job.request.settings.quality
+        measured = await self._store.average_run_s(quality)
+        return measured if measured is not None else float(QUALITY_EXPECTED_S[quality])
+
+    async def expected_wait(self, job: Job, position: int) -> float:
+        """About how long until this job's result is ready: the jobs ahead of it, then its own."""
+        _, running = await self._store.queue_counts()
+        average = await self._store.average_run_s(None)
+        per_job = average if average is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
+        workers = self._config.workers
+        ahead = position - 1 + running
+        before_start = max(0, ahead - workers + 1) * per_job / workers
+        return before_start + await self.expected_run_s(job)

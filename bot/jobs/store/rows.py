@@ -1,0 +1,111 @@
+"""A job row and a user's settings, to and from the database's columns and JSON.
+
+What a newer version adds to a job (a mix, an animation) lives in the settings JSON, so it needs no
+migration, and anything damaged or unknown reads back as its default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any
+
+import aiosqlite
+
+from bot.models import (
+    Brush,
+    Delivery,
+    FileRef,
+    Job,
+    JobRequest,
+    JobStatus,
+    Mix,
+    Quality,
+    Strength,
+    UserSettings,
+)
+
+
+def settings_to_json(
+    settings: UserSettings, mix: Mix | None = None, animation: bool = False
+) -> str:
+    """A job's settings, with its second painting under "mix" and "animation": true for a clip
+    (in the JSON, so no migration)."""
+    data: dict[str, Any] = asdict(settings)
+    if mix is not None:
+        data["mix"] = asdict(mix)
+    if animation:
+        data["animation"] = True
+    return json.dumps(data, sort_keys=True)
+
+
+def mix_from_json(text: str) -> Mix | None:
+    """A job's second painting, if it has one; a damaged entry counts as none."""
+    data = json.loads(text or "{}").get("mix")
+    if not isinstance(data, dict):
+        return None
+    try:
+        style = FileRef(**data["style"]) if data.get("style") else None
+        return Mix(style, data.get("preset_id"), float(data["share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def settings_from_json(text: str) -> UserSettings:
+    """Stored settings, tolerating unknown keys and bad values (each falls back to its default)."""
+    data = json.loads(text or "{}")
+    default = UserSettings()
+    values: dict[str, Any] = {}
+    for name, parse in (
+        ("quality", Quality),
+        ("strength", Strength),
+        ("preserve_colors", bool),
+        ("preview", bool),
+        ("brush", Brush),
+        ("seed", int),
+    ):
+        try:
+            values[name] = parse(data[name])
+        except (KeyError, ValueError, TypeError):
+            values[name] = getattr(default, name)
+    language = data.get("language")
+    values["language"] = language if isinstance(language, str) else None
+    return UserSettings(**values)
+
+
+def file_ref(row: aiosqlite.Row, prefix: str) -> FileRef | None:
+    file_id = row[f"{prefix}_file_id"]
+    if file_id is None:
+        return None
+    return FileRef(file_id, row[f"{prefix}_unique_id"], row[f"{prefix}_size"])
+
+
+def job_from_row(row: aiosqlite.Row) -> Job:
+    content = file_ref(row, "content")
+    assert content is not None
+    delivery = Delivery(row["delivery"])
+    return Job(
+        id=row["id"],
+        request=JobRequest(
+            user_id=row["user_id"],
+            chat_id=row["chat_id"],
+            content=content,
+            style=file_ref(row, "style"),
+            preset_id=row["preset_id"],
+            settings=settings_from_json(row["settings"]),
+            language=row["language"],
+            mix=mix_from_json(row["settings"]),
+            animation=json.loads(row["settings"] or "{}").get("animation") is True,
+        ),
+        status=JobStatus(row["status"]),
+        attempts=row["attempts"],
+        progress=row["progress"],
+        status_message_id=row["status_message_id"],
+        delivered=delivery is Delivery.SENT,
+        error=row["error"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        result_path=row["result_path"],
+        delivery=delivery,
+    )
