@@ -93,7 +93,7 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
         from bot.jobs.remote import RemoteRunner
 
         return RemoteRunner(config.redis_url, config.lease_s)
-    return InProcessRunner(config.workers, engine, config.mixed_precision)
+    return InProcessRunner(config.workers, engine, config.precision)
 
 
 def build_application(

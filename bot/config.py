@@ -10,6 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nst_engine import precision
+from nst_engine.precision import Choice
+
 HEARTBEAT_S = 30  # how often the running bot proves it is alive (see `nst-bot health`)
 
 TOKEN_MISSING = (
@@ -33,15 +36,6 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     if value < minimum:
         raise ConfigError(f"{name} must be at least {minimum}, not {value}")
     return value
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise ConfigError(f"{name} must be 1 or 0, not {raw!r}")
 
 
 def _ids(env: Mapping[str, str], name: str) -> frozenset[int]:
@@ -72,6 +66,13 @@ def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
         raise ConfigError(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
+def _precision(env: Mapping[str, str]) -> Choice:
+    try:
+        return precision.from_env(env)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _webhook_url(env: Mapping[str, str]) -> str | None:
@@ -107,7 +108,7 @@ class Config:
     standard_side: int = 512
     high_side: int = 768
     quality_steps: int | None = None  # None: the engine's own budget for each size
-    mixed_precision: bool = False
+    precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
@@ -141,7 +142,7 @@ class Config:
             standard_side=_int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64),
             high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
             quality_steps=_int(env, "NST_QUALITY_STEPS", 0) or None,
-            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
+            precision=_precision(env),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
@@ -177,7 +178,7 @@ class WorkerConfig:
     name: str
     concurrency: int = 1
     lease_s: int = 30
-    mixed_precision: bool = False
+    precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
 
     @classmethod
@@ -191,7 +192,7 @@ class WorkerConfig:
             name=env.get("NST_WORKER_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
             concurrency=_int(env, "NST_WORKER_CONCURRENCY", cls.concurrency, minimum=1),
             lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
-            mixed_precision=_flag(env, "NST_MIXED_PRECISION"),
+            precision=_precision(env),
             heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
         )
 

@@ -9,6 +9,7 @@ tensor cores. Elsewhere oneDNN emulates it, slower than float32, so those machin
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -46,7 +47,7 @@ def choose(choice: Choice, gpu: bool, flags: frozenset[str]) -> Policy:
     return {"float32": None, "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}[choice]
 
 
-def from_env(environ: dict[str, str] | None = None) -> Choice:
+def from_env(environ: Mapping[str, str] | None = None) -> Choice:
     """$NST_PRECISION, "auto" when unset; ValueError naming the variable when it is not a choice."""
     value = (os.environ if environ is None else environ).get(PRECISION_ENV, "auto") or "auto"
     if value not in CHOICES:

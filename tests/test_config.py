@@ -9,21 +9,18 @@ TOKEN = {"TELEGRAM_BOT_TOKEN": "1:x"}
 
 def test_defaults_need_only_the_token() -> None:
     config = Config.from_env(TOKEN)
-    assert (config.workers, config.daily_limit, config.mixed_precision) == (1, 20, False)
+    assert (config.workers, config.daily_limit, config.precision) == (1, 20, "auto")
     assert config.base_url == "https://api.telegram.org/bot"
 
 
-@pytest.mark.parametrize(
-    ("raw", "expected"), [("1", True), ("on", True), ("0", False), ("", False)]
-)
-def test_mixed_precision_is_a_flag(raw: str, expected: bool) -> None:
-    config = Config.from_env({**TOKEN, "NST_MIXED_PRECISION": raw})
-    assert config.mixed_precision is expected
+@pytest.mark.parametrize("raw", ["auto", "float32", "bfloat16", "float16"])
+def test_precision_is_one_of_the_engines_choices(raw: str) -> None:
+    assert Config.from_env({**TOKEN, "NST_PRECISION": raw}).precision == raw
 
 
-def test_a_malformed_flag_says_what_it_takes() -> None:
-    with pytest.raises(ConfigError, match="NST_MIXED_PRECISION must be 1 or 0, not 'maybe'"):
-        Config.from_env({**TOKEN, "NST_MIXED_PRECISION": "maybe"})
+def test_a_malformed_precision_says_what_it_takes() -> None:
+    with pytest.raises(ConfigError, match="NST_PRECISION must be one of auto, float32, bfloat16"):
+        Config.from_env({**TOKEN, "NST_PRECISION": "half"})
 
 
 def test_admin_ids_are_parsed() -> None:

@@ -27,6 +27,7 @@ from bot.models import Job
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError
 from nst_engine.images import load_image
+from nst_engine.precision import Choice
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
@@ -144,13 +145,13 @@ def _lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def _build_engine(mixed_precision: bool) -> Engine:
+def _build_engine(precision: Choice) -> Engine:
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
     # handlers and a missing-token error must not pay for it. The Engine finds its weights
     # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
     from nst_engine.engine import Engine
 
-    engine = Engine(mixed_precision=mixed_precision)
+    engine = Engine(precision=precision)
     engine.load_fast()  # now, at start-up, rather than on someone's first preview
     return engine
 
@@ -159,13 +160,13 @@ class InProcessRunner:
     """Runs jobs on engines in this process, at most `workers` at once."""
 
     def __init__(
-        self, workers: int, engine: Engine | None = None, mixed_precision: bool = False
+        self, workers: int, engine: Engine | None = None, precision: Choice = "auto"
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
         start() builds one Engine per worker, each used by one thread at a time."""
         self._workers = workers
         self._given = engine
-        self._mixed_precision = mixed_precision
+        self._precision = precision
         self._executor = ThreadPoolExecutor(
             workers, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
@@ -189,7 +190,7 @@ class InProcessRunner:
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, _build_engine, self._mixed_precision)
+                        loop.run_in_executor(self._executor, _build_engine, self._precision)
                         for _ in range(self._workers)
                     )
                 )
