@@ -27,7 +27,9 @@ EXIT_UNHEALTHY = 1
 
 
 def fetch_models() -> int:
-    """Download VGG19's weights and the fast preview's two models unless already present."""
+    """Download VGG19's weights, the fast preview's two models and the person segmenter unless
+    already present ($NST_SEGMENTATION_MODEL, if set, is checked instead of downloaded)."""
+    from nst_engine import segmentation
     from nst_engine.errors import WeightsError
     from nst_engine.fast import PREDICTION, TRANSFER, model_path
     from nst_engine.vgg import resolve_weights
@@ -39,6 +41,10 @@ def fetch_models() -> int:
     except WeightsError as error:
         print(f"failed  {error}", file=sys.stderr)
         return EXIT_DOWNLOAD
+    try:  # optional: without it the bot runs, with person mode shown as unavailable
+        print(f"ok      {segmentation.SELFIE.name} -> {segmentation.model_path()}")
+    except WeightsError as error:
+        print(f"missing {error} (person mode will be unavailable)", file=sys.stderr)
     return 0
 
 

@@ -29,6 +29,15 @@ class Brush(StrEnum):
     LARGE = "large"
 
 
+class PersonMode(StrEnum):
+    """Which part of a photo is painted: all of it, or only the background or only the person
+    (the other part kept as in the photo; nst_engine.segmentation finds the person)."""
+
+    OFF = "off"  # the whole picture painted
+    BACKGROUND = "background"  # the background painted, the person kept
+    PERSON = "person"  # the person painted, the background kept
+
+
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -80,6 +89,7 @@ class UserSettings:
     language: str | None = None  # None: follow the user's Telegram language
     brush: Brush = Brush.MEDIUM
     seed: int = 0  # only a job's: [Variation] re-runs with a new one; /settings never sets it
+    person: PersonMode = PersonMode.OFF  # photos only: animations are painted whole
 
 
 @dataclass(frozen=True)

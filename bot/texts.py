@@ -67,7 +67,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "/presets — paintings to choose from\n"
             "/try — your photo in every painting at once, to choose\n"
             "/style NAME — pick one by name, e.g. /style starry night\n"
-            "/settings — quality, style strength, colours, preview, language\n"
+            "/settings — quality, style strength, colours, preview, keep me, language\n"
             "/status — what I'm doing for you right now\n"
             "/cancel — stop the current picture and forget waiting photos\n"
             "/privacy — what I keep and for how long\n"
@@ -161,6 +161,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Brush size: {brush}\n"
             "Keep the photo's colours: {colors}\n"
             "Fast preview first: {preview}\n"
+            "Photos: paint {person}\n"
             "Language: {language_name}"
         ),
         "settings_saved": "Saved ✓",
@@ -179,6 +180,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_colors_off": "🎨 Keep the photo's colours: turn off",
         "button_preview_on": "⚡ Fast preview first: turn on",
         "button_preview_off": "⚡ Fast preview first: turn off",
+        "person_off": "the whole picture",
+        "person_background": "the background; you stay as photographed",
+        "person_person": "the person; the background stays as photographed",
+        "person_button_off": "🖼 Paint it all",
+        "person_button_background": "🧍 Keep me, paint the background",
+        "person_button_person": "🏞 Keep the background, paint me",
+        "person_button_unavailable": "🧍 Keep me: not available now",
+        "person_unavailable": (
+            "I can't tell people from backgrounds on this server right now, so I paint the whole"
+            " picture."
+        ),
         "language_name": "English",
         # Handlers: /status, /cancel and the buttons on status messages and results.
         "status_pending": "📷 Your photo is waiting for a painting: send one or pick a preset.",
@@ -211,6 +223,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Bigger brush",
         "button_smaller_brush": "Smaller brush",
         "button_variation": "🎲 Variation",
+        "button_keep_me": "🧍 Keep me",
+        "button_keep_background": "🏞 Keep the background",
+        "button_paint_all": "🖼 Paint it all",
+        "person_unavailable_job": (
+            "🧍 I can't find the person right now, so I'm painting the whole picture."
+        ),
         "button_mix_with": "🎨 Mix with…",
         "button_mix_share": "{percent} % first",
         "mix_send_painting": (
@@ -338,7 +356,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "/presets — картины на выбор\n"
             "/try — ваше фото сразу во всех картинах, чтобы выбрать\n"
             "/style НАЗВАНИЕ — выбрать картину по названию, например /style звёздная ночь\n"
-            "/settings — качество, сила стиля, цвета, превью, язык\n"
+            "/settings — качество, сила стиля, цвета, превью, фон, язык\n"
             "/status — что я сейчас делаю для вас\n"
             "/cancel — остановить текущую картинку и забыть ожидающие фото\n"
             "/privacy — что я храню и сколько\n"
@@ -433,6 +451,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "Размер кисти: {brush}\n"
             "Сохранять цвета фото: {colors}\n"
             "Сначала быстрое превью: {preview}\n"
+            "На фото рисовать: {person}\n"
             "Язык: {language_name}"
         ),
         "settings_saved": "Сохранено ✓",
@@ -451,6 +470,17 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_colors_off": "🎨 Сохранять цвета фото: выключить",
         "button_preview_on": "⚡ Сначала быстрое превью: включить",
         "button_preview_off": "⚡ Сначала быстрое превью: выключить",
+        "person_off": "всю картинку",
+        "person_background": "фон, а вы остаётесь как на фото",
+        "person_person": "человека, а фон остаётся как на фото",
+        "person_button_off": "🖼 Рисовать всё",
+        "person_button_background": "🧍 Оставить меня, рисовать фон",
+        "person_button_person": "🏞 Оставить фон, рисовать меня",
+        "person_button_unavailable": "🧍 Оставить меня: сейчас недоступно",
+        "person_unavailable": (
+            "Сейчас на этом сервере не получается отделить человека от фона, поэтому я рисую"
+            " всю картинку."
+        ),
         "language_name": "Русский",
         "status_pending": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
         "status_preset_chosen": (
@@ -483,6 +513,12 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_bigger_brush": "Кисть крупнее",
         "button_smaller_brush": "Кисть мельче",
         "button_variation": "🎲 Вариант",
+        "button_keep_me": "🧍 Оставить меня",
+        "button_keep_background": "🏞 Оставить фон",
+        "button_paint_all": "🖼 Рисовать всё",
+        "person_unavailable_job": (
+            "🧍 Сейчас не получается найти человека на фото, поэтому я рисую всю картинку."
+        ),
         "button_mix_with": "🎨 Смешать с…",
         "button_mix_share": "{percent} % первой",
         "mix_send_painting": (

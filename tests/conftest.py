@@ -7,9 +7,13 @@ is skipped with a message naming the missing path.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from nst_engine.segmentation import MODEL_ENV
+from tests import assets
 
 pytest_plugins = ["tests.fakebot.fixtures", "tests.botfixtures", "tests.remotefixtures"]
 
@@ -46,3 +50,33 @@ def content_photo() -> Path:
 @pytest.fixture(scope="session")
 def style_painting() -> Path:
     return shared_path("images/styles/starry_night.jpg")
+
+
+@pytest.fixture(scope="session")
+def selfie_model() -> Path:
+    """The segmenter from mediapipe's wheel (tests/assets.py): skipped without a registry, a
+    failure under CI."""
+    try:
+        return assets.selfie_segmentation_model()
+    except assets.AssetError as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def segmentation_model_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """$NST_SEGMENTATION_MODEL for every runner the tests start, in this process or in the
+    bots and workers they spawn: the wheel's copy, or (without a registry) a path that is not
+    there, so person mode is unavailable and nothing tries the network."""
+    before = os.environ.get(MODEL_ENV)
+    try:
+        path = assets.selfie_segmentation_model()
+    except assets.AssetError:
+        path = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
+    os.environ[MODEL_ENV] = str(path)
+    yield
+    if before is None:
+        os.environ.pop(MODEL_ENV, None)
+    else:
+        os.environ[MODEL_ENV] = before

@@ -61,13 +61,36 @@ async def test_missing_weights_stop_the_start_with_one_line(
 
 
 def test_models_fetch_finds_local_weights(
-    vgg_weights: Path, fast_models_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    selfie_model: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    monkeypatch.setenv("NST_SEGMENTATION_MODEL", str(selfie_model))
     assert cli.main(["models", "fetch"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and all(line.startswith("ok") for line in lines)
+    assert len(lines) == 4 and all(line.startswith("ok") for line in lines)
+    assert lines[-1].endswith(str(selfie_model))
+
+
+def test_models_fetch_goes_on_without_the_segmenter(
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The segmenter is optional: the bot runs without it, person mode shown as unavailable."""
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
+    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    monkeypatch.setenv("NST_SEGMENTATION_MODEL", str(tmp_path / "missing.tflite"))
+    assert cli.main(["models", "fetch"]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.splitlines()) == 3
+    assert "missing.tflite" in captured.err and "person mode will be unavailable" in captured.err
 
 
 def test_presets_fetch_reports_each_preset_and_needs_no_token(

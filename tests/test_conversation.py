@@ -22,6 +22,8 @@ from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 RED, BLUE, GREEN = (200, 40, 40), (40, 40, 200), (40, 200, 40)
 # The re-run buttons under a result, in order.
 CHANGES = ("stronger", "softer", "bigger", "smaller", "colors", "variation", "style", "mix")
+# With the segmenter (tests/conftest.py), the two person modes a whole-picture result did not use.
+PERSON_CHANGES = ("keepme", "keepbg")
 
 
 def buttons(call: Call) -> list[str]:
@@ -170,7 +172,8 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     assert await bot_app.services.store.get_pending_content(user.id) is None
 
     picture = await result(user)
-    assert buttons(picture) == [f"rerun:{job.id}:{c}" for c in CHANGES]
+    person = PERSON_CHANGES if bot_app.services.worker.person_available() else ()
+    assert buttons(picture) == [f"rerun:{job.id}:{c}" for c in (*CHANGES, *person)]
 
 
 async def test_the_same_photo_twice_asks_for_a_painting(

@@ -41,6 +41,13 @@ def gif_animation() -> bytes:
     return out.getvalue()
 
 
+def webp_animation() -> bytes:
+    frames = [Image.new("RGB", (96, 96), color) for color in (RED, BLUE)]
+    out = io.BytesIO()
+    frames[0].save(out, "WEBP", save_all=True, append_images=frames[1:], duration=100)
+    return out.getvalue()
+
+
 BAD_FILES = [
     pytest.param(b"%PDF-1.4 not an image", "doc.pdf", "application/pdf", "bad_not_image", id="pdf"),
     pytest.param(b"hello", "notes.txt", "text/plain", "bad_not_image", id="text"),
@@ -81,11 +88,22 @@ async def test_too_big_file_is_refused_without_downloading(
     assert not [c for c in telegram.calls[user.since :] if c.method == "getFile"]
 
 
-async def test_non_image_file_is_not_downloaded(
+async def test_sound_file_is_not_downloaded(
     bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
+    await user.send_document(bytes(1000), "voice.ogg", "audio/ogg")
+    await says(user, "bad_not_image")
+    assert not [c for c in telegram.calls[user.since :] if c.method == "getFile"]
+
+
+async def test_a_video_file_is_judged_by_its_bytes(
+    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+) -> None:
+    """A "video" that is neither a clip nor a picture; a huge one is refused undownloaded."""
     await user.send_document(bytes(1000), "movie.mp4", "video/mp4")
     await says(user, "bad_not_image")
+    await user.send_document(bytes(20 * 1024 * 1024 + 1), "movie.mp4", "video/mp4")
+    await says(user, "animation_too_big", max_s=10, max_mb=20)
     assert not [c for c in telegram.calls[user.since :] if c.method == "getFile"]
 
 
@@ -95,8 +113,16 @@ async def test_tiny_photo_is_refused(bot_app: RunningBot, user: FakeUser) -> Non
     assert await bot_app.services.store.get_pending_content(user.id) is None
 
 
-async def test_animated_image_uses_its_first_frame(bot_app: RunningBot, user: FakeUser) -> None:
-    sent = await user.send_document(gif_animation(), "dance.gif", "image/gif")
+async def test_animated_gif_file_is_a_clip(bot_app: RunningBot, user: FakeUser) -> None:
+    """Painted as an animation (tests/test_conversation_animation.py follows it through)."""
+    await user.send_document(gif_animation(), "dance.gif", "image/gif")
+    await says(user, "got_animation")
+    assert await bot_app.services.store.get_pending_content(user.id) is None
+
+
+async def test_animated_webp_uses_its_first_frame(bot_app: RunningBot, user: FakeUser) -> None:
+    """Frames the animation path cannot decode (FFmpeg lacks animated WebP): a still photo."""
+    sent = await user.send_document(webp_animation(), "dance.webp", "image/webp")
     await says(user, "first_frame")
     await says(user, "got_content")
     pending = await bot_app.services.store.get_pending_content(user.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -15,9 +16,11 @@ from bot.chat.imagecheck import (
     Problem,
     check_dimensions,
     check_document,
+    clip_seconds,
     inspect,
 )
 from tests.conftest import shared_path
+from tests.test_animation import make_clip
 
 
 def _encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -66,11 +69,11 @@ def test_photo_metadata_limits() -> None:
         ("image/heic", "IMG_0001.HEIC", 1000, None),
         ("image/jpeg", "big.jpg", MAX_FILE_BYTES + 1, Problem.TOO_BIG_BYTES),
         ("video/mp4", "clip.mp4", MAX_FILE_BYTES * 5, Problem.TOO_BIG_BYTES),
-        ("video/mp4", "clip.mp4", 1000, Problem.NOT_IMAGE),
+        ("video/mp4", "clip.mp4", 1000, None),  # a clip or not: its bytes will decide
         ("audio/ogg", "voice.ogg", 1000, Problem.NOT_IMAGE),
     ],
 )
-def test_document_metadata_refuses_only_size_and_sound_or_video(
+def test_document_metadata_refuses_only_size_and_sound(
     mime: str | None, name: str | None, size: int | None, problem: Problem | None
 ) -> None:
     if problem is None:
@@ -138,3 +141,15 @@ def test_any_format_pillow_reads_passes_by_content_whatever_its_name(fmt: str) -
 def test_a_format_pillow_knows_but_cannot_decode_here_is_unsupported() -> None:
     data = _encode(Image.new("RGB", (80, 70), "teal"), "EPS")  # decoding needs Ghostscript
     assert _problem(inspect, data, "application/postscript", "art.eps") is Problem.UNSUPPORTED
+
+
+def test_clip_seconds_tells_clips_from_pictures(tmp_path: Path) -> None:
+    """A clip's length from its bytes; None for a picture, a one-frame GIF or junk."""
+    photo = shared_path("images/photos/tubingen.jpg")
+    mp4 = make_clip(tmp_path / "clip.mp4", photo, frames=8, fps=4).read_bytes()
+    assert clip_seconds(mp4) == pytest.approx(2.0, abs=0.3)
+    gif = make_clip(tmp_path / "clip.gif", photo, frames=10, fps=10, codec="gif").read_bytes()
+    assert clip_seconds(gif) == pytest.approx(1.0, abs=0.3)
+    assert clip_seconds(photo.read_bytes()) is None
+    assert clip_seconds(_encode(Image.new("RGB", (80, 70), "teal"), "GIF")) is None
+    assert clip_seconds(b"hello") is None

@@ -10,6 +10,7 @@ server: exactly one result photo per user, to that user's chat, is the promise u
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -19,18 +20,20 @@ import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
+from skimage import data as skimage_data
 
 from bot.app import build_application
 from bot.chat.services import services
-from bot.jobs.channel import TaskKeys
+from bot.jobs.channel import TaskKeys, WorkerInfo, settings_from_wire, settings_to_wire
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
-from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings
+from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, Quality, UserSettings
 from bot.texts import t
 from nst_engine import animation
 from nst_engine.settings import Settings
@@ -454,3 +457,53 @@ async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the
     # Sheets and clips were made here: no worker ran any task but the three jobs.
     ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
     assert sorted(ran) == ["1.fast", "2.fast", "3.fast"]
+
+
+async def test_person_mode_is_applied_on_the_worker(
+    cluster: Workers,
+    selfie_model: Path,
+    fast_models_dir: Path,
+    style_painting: Path,
+    tmp_path: Path,
+) -> None:
+    """The worker loaded the segmenter at its start (its heartbeat says so) and keeps the
+    astronaut's face as photographed while the background is painted."""
+    photo = tmp_path / "astronaut.png"
+    Image.fromarray(skimage_data.astronaut()).save(photo)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    await runner.start()
+    try:
+        assert runner.person_error is None
+        output = tmp_path / "kept.png"
+        await runner.run(
+            fake_job(11),
+            photo,
+            [style_painting],
+            Settings(method="fast", max_side=128),
+            output,
+            lambda _: None,
+            threading.Event(),
+            PersonMode.BACKGROUND,
+        )
+        await runner.forget(11)
+    finally:
+        await runner.stop()
+    painted = np.asarray(Image.open(output).convert("RGB"), np.float32)
+    original = Image.open(photo).resize((128, 128), Image.Resampling.LANCZOS)
+    diff = np.abs(painted - np.asarray(original, np.float32))
+    face, backdrop = diff[12:37, 48:65].mean(), diff[0:27, 78:95].mean()
+    assert face < 4 and backdrop > 20, (face, backdrop)
+
+
+def test_person_mode_on_the_wire_reads_as_before_without_it() -> None:
+    """Only a job with person mode carries the key, so a job without it is the same message
+    an older worker reads; a heartbeat with fields this bot does not know still reads."""
+    settings = Settings(method="fast", max_side=96)
+    assert settings_to_wire(settings) == asdict(settings)
+    assert settings_from_wire(settings_to_wire(settings)) == (settings, PersonMode.OFF)
+    wire = settings_to_wire(settings, PersonMode.PERSON)
+    assert settings_from_wire(wire) == (settings, PersonMode.PERSON)
+    old = WorkerInfo("w", 1, 0, None, "CPU").to_json()
+    assert WorkerInfo.from_json(old).person_error is not None  # an old worker: no person mode
+    newer = json.dumps({**json.loads(old), "person_error": None, "colour": "blue"})
+    assert WorkerInfo.from_json(newer).person_error is None

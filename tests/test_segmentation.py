@@ -4,7 +4,6 @@ the errors for a missing or wrong model file."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from pathlib import Path
@@ -25,23 +24,11 @@ from nst_engine.segmentation import (
     composite,
     model_path,
 )
-from tests import assets
 
 # The astronaut photo is 512x512; she fills the middle and the lower half.
 FACE = (slice(50, 150), slice(190, 260))  # rows, columns: her hair, eyes and mouth
 BACKDROP = (slice(0, 110), slice(310, 380))  # the grey studio wall between her and the shuttle
 FLAG = (slice(0, 80), slice(0, 60))  # the flag's top corner
-
-
-@pytest.fixture(scope="module")
-def selfie_model() -> Path:
-    """The model from mediapipe's wheel: skipped without a registry, a failure under CI."""
-    try:
-        return assets.selfie_segmentation_model()
-    except assets.AssetError as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(str(error))
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")

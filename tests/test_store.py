@@ -19,7 +19,7 @@ from bot.jobs.store import (
     StoreError,
     migrate_to,
 )
-from bot.models import Delivery, FileRef, JobRequest, JobStatus, Quality, UserSettings
+from bot.models import Delivery, FileRef, JobRequest, JobStatus, PersonMode, Quality, UserSettings
 
 LIMITS = {"queue_limit": 50, "daily_limit": 0, "workers": 1}
 
@@ -145,7 +145,9 @@ async def test_a_failing_migration_leaves_the_previous_version(tmp_path: Path) -
 
 async def test_settings_default_then_round_trip(store: Store) -> None:
     assert await store.get_settings(1) == UserSettings()
-    chosen = UserSettings(quality=Quality.HIGH, preserve_colors=True, language="ru")
+    chosen = UserSettings(
+        quality=Quality.HIGH, preserve_colors=True, language="ru", person=PersonMode.BACKGROUND
+    )
     await store.save_settings(1, chosen)
     await store.save_settings(2, UserSettings())
     assert await store.get_settings(1) == chosen

@@ -25,7 +25,7 @@ from bot.jobs.messenger import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messeng
 from bot.jobs.runner import Capacity
 from bot.jobs.shared import MAX_ATTEMPTS
 from bot.jobs.store import ActiveJobExists, Store
-from bot.models import FileRef, Job, JobRequest, JobStatus, UserSettings
+from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, UserSettings
 from bot.texts import t
 from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
@@ -53,6 +53,7 @@ class FakeRunner:
     most_active: int = 0
     forgotten: list[int] = field(default_factory=list)  # job ids, as their runs ended
     fast_error: str | None = "no preview with the fake runner"
+    person_error: str | None = "no person mode with the fake runner"
 
     async def start(self) -> None:
         pass
@@ -89,6 +90,7 @@ class FakeRunner:
         output: Path,
         progress: Callable[[float], None],
         cancel: threading.Event,
+        person: PersonMode = PersonMode.OFF,
     ) -> None:
         user = job.request.user_id
         script = self.scripts.get(user, Script())

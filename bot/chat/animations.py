@@ -1,11 +1,16 @@
-"""Animations: a GIF or a video, painted frame by frame and sent back as a clip."""
+"""Animations: a GIF or a video, painted frame by frame and sent back as a clip.
+
+Telegram hands a clip over as an animation, a video, a video note, or (sent "as a file") a
+document; documents are told apart from pictures by their bytes in photos.document_message,
+which then comes here through take_clip.
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.chat import imagecheck, keyboards
@@ -18,25 +23,33 @@ log = logging.getLogger(__name__)
 
 
 async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A GIF, an animation or a video: checked against the limits from Telegram's figures, then
-    painted with the caption's preset, a chosen one, or the next painting or preset."""
+    """A GIF, an animation, a video or a round video note: checked against the limits from
+    Telegram's figures, then painted like a clip sent as a file."""
     who = await who_is(update, context)
     message = update.effective_message
     assert message is not None
-    clip = message.animation or message.video
+    clip = message.animation or message.video or message.video_note
     assert clip is not None
+    if clip.file_size is not None and clip.file_size > imagecheck.MAX_FILE_BYTES:
+        await clip_too_big(context, who)
+        return
     duration = clip.duration
     seconds = duration.total_seconds() if isinstance(duration, timedelta) else float(duration)
-    max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
-    if clip.file_size is not None and clip.file_size > imagecheck.MAX_FILE_BYTES:
-        await say(context, who, "animation_too_big", max_s=max_s, max_mb=max_mb)
-        return
+    ref = FileRef(clip.file_id, clip.file_unique_id, clip.file_size)
+    await take_clip(context, who, message, ref, seconds)
+
+
+async def take_clip(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, message: Message, ref: FileRef, seconds: float
+) -> None:
+    """A clip of this length (however it came: animation, video or file) painted with the
+    caption's preset or a chosen one, else kept until its painting comes."""
     if seconds > MAX_CLIP_SECONDS:
+        max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
         await say(
             context, who, "animation_too_long", seconds=round(seconds), max_s=max_s, max_mb=max_mb
         )
         return
-    ref = FileRef(clip.file_id, clip.file_unique_id, clip.file_size)
     caption = (message.caption or "").strip().removeprefix("/style").strip()
     preset = svc(context).presets.find(caption) if caption else None
     chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
@@ -47,6 +60,12 @@ async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if context.user_data is not None:
         context.user_data[ANIMATION] = ref
     await say(context, who, "got_animation", keyboards.presets_only_button(who.language))
+
+
+async def clip_too_big(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
+    """Over Telegram's download limit for bots, said with both of a clip's limits."""
+    max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
+    await say(context, who, "animation_too_big", max_s=max_s, max_mb=max_mb)
 
 
 async def submit_animation(

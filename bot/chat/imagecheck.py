@@ -1,10 +1,11 @@
 """Is what a person sent an image the worker can use? Decided before a job is queued, Pillow only.
 
 Telegram photos are always JPEGs with known sizes, so their metadata is enough. A file sent as a
-document could be anything: its metadata refuses only what is too big or a video or sound (no
-download of a 2 GB video), then its bytes decide, opened with Pillow: any format Pillow decodes is
-accepted, whatever the file is called. Each refusal is a Problem whose value names the catalog text
-that tells the person what to send instead.
+document could be anything: its metadata refuses only what is too big or a sound (no download of
+a 2 GB video), then its bytes decide: a clip (nst_engine.sniff.is_clip: a GIF with frames, MP4,
+MOV, WebM ...) is painted as an animation, anything else is opened with Pillow, and any format
+Pillow decodes is accepted, whatever the file is called. Each refusal is a Problem whose value
+names the catalog text that tells the person what to send instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,10 @@ import warnings
 from enum import StrEnum
 from pathlib import PurePath
 
+import av
 from PIL import Image, UnidentifiedImageError
+
+from nst_engine.sniff import is_clip
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # the most a bot may download through the Bot API
 MAX_PIXELS = 40_000_000  # well above any camera photo, far below a decompression bomb
@@ -37,7 +41,9 @@ COMMON_MIME_TYPES = {
 # Images Pillow cannot read: refused as "I can't read that format", not "not an image".
 OTHER_IMAGE_EXTENSIONS = {".heic", ".heif", ".avif", ".svg", ".raw", ".cr2", ".nef", ".dng"}
 # What a file's MIME type can rule out without a download: Telegram sets these from its content.
-NOT_IMAGE_MIME_PREFIXES = ("video/", "audio/")
+NOT_IMAGE_MIME_PREFIXES = ("audio/",)
+# Types whose refusal for size is worded as a clip's (a hint only: the bytes decide the rest).
+CLIP_MIME_PREFIXES = ("video/", "image/gif")
 
 
 class Problem(StrEnum):
@@ -66,7 +72,7 @@ def check_dimensions(width: int, height: int, file_size: int | None) -> None:
 
 
 def check_document(mime_type: str | None, file_size: int | None) -> None:
-    """Refuse a document before spending a download on it: too big, or a video or sound.
+    """Refuse a document before spending a download on it: too big, or a sound.
 
     Names and other MIME types say little (scan.dat may be a TIFF, photo.jpg a PNG), so every
     other file is downloaded and its bytes decide (inspect).
@@ -121,3 +127,19 @@ def inspect(data: bytes, mime_type: str | None = None, file_name: str | None = N
         problem = Problem.CORRUPT if found in COMMON_FORMATS else Problem.UNSUPPORTED
         raise ImageRejected(problem) from None
     return animated
+
+
+def clip_seconds(data: bytes) -> float | None:
+    """None if data is no clip (a picture, or junk for inspect to name); else its length in
+    seconds as its container states it (0 when it states none: the job's own check of the
+    limits, nst_engine.animation.check_limits, still applies)."""
+    if not is_clip(data):
+        return None
+    try:
+        with av.open(io.BytesIO(data), "r") as container:
+            stream = container.streams.video[0]
+            if stream.duration is not None and stream.time_base is not None:
+                return float(stream.duration * stream.time_base)
+            return container.duration / av.time_base if container.duration else 0.0
+    except (av.FFmpegError, IndexError):
+        return 0.0

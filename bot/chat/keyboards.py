@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import Brush, Quality, Strength, UserSettings
+from bot.models import Brush, PersonMode, Quality, Strength, UserSettings
 from bot.presets import Preset
 from bot.texts import LANGUAGES, t
 
@@ -104,11 +104,13 @@ def settings_keyboard(
     waits: dict[Quality, float],
     preview_available: bool,
     brush_extra: dict[Brush, float],
+    person_available: bool = True,
 ) -> InlineKeyboardMarkup:
     """Every setting with the current choice marked; each button sets a value (not a toggle),
     so a double tap or a stale menu can never flip a setting back. Qualities show their output
     size and expected wait in seconds; a brush that costs more time says how much (brush_extra,
-    seconds); without a fast model, the fast options are left out."""
+    seconds); without a fast model, the fast options are left out; without the segmenter, the
+    person modes are one button that says why."""
 
     def button(text: str, data: str) -> InlineKeyboardButton:
         return InlineKeyboardButton(text, callback_data=f"set:{data}")
@@ -146,6 +148,7 @@ def settings_keyboard(
     if preview_available:
         preview = "off" if settings.preview else "on"
         rows.append([button(t(language, f"button_preview_{preview}"), f"preview:{preview}")])
+    rows.extend(_person_rows(language, settings.person, person_available))
     rows.append(
         [
             button(_mark(t(code, "language_name"), code == language), f"lang:{code}")
@@ -153,6 +156,24 @@ def settings_keyboard(
         ]
     )
     return InlineKeyboardMarkup(rows)
+
+
+def _person_rows(
+    language: str, chosen: PersonMode, available: bool
+) -> list[list[InlineKeyboardButton]]:
+    """One row per person mode (long texts), or one row saying the mode is unavailable."""
+    if not available:
+        text = t(language, "person_button_unavailable")
+        return [[InlineKeyboardButton(text, callback_data="set:person:unavailable")]]
+    return [
+        [
+            InlineKeyboardButton(
+                _mark(t(language, f"person_button_{mode}"), mode is chosen),
+                callback_data=f"set:person:{mode}",
+            )
+        ]
+        for mode in PersonMode
+    ]
 
 
 def forget_keyboard(language: str) -> InlineKeyboardMarkup:

@@ -10,7 +10,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import MIX_BASE, Who, job_id, say, submit, svc, who_is
+from bot.chat.common import ANIMATION, MIX_BASE, Who, job_id, say, submit, svc, who_is
+from bot.jobs.buttons import PERSON_CHANGES
 from bot.models import Brush, JobRequest, Mix, Strength, UserSettings
 from bot.presets import PresetUnavailable
 from bot.texts import t
@@ -55,7 +56,7 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     request = job.request
     if change == "style":
-        await svc(context).store.set_pending_content(who.user_id, who.chat_id, request.content)
+        await _keep_for_new_style(context, who, request)
         await query.answer()
         await say(context, who, "send_new_style", keyboards.presets_button(who.language))
         return
@@ -82,8 +83,20 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await _again(context, who, request, settings)
 
 
+async def _keep_for_new_style(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, request: JobRequest
+) -> None:
+    """[Another painting]: the photo waits as the pending one, a clip as the waiting clip."""
+    if not request.animation:
+        await svc(context).store.set_pending_content(who.user_id, who.chat_id, request.content)
+    elif context.user_data is not None:
+        context.user_data[ANIMATION] = request.content
+
+
 def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
     """The job's settings with one step changed; None when there is no further step."""
+    if change in PERSON_CHANGES:  # [🧍 Keep me] [🏞 Keep the background] [🎨 Paint it all]
+        return replace(settings, person=PERSON_CHANGES[change][0])
     if change == "colors":
         return replace(settings, preserve_colors=not settings.preserve_colors)
     if change == "variation":  # everything else kept: another take
@@ -107,8 +120,15 @@ async def _again(
     settings: UserSettings,
     mix: Mix | None = None,
 ) -> None:
-    """An earlier job's photo and painting queued again, with these settings (and this mix)."""
-    style, preset_id = request.style, request.preset_id
+    """An earlier job's photo (or clip) and painting queued again, with these settings (and
+    this mix)."""
     await submit(
-        context, who, request.content, style=style, preset_id=preset_id, settings=settings, mix=mix
+        context,
+        who,
+        request.content,
+        style=request.style,
+        preset_id=request.preset_id,
+        settings=settings,
+        mix=mix,
+        animation=request.animation,
     )

@@ -12,9 +12,9 @@ from telegram.ext import ContextTypes
 
 from bot import metrics
 from bot.chat import imagecheck, keyboards
-from bot.chat.animations import submit_animation
+from bot.chat.animations import clip_too_big, submit_animation, take_clip
 from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, Who, say, submit, svc, who_is
-from bot.chat.imagecheck import ImageRejected
+from bot.chat.imagecheck import ImageRejected, Problem
 from bot.chat.mixing import submit_mix
 from bot.chat.presets import submit_preset
 from bot.models import FileRef, Mix
@@ -42,28 +42,42 @@ async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 
 async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file: refused from metadata only when too big or a video; else its bytes decide."""
+    """A file: refused from metadata only when too big or a sound; else its bytes decide, a
+    clip (GIF, MP4, WebM, MOV ...) going to the animations, a picture becoming a photo.
+
+    The download is async and the whole file (at most 20 MB, Telegram's limit for bots) is
+    sniffed and decoded on a worker thread, so the event loop never waits for either."""
     who = await who_is(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None
     document = message.document
+    ref = FileRef(document.file_id, document.file_unique_id, document.file_size)
     try:
         imagecheck.check_document(document.mime_type, document.file_size)
-        data = await (await document.get_file()).download_as_bytearray()
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        if (seconds := await asyncio.to_thread(imagecheck.clip_seconds, data)) is not None:
+            await take_clip(context, who, message, ref, seconds)
+            return
         animated = await asyncio.to_thread(
-            imagecheck.inspect, bytes(data), document.mime_type, document.file_name
+            imagecheck.inspect, data, document.mime_type, document.file_name
         )
     except ImageRejected as rejected:
-        await _refuse(context, who, rejected)
+        if rejected.problem is Problem.TOO_BIG_BYTES and _clip_type(document.mime_type):
+            await clip_too_big(context, who)
+        else:
+            await _refuse(context, who, rejected)
         return
     except TelegramError as error:
         log.warning("downloading a document failed: %s", error)
         await say(context, who, "download_failed")
         return
-    if animated:
+    if animated:  # frames the animation path cannot paint (an animated WebP)
         await say(context, who, "first_frame")
-    ref = FileRef(document.file_id, document.file_unique_id, document.file_size)
     await _take_image(context, who, message, ref)
+
+
+def _clip_type(mime_type: str | None) -> bool:
+    return (mime_type or "").lower().startswith(imagecheck.CLIP_MIME_PREFIXES)
 
 
 async def _refuse(context: ContextTypes.DEFAULT_TYPE, who: Who, rejected: ImageRejected) -> None:

@@ -10,7 +10,15 @@ from telegram.ext import ContextTypes
 from bot.chat import keyboards
 from bot.chat.common import Who, svc, who_is
 from bot.chat.menu import set_chat_commands
-from bot.models import QUALITY_EXPECTED_S, Brush, Quality, Strength, UserSettings, brush_extra_s
+from bot.models import (
+    QUALITY_EXPECTED_S,
+    Brush,
+    PersonMode,
+    Quality,
+    Strength,
+    UserSettings,
+    brush_extra_s,
+)
 from bot.texts import LANGUAGES, language_for, t
 
 
@@ -24,6 +32,9 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and query.data is not None
     who = await who_is(update, context)
     _, name, value = query.data.split(":", 2)
+    if name == "person" and not svc(context).worker.person_available():
+        await query.answer(t(who.language, "person_unavailable"), show_alert=True)
+        return
     changed = _changed(who.settings, name, value)
     if changed is None or changed == who.settings:
         await query.answer()
@@ -54,6 +65,8 @@ def _changed(settings: UserSettings, name: str, value: str) -> UserSettings | No
                 return replace(settings, preserve_colors=value == "on")
             case "preview":
                 return replace(settings, preview=value == "on")
+            case "person":
+                return replace(settings, person=PersonMode(value))
             case "lang" if value in LANGUAGES:
                 return replace(settings, language=value)
     except ValueError:
@@ -76,6 +89,7 @@ def _settings_text(who: Who) -> str:
         brush=t(lang, f"brush_{s.brush}"),
         colors=t(lang, "on" if s.preserve_colors else "off"),
         preview=t(lang, "on" if s.preview else "off"),
+        person=t(lang, f"person_{s.person}"),
         language_name=t(lang, "language_name"),
     )
 
@@ -89,7 +103,15 @@ async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> In
         Quality.HIGH: config.high_side,
     }
     waits = {q: await store.average_run_s(q) or QUALITY_EXPECTED_S[q] for q in Quality}
-    available = svc(context).worker.preview_available()
+    worker = svc(context).worker
     quality = who.settings.quality
     extra = {b: brush_extra_s(quality, b, waits[quality]) for b in Brush}
-    return keyboards.settings_keyboard(who.language, who.settings, sides, waits, available, extra)
+    return keyboards.settings_keyboard(
+        who.language,
+        who.settings,
+        sides,
+        waits,
+        worker.preview_available(),
+        extra,
+        worker.person_available(),
+    )

@@ -50,10 +50,10 @@ def register_handlers(application: Application) -> None:
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=new))
     application.add_handler(MessageHandler(new & filters.PHOTO, photo_message))
-    # Before documents: Telegram sends an animation as a document too.
-    application.add_handler(
-        MessageHandler(new & (filters.ANIMATION | filters.VIDEO), animation_message)
-    )
+    # Before documents: Telegram sends an animation as a document too. A clip sent as a file
+    # is a document only: document_message tells it from a picture by its bytes.
+    clips = filters.ANIMATION | filters.VIDEO | filters.VIDEO_NOTE
+    application.add_handler(MessageHandler(new & clips, animation_message))
     application.add_handler(MessageHandler(new & filters.Document.ALL, document_message))
     application.add_handler(MessageHandler(new & filters.COMMAND, unknown_command))
     application.add_handler(MessageHandler(new & filters.TEXT, text_message))
@@ -66,6 +66,7 @@ def register_handlers(application: Application) -> None:
         r"^rerun:\d+:(stronger|softer|bigger|smaller|colors|variation|style|mix(30|50|70)?)$": (
             rerun_button
         ),
+        r"^rerun:\d+:(keepme|keepbg|paintall)$": rerun_button,
         r"^forget:(yes|no)$": forget_button,
     }
     for pattern, button in buttons.items():

@@ -8,10 +8,47 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import MIX_SHARES
+from bot.models import MIX_SHARES, Job, PersonMode
 from bot.texts import t
 
 RERUN_CHANGES = ("stronger", "softer", "colors", "style")
+# Person-mode re-runs: the change in the callback data, the mode it asks for, its button's text.
+PERSON_CHANGES = {
+    "keepme": (PersonMode.BACKGROUND, "button_keep_me"),
+    "keepbg": (PersonMode.PERSON, "button_keep_background"),
+    "paintall": (PersonMode.OFF, "button_paint_all"),
+}
+
+
+def job_keyboard(job: Job, person_available: bool = False) -> InlineKeyboardMarkup:
+    """The re-run buttons under a job's result: a clip's, or a photo's (with the person-mode
+    buttons when the runner has a segmenter)."""
+    request = job.request
+    if request.animation:
+        return animation_keyboard(request.language, job.id)
+    person = request.settings.person if person_available else None
+    return result_keyboard(
+        request.language,
+        job.id,
+        colors_kept=request.settings.preserve_colors,
+        mixed=request.mix is not None,
+        person=person,
+    )
+
+
+def animation_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
+    """Under a painted clip: the re-runs the fast method's frames can take (a clip is painted at
+    one brush size, in the painting's colours)."""
+
+    def button(key: str, change: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(t(language, key), callback_data=f"rerun:{job_id}:{change}")
+
+    return InlineKeyboardMarkup(
+        [
+            [button("button_stronger", "stronger"), button("button_softer", "softer")],
+            [button("button_variation", "variation"), button("button_another_style", "style")],
+        ]
+    )
 
 
 def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
@@ -22,20 +59,30 @@ def cancel_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
 
 
 def result_keyboard(
-    language: str, job_id: int, colors_kept: bool = False, mixed: bool = False
+    language: str,
+    job_id: int,
+    colors_kept: bool = False,
+    mixed: bool = False,
+    person: PersonMode | None = None,
 ) -> InlineKeyboardMarkup:
     """Buttons under a result that re-run the same photos with one thing changed.
 
     The colours button toggles, so when the result already kept the photo's colours it offers
     the painting's colours instead (pass colors_kept=job.request.settings.preserve_colors).
     A mixed result gets one button per share of the first painting (30/50/70 %); any result
-    offers [Mix with…].
+    offers [Mix with…]. person (the result's person mode; None when the mode is unavailable)
+    adds the two other modes' buttons: [🧍 Keep me] [🏞 Keep the background] [🎨 Paint it all].
     """
 
     def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
         text = t(language, key, **values)
         return InlineKeyboardButton(text, callback_data=f"rerun:{job_id}:{change}")
 
+    person_row = [
+        button(key, change)
+        for change, (mode, key) in PERSON_CHANGES.items()
+        if person is not None and mode is not person
+    ]
     shares = [
         button("button_mix_share", f"mix{round(100 * share)}", percent=round(100 * share))
         for share in MIX_SHARES
@@ -50,5 +97,6 @@ def result_keyboard(
                 button("button_variation", "variation"),
             ],
             [button("button_another_style", "style"), button("button_mix_with", "mix")],
+            *([person_row] if person_row else []),
         ]
     )

@@ -23,7 +23,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncGenerator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from redis.asyncio import Redis
@@ -33,6 +33,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
+from bot.models import PersonMode
 from nst_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -131,12 +132,26 @@ def worker_key(name: str) -> str:
 WORKER_PATTERN = "nst:worker:*"
 
 
-def settings_to_wire(settings: Settings) -> dict[str, Any]:
-    return asdict(settings)
+# The wire's key for person mode, beside the engine's settings; only sent when it is on, so a
+# job without it reads as before to a worker that predates it.
+PERSON_KEY = "person"
 
 
-def settings_from_wire(data: dict[str, Any]) -> Settings:
-    return Settings(**data)
+def settings_to_wire(settings: Settings, person: PersonMode = PersonMode.OFF) -> dict[str, Any]:
+    wire = asdict(settings)
+    if person is not PersonMode.OFF:
+        wire[PERSON_KEY] = person.value
+    return wire
+
+
+def settings_from_wire(data: dict[str, Any]) -> tuple[Settings, PersonMode]:
+    """The engine's settings and the person mode (off if absent or unknown)."""
+    values = dict(data)
+    try:
+        person = PersonMode(values.pop(PERSON_KEY, PersonMode.OFF))
+    except ValueError:
+        person = PersonMode.OFF
+    return Settings(**values), person
 
 
 def event(name: str, **fields: Any) -> str:
@@ -153,13 +168,18 @@ class WorkerInfo:
     busy: int
     fast_error: str | None
     device: str
+    # None: this worker applies person mode. A worker that predates it says nothing: unavailable.
+    person_error: str | None = "not reported"
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_json(cls, text: str | bytes) -> WorkerInfo:
-        return cls(**json.loads(text))
+        """Fields this bot does not know (a newer worker's) are left out rather than refused."""
+        data = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in data.items() if name in known})
 
 
 def safe_url(url: str) -> str:

@@ -127,6 +127,10 @@ class Worker:
     def preview_available(self) -> bool:
         return self._runner.fast_error is None
 
+    def person_available(self) -> bool:
+        """Whether person mode can be offered: the runner (or a remote worker) has the model."""
+        return self._runner.person_error is None
+
     async def capacity(self) -> Capacity:
         """Engines online (in this process or remote workers) and how many are busy."""
         return await self._runner.capacity()

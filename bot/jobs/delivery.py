@@ -11,7 +11,7 @@ from pathlib import Path
 
 from telegram.error import TelegramError
 
-from bot.jobs.buttons import result_keyboard
+from bot.jobs.buttons import job_keyboard
 from bot.jobs.folders import remove_dir
 from bot.jobs.messenger import Sent
 from bot.jobs.shared import Shared, log, run_seconds
@@ -27,6 +27,7 @@ class Deliverer:
         self._store = shared.store
         self._messenger = shared.messenger
         self._styles = shared.styles
+        self._runner = shared.runner
         self._board = board
 
     async def deliver(self, job: Job) -> None:
@@ -44,17 +45,15 @@ class Deliverer:
             await self._board.show(job, t(language, "job_failed", attempts=job.attempts))
             return
         try:
+            keyboard = job_keyboard(job, self._runner.person_error is None)
+            caption = self._caption(job, seconds)
             if request.animation:
                 sent = await self._messenger.send_animation(
-                    request.chat_id, path, self._caption(job, seconds)
+                    request.chat_id, path, caption, keyboard
                 )
             else:
                 sent = await self._messenger.send_result(
-                    request.chat_id,
-                    path,
-                    self._caption(job, seconds),
-                    result_keyboard(language, job.id, mixed=job.request.mix is not None),
-                    f"painting-{job.id}.png",
+                    request.chat_id, path, caption, keyboard, f"painting-{job.id}.png"
                 )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
@@ -68,7 +67,6 @@ class Deliverer:
                 job, t(language, "job_done", duration=duration_text(language, seconds))
             )
         elif sent is Sent.UNCERTAIN:
-            keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
             await self._board.show(job, t(language, "job_delivery_unsure"), keyboard)
         self._messenger.forget_message(request.chat_id, job.status_message_id)
 

@@ -33,7 +33,7 @@ from bot.jobs.shared import (
     with_mix,
 )
 from bot.jobs.status import StatusBoard, progress_text
-from bot.models import FileRef, Job, JobStatus, Quality
+from bot.models import FileRef, Job, JobStatus, PersonMode, Quality
 from bot.presets import PresetUnavailable
 from bot.texts import t
 from nst_engine import animation
@@ -134,6 +134,7 @@ class Execution:
         job = running.job
         settings = job.request.settings
         fast = self._runner.fast_error is None
+        person = await self._person_mode(job)
         timer = asyncio.get_running_loop().call_later(
             self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
         )
@@ -145,7 +146,8 @@ class Execution:
                 and fast
                 and job.attempts == 1
             ):
-                await self._preview(running, content, style, output.with_name("preview.png"))
+                preview = output.with_name("preview.png")
+                await self._preview(running, content, style, preview, person)
             running.run_started = time.monotonic()
             await self._runner.run(
                 job,
@@ -155,6 +157,7 @@ class Execution:
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
+                person,
             )
         finally:
             timer.cancel()
@@ -188,8 +191,19 @@ class Execution:
         if running.cancel.is_set():
             raise Cancelled("stopped after the last frame")
 
+    async def _person_mode(self, job: Job) -> PersonMode:
+        """The job's person mode, or OFF (said once, briefly) when no segmenter is available."""
+        person = job.request.settings.person
+        if person is PersonMode.OFF or self._runner.person_error is None:
+            return person
+        log.warning("job %s: painted whole: %s", job.id, self._runner.person_error)
+        if job.attempts == 1:
+            text = t(job.request.language, "person_unavailable_job")
+            await self._messenger.send_status(job.request.chat_id, text, None)
+        return PersonMode.OFF
+
     async def _preview(
-        self, running: Running, content: Path, style: list[Path], path: Path
+        self, running: Running, content: Path, style: list[Path], path: Path, person: PersonMode
     ) -> None:
         """The fast method's picture, sent first so the user sees something within seconds."""
         started = time.monotonic()
@@ -204,6 +218,7 @@ class Execution:
                 path,
                 lambda _: None,
                 running.cancel,
+                person,
             )
         except (Cancelled, ImageError):
             raise

@@ -193,8 +193,11 @@ class Messenger:
             return False
         return True
 
-    async def send_animation(self, chat_id: int, path: Path, caption: str) -> Sent:
-        """A painted clip as a Telegram animation (silent MP4); Sent as for send_result.
+    async def send_animation(
+        self, chat_id: int, path: Path, caption: str, keyboard: InlineKeyboardMarkup
+    ) -> Sent:
+        """A painted clip as a Telegram animation (silent MP4) with its re-run buttons; Sent as
+        for send_result.
 
         Raises NetworkError when Telegram could not be reached and nothing was sent.
         """
@@ -205,6 +208,7 @@ class Messenger:
                     chat_id,
                     path,
                     caption=caption,
+                    reply_markup=keyboard,
                     filename=path.name,
                     write_timeout=UPLOAD_TIMEOUT_S,
                     read_timeout=UPLOAD_TIMEOUT_S,

@@ -12,7 +12,7 @@ import contextlib
 import math
 import time
 
-from bot.jobs.buttons import result_keyboard
+from bot.jobs.buttons import job_keyboard
 from bot.jobs.delivery import Deliverer
 from bot.jobs.folders import remove_dir, remove_job_dirs
 from bot.jobs.shared import MAX_ATTEMPTS, Shared, log
@@ -36,7 +36,7 @@ async def recover(shared: Shared, board: StatusBoard, deliverer: Deliverer) -> N
         shared.spawn(board.show(job, t(language, "job_failed", attempts=job.attempts)))
     for job in recovery.uncertain:
         language = job.request.language
-        keyboard = result_keyboard(language, job.id, mixed=job.request.mix is not None)
+        keyboard = job_keyboard(job, shared.runner.person_error is None)
         shared.spawn(board.show(job, t(language, "job_delivery_unsure"), keyboard))
     for job in recovery.undelivered:
         shared.spawn(deliverer.deliver(job))

@@ -49,7 +49,7 @@ from bot.jobs.runner import (
     _lower_priority,
     from_thread,
 )
-from bot.models import Job
+from bot.models import Job, PersonMode
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
 from nst_engine.fast import FastStylizer
@@ -112,6 +112,13 @@ class RemoteRunner:
             return None
         return self._workers[0].fast_error
 
+    @property
+    def person_error(self) -> str | None:
+        """As fast_error; a worker without the segmenter paints such a job whole."""
+        if not self._workers or any(w.person_error is None for w in self._workers):
+            return None
+        return self._workers[0].person_error
+
     async def capacity(self) -> Capacity:
         """From the workers' heartbeats, which expire when a worker stops beating."""
         redis = self._client()
@@ -147,9 +154,10 @@ class RemoteRunner:
         output: Path,
         progress: Progress,
         cancel: threading.Event,
+        person: PersonMode = PersonMode.OFF,
     ) -> None:
         keys = TaskKeys(task_key(job.id, settings))
-        wire = settings_to_wire(settings)
+        wire = settings_to_wire(settings, person)
         watch = _Watch(job.id, keys, self._lease_s)
         await self.capacity()  # keeps fast_error current as workers come and go
         if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):

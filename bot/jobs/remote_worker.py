@@ -103,6 +103,7 @@ class RemoteWorker:
             busy=len(self._running),
             fast_error=runner.fast_error if runner else "starting",
             device=_device(runner),
+            person_error=runner.person_error if runner else "starting",
         )
 
     async def beat(self) -> None:
@@ -170,9 +171,10 @@ class RemoteWorker:
                 self._spawn(self._push(keys, lease, event("progress", fraction=fraction)))
 
         assert self.runner is not None
+        engine_settings, person = settings_from_wire(settings)
         try:
             await self.runner.stylize(
-                photo, styles, settings_from_wire(settings), result, progress, cancel
+                photo, styles, engine_settings, result, progress, cancel, person
             )
         except Cancelled:
             if lost.is_set() or self.stopping:  # the bot sends it again (or has)

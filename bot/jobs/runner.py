@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image
 
-from bot.models import Job
+from bot.jobs.person import PersonKeeper
+from bot.models import Job, PersonMode
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError
 from nst_engine.images import load_image
@@ -82,6 +83,10 @@ class JobRunner(Protocol):
     def fast_error(self) -> str | None:
         """None when the fast (preview) method is available, else why it is not."""
 
+    @property
+    def person_error(self) -> str | None:
+        """None when person mode (the segmenter) is available, else why it is not."""
+
     async def run(
         self,
         job: Job,
@@ -91,9 +96,11 @@ class JobRunner(Protocol):
         output: Path,
         progress: Progress,
         cancel: threading.Event,
+        person: PersonMode = PersonMode.OFF,
     ) -> None:
         """Write the stylized image to output as PNG: content in the style of the paintings,
-        mixed by settings.style_weights when there are several.
+        mixed by settings.style_weights when there are several; with person mode, only the
+        background (or the person) painted and the rest kept as in the photo.
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
         raise nst_engine.Cancelled within one optimisation step (NotStarted if nothing had
@@ -176,6 +183,7 @@ class InProcessRunner:
             1, thread_name_prefix="nst-fast", initializer=_lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
+        self._person = PersonKeeper()
         self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
@@ -197,6 +205,7 @@ class InProcessRunner:
             )
         for engine in engines:
             self._engines.put(engine)
+        await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
@@ -209,6 +218,10 @@ class InProcessRunner:
     @property
     def fast_error(self) -> str | None:
         return self._fast_error
+
+    @property
+    def person_error(self) -> str | None:
+        return self._person.error
 
     @property
     def device(self) -> str:
@@ -224,8 +237,9 @@ class InProcessRunner:
         output: Path,
         progress: Progress,
         cancel: threading.Event,
+        person: PersonMode = PersonMode.OFF,
     ) -> None:
-        await self.stylize(content, style, settings, output, progress, cancel)
+        await self.stylize(content, style, settings, output, progress, cancel, person)
 
     async def forget(self, job_id: int) -> None:
         """Nothing is kept outside the job's folder, which the worker deletes."""
@@ -241,8 +255,11 @@ class InProcessRunner:
         output: Path,
         progress: Progress,
         cancel: threading.Event,
+        person: PersonMode = PersonMode.OFF,
     ) -> None:
-        """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls."""
+        """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls.
+
+        Person mode is applied here, so both kinds of runner composite in the same place."""
         loop = asyncio.get_running_loop()
         to_loop = from_thread(loop, progress)
 
@@ -257,7 +274,7 @@ class InProcessRunner:
                 )
             finally:
                 self._engines.put(engine)
-            image.save(output, "PNG")
+            self._person.apply(content, image, person).save(output, "PNG")
 
         await self._on_engine(work)
 

@@ -73,6 +73,15 @@ class FakeUser:
             content["caption"] = caption
         return await self._send(content)
 
+    async def send_video_note(self, data: bytes | Path, **stated: Any) -> JSON:
+        """A round video message: no caption, a length (side) instead of width and height."""
+        clip = self.telegram.store_clip(_read(data), "video_notes", "video_note.mp4", **stated)
+        note: JSON = {
+            key: clip[key] for key in ("file_id", "file_unique_id", "file_size", "duration")
+        }
+        note["length"] = clip["width"]
+        return await self._send({"video_note": note})
+
     async def send_album(
         self, photos: Sequence[bytes | Path], caption: str | None = None
     ) -> list[JSON]:

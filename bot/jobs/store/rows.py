@@ -20,6 +20,7 @@ from bot.models import (
     JobRequest,
     JobStatus,
     Mix,
+    PersonMode,
     Quality,
     Strength,
     UserSettings,
@@ -63,6 +64,7 @@ def settings_from_json(text: str) -> UserSettings:
         ("preview", bool),
         ("brush", Brush),
         ("seed", int),
+        ("person", PersonMode),
     ):
         try:
             values[name] = parse(data[name])

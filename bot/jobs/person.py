@@ -1,0 +1,78 @@
+"""Person mode on the job side: the selfie segmenter, loaded once when a runner starts, and the
+composite that keeps the person (or the background) of the photo after the engine has painted.
+
+The one place for it: the in-process runner and the remote worker both paint photos through
+InProcessRunner.stylize, which calls PersonKeeper.apply, so a job is composited the same way
+wherever it runs. Animations are painted whole (person mode is for photos): a clip's frames
+would each need a mask, and the flicker damping in nst_engine.animation blends painted frames
+over time, so a kept person would smear into the painted background as it moves.
+
+Nothing here imports telegram, and nothing here may stop a job: without the model (not
+downloaded, a wrong file) person mode is unavailable (`error` says why) and a job that asks for
+it is painted whole.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PIL import Image
+
+from bot.models import PersonMode
+from nst_engine.images import load_image
+
+if TYPE_CHECKING:
+    from nst_engine.segmentation import Mode, PersonSegmenter
+
+log = logging.getLogger(__name__)
+
+# How much of the painting the kept part gets: none, so "keep me" keeps the face as photographed
+# (nst_engine.segmentation.LIGHT_STYLING would blend a quarter in; the mask's soft edge is
+# enough to keep the person from looking cut out).
+KEPT_STYLING = 0.0
+# The engine's name for the part that is painted.
+PAINTED: dict[PersonMode, Mode] = {
+    PersonMode.BACKGROUND: "background",
+    PersonMode.PERSON: "person",
+}
+
+
+class PersonKeeper:
+    """The segmenter (loaded by load(), at the runner's start) and the composite after a job."""
+
+    def __init__(self, model: str | Path | None = None) -> None:
+        """model: the segmenter's file; by default $NST_SEGMENTATION_MODEL, else the cache."""
+        self._model = model
+        self._segmenter: PersonSegmenter | None = None
+        self.error: str | None = "the segmenter has not been loaded"
+
+    def load(self) -> None:
+        """Load the model once (blocking: call it on a worker thread at start-up)."""
+        from nst_engine.segmentation import PersonSegmenter
+
+        try:
+            self._segmenter = PersonSegmenter(self._model)
+        except Exception as error:  # a missing, wrong or unreadable model: no person mode
+            self.error = str(error) or type(error).__name__
+            log.warning("person mode unavailable: %s", self.error)
+            return
+        self.error = None
+
+    def apply(self, content: Path, painted: Image.Image, mode: PersonMode) -> Image.Image:
+        """The painting with the person (or the background) of the photo at content kept.
+
+        The mask is computed on the photo scaled to the painting's size: the model squashes it
+        to 256 px anyway, and a mask at a 12-megapixel photo's size would only be scaled down.
+        """
+        if mode is PersonMode.OFF:
+            return painted
+        if self._segmenter is None:
+            log.warning("person mode asked for but unavailable; painted whole: %s", self.error)
+            return painted
+        from nst_engine.segmentation import composite
+
+        photo = load_image(content).resize(painted.size, Image.Resampling.LANCZOS)
+        mask = self._segmenter.mask(photo)
+        return composite(photo, painted, mask, PAINTED[mode], kept_styling=KEPT_STYLING)
