@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Generic, TypeVar
 
+import numpy as np
 import tensorflow as tf
 from PIL import Image
 
@@ -17,8 +19,11 @@ from nst_engine import precision as _precision
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.fast import FastStylizer
 from nst_engine.images import ImageSource, load_image
+from nst_engine.segmentation import PersonSegmenter
 from nst_engine.settings import Settings
 from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
+
+Model = TypeVar("Model")
 
 
 @dataclass(frozen=True)
@@ -43,16 +48,14 @@ class Engine:
         vgg_weights: str | Path | None = None,
         fast_models_dir: str | Path | None = None,
         precision: _precision.Choice | None = None,
+        segmentation_model: str | Path | None = None,
     ) -> None:
         self.weights_path = resolve_weights(vgg_weights)
-        # Previews are optional: without the Magenta files the engine still does quality runs.
-        # They are loaded (downloaded, if need be) on first use, so a quality-only run offline
-        # never looks for them.
-        self._fast_models_dir = fast_models_dir
-        self._fast: FastStylizer | None = None
-        self._fast_error: str | None = None
-        self._fast_loaded = False
-        self._fast_lock = threading.Lock()
+        # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
+        # offline never looks for them. Without Magenta's files there are no previews and no
+        # warm start; without the segmenter a person's face is not held at the finer scales.
+        self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
+        self._segmenter = OptionalModel(lambda: PersonSegmenter(segmentation_model))
         self.device = _device_name()
         # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32
         # (nst_engine/precision.py); `precision` or $NST_PRECISION overrides the choice.
@@ -70,25 +73,21 @@ class Engine:
 
     def load_fast(self) -> str | None:
         """Load the preview models now if not yet tried; None when ready, else why not."""
-        with self._fast_lock:
-            if not self._fast_loaded:
-                try:
-                    self._fast = FastStylizer(self._fast_models_dir)
-                except WeightsError as error:
-                    self._fast_error = str(error)
-                self._fast_loaded = True
-        return self._fast_error
+        return self._fast.error
+
+    def load_segmenter(self) -> str | None:
+        """Load the person segmenter now if not yet tried; None when ready, else why not."""
+        return self._segmenter.error
 
     @property
     def fast(self) -> FastStylizer | None:
         """The preview models, loaded on first use; None when they are unavailable."""
-        self.load_fast()
-        return self._fast
+        return self._fast.get()
 
     @property
     def fast_error(self) -> str | None:
         """None when previews work, else why not (loads the models on first use)."""
-        return self.load_fast()
+        return self._fast.error
 
     def _objective(self, layer_set: str) -> gatys.Objective:
         if layer_set == "default":
@@ -136,6 +135,7 @@ class Engine:
                 progress=progress,
                 cancel=cancel,
                 start=self._warm_start(content_image, paintings, settings),
+                subject=self._subject(content_image),
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
 
@@ -157,6 +157,11 @@ class Engine:
             style_weights=tuple(weight for _, weight in paintings),
         )
         return self.fast.stylize(content, [p for p, _ in paintings], fast_settings)
+
+    def _subject(self, content: Image.Image) -> np.ndarray | None:
+        """Where the photo's person is (0..1 at its size), for the quality method to hold."""
+        segmenter = self._segmenter.get()
+        return None if segmenter is None else segmenter.mask(content)
 
     def _run_fast(
         self,
@@ -191,6 +196,35 @@ class Engine:
     ) -> Image.Image:
         """The stylized image, RGB, at the content's aspect ratio with longer side max_side."""
         return self.run(content, style, settings, progress, cancel).image
+
+
+class OptionalModel(Generic[Model]):
+    """A model the engine can do without: loaded once, on first use, from any thread.
+
+    get() is the model, or None when its files are missing or wrong; error says why.
+    """
+
+    def __init__(self, load: Callable[[], Model]) -> None:
+        self._load = load
+        self._model: Model | None = None
+        self._error: str | None = None
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    def get(self) -> Model | None:
+        with self._lock:
+            if not self._loaded:
+                try:
+                    self._model = self._load()
+                except WeightsError as error:
+                    self._error = str(error)
+                self._loaded = True
+        return self._model
+
+    @property
+    def error(self) -> str | None:
+        self.get()
+        return self._error
 
 
 _default_engines: dict[str | None, Engine] = {}

@@ -39,6 +39,7 @@ from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.errors import Cancelled, ImageError
 from nst_engine.images import CAFFE_MAX, CAFFE_MIN, from_caffe, resize_longer_side, to_caffe
 from nst_engine.optim import LBFGS, Optimiser
+from nst_engine.segmentation import resize_mask
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 
 Progress = Callable[[float, Image.Image | None], None]
@@ -74,14 +75,14 @@ LAYER_SETS = {
 COARSEST_SIDE = 128
 MAX_SCALE_RATIO = 2.0
 # Steps at the coarsest scale from photo + noise, and from the fast network's painting (which
-# has the painting's colours and textures already); at finer ones: 30 at 256 px, falling a
-# little slower than the pixel count grows (10 at 512 px), never fewer than MIN_FINE_STEPS.
+# has the painting's colours and textures already); at finer ones: 30 at 256 px, falling
+# slower than the pixel count grows (12 at 512 px), never fewer than MIN_FINE_STEPS.
 COARSE_STEPS = 200
 WARM_COARSE_STEPS = 60
 # The fast network paints the warm start at this longer side, then it is shrunk to the coarsest.
 WARM_START_SIDE = 256
 FINE_STEPS_AT_256 = 30
-FINE_STEPS_EXPONENT = 1.6
+FINE_STEPS_EXPONENT = 1.32
 MIN_FINE_STEPS = 8
 # Paintings' statistics kept across jobs, one entry a painting and scale (three scales for
 # 512 px): about 1.4 MB each up to relu4_1, 2.5 MB with relu5_1.
@@ -97,6 +98,7 @@ MIN_SIDE = 16
 # the pixel noise that a few L-BFGS steps at high resolution leave behind).
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
+SUBJECT_WEIGHT = 0.4
 # The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
 # strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
 # the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
@@ -146,6 +148,11 @@ class Plan:
     # at equal time it lowered style_mobile by 0.01-0.03 on the anchors (docs/engine.md); 0 is
     # Gatys' Gram loss alone.
     moments_weight: float = 1.0
+    # Weight, at every finer scale, of the photo's own content where its person is (the
+    # content loss elsewhere holds only the coarser result): it keeps a face recognisable,
+    # which the coarsest scale, where a face is a few dozen pixels, paints over. 0 turns it off
+    # (docs/engine.md measures both).
+    subject_weight: float = SUBJECT_WEIGHT
 
 
 def scale_sides(max_side: int) -> list[int]:
@@ -190,14 +197,16 @@ class Objective:
             stds=vectors,
         )
         contents = [tf.TensorSpec([1, None, None, channels[n]], tf.float32) for n in layers.content]
-        weights = tf.TensorSpec([4], tf.float32)
+        masks = [tf.TensorSpec([1, None, None, 1], tf.float32) for _ in layers.content]
+        weights = tf.TensorSpec([5], tf.float32)
         self.statistics = tf.function(self._statistics, input_signature=[image])
         # The latest paintings' statistics per (pixels, side), least recently used dropped first.
         self._cache: OrderedDict[tuple[bytes, tuple[int, int], int], StyleTarget] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.contents = tf.function(self._contents, input_signature=[image])
         self.loss_and_grad = tf.function(
-            self._loss_and_grad, input_signature=[image, target, contents, weights]
+            self._loss_and_grad,
+            input_signature=[image, target, contents, contents, masks, weights],
         )
 
     def _features(self, image: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
@@ -247,9 +256,12 @@ class Objective:
         image: tf.Tensor,
         style: StyleTarget,
         contents: Sequence[tf.Tensor],
+        subject: Sequence[tf.Tensor],
+        masks: Sequence[tf.Tensor],
         weights: tf.Tensor,
     ) -> tuple[tf.Tensor, tf.Tensor]:
-        """weights: of the Gram style loss, the content loss, total variation, the moments loss."""
+        """weights: of the Gram style loss, the content loss, total variation, the moments loss,
+        the photo's content (`subject` features) where its person is (`masks`, 0..1)."""
         with tf.GradientTape(watch_accessed_variables=False) as tape:
             tape.watch(image)
             style_features, content_features = self._features(image)
@@ -258,6 +270,7 @@ class Objective:
                 + weights[1] * losses.content_loss(content_features, contents)
                 + weights[2] * losses.total_variation(image)
                 + weights[3] * losses.moments_loss(style_features, style.means, style.stds)
+                + weights[4] * losses.masked_content_loss(content_features, subject, masks)
             )
         return loss, tape.gradient(loss, image)
 
@@ -279,11 +292,14 @@ def stylize(
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     start: Image.Image | None = None,
+    subject: np.ndarray | None = None,
 ) -> Run:
     """Run `plan` (default: `default_plan`); the image has the content's aspect ratio.
 
     start: a picture to begin from (the fast network's painting of the photo: a warm start),
     resized to the coarsest scale; None begins from the photo plus seeded noise.
+    subject: where the photo's person is, 0..1 at the content's size (PersonSegmenter.mask):
+    the finer scales hold the photo's own content there, with plan.subject_weight.
 
     Progress counts pixels processed, so it moves evenly in time although fine scales' steps cost
     more; a scale that stops early jumps to its end. Each scale but the last ends with a preview.
@@ -304,22 +320,30 @@ def stylize(
     for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
         # `keep` is what the content loss holds on to: the photo, then each coarser result.
         if index == 0:
-            keep, weights = to_caffe(photo), (1.0, look.content_weight, 0.0, plan.moments_weight)
+            keep = to_caffe(photo)
+            weights = (1.0, look.content_weight, 0.0, plan.moments_weight, 0.0)
         else:
             x = keep = _upsample(x, photos[index - 1], photo, look.detail)
-            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight)
+            held = plan.subject_weight if subject is not None else 0.0
+            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
         style_side = round(settings.style_scale * side)
         target = objective.style_target(
             styles, max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE)))
         )
         contents = objective.contents(tf.constant(keep))
+        held_contents, masks = _subject_terms(objective, photo, contents, subject, weights[4])
         optimiser = plan.optimiser()
         scale_losses: list[float] = []
         for step in range(1, scale_steps + 1):
             if cancel is not None and cancel.is_set():
                 raise Cancelled("stylization cancelled")
             loss, grad = objective.loss_and_grad(
-                tf.constant(x), target, contents, tf.constant(weights, tf.float32)
+                tf.constant(x),
+                target,
+                contents,
+                held_contents,
+                masks,
+                tf.constant(weights, tf.float32),
             )
             scale_losses.append(float(loss))
             x = np.clip(optimiser.step(x, grad.numpy()), CAFFE_MIN, CAFFE_MAX)
@@ -335,6 +359,27 @@ def stylize(
     if settings.preserve_colors:
         image = transfer_luminance(image, photos[-1])
     return _finish(image, steps, progress)
+
+
+def _subject_terms(
+    objective: Objective,
+    photo: Image.Image,
+    contents: list[tf.Tensor],
+    subject: np.ndarray | None,
+    weight: float,
+) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+    """The photo's content features and the subject mask at each content layer's size.
+
+    Without a subject (or at weight 0) the term is off: the scale's own contents and a zero
+    mask stand in, so the loss keeps one traced signature and costs no extra VGG pass.
+    """
+    if subject is None or weight == 0.0:
+        return contents, [tf.zeros([1, *c.shape[1:3], 1], tf.float32) for c in contents]
+    held = objective.contents(tf.constant(to_caffe(photo)))
+    masks = [
+        tf.constant(resize_mask(subject, (c.shape[2], c.shape[1]))[None, :, :, None]) for c in held
+    ]
+    return held, masks
 
 
 def _starting_point(

@@ -62,6 +62,21 @@ def content_loss(features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor]) ->
     )
 
 
+def masked_content_loss(
+    features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor], masks: Sequence[tf.Tensor]
+) -> tf.Tensor:
+    """content_loss counted only where each [1, H, W, 1] mask (0..1) is.
+
+    Divided by the whole target's size, not the masked part's: the term weighs as much as the
+    mask covers, so a faint mask (a segmenter's haze over a landscape) adds next to nothing.
+    """
+    errors = []
+    for f, target, mask in zip(features, targets, masks, strict=True):
+        difference = mask * tf.square(tf.cast(f, tf.float32) - target)
+        errors.append(tf.reduce_sum(difference) / (tf.reduce_sum(tf.square(target)) + 1e-8))
+    return tf.add_n(errors) / len(targets)
+
+
 def total_variation(image: tf.Tensor) -> tf.Tensor:
     """Mean squared difference between neighbouring pixels, in units of the full 0-255 range."""
     dy = image[:, 1:, :, :] - image[:, :-1, :, :]

@@ -94,3 +94,18 @@ def test_moments_loss_by_hand() -> None:
     # Target mean (4, 0): (2-4)²/4² = 0.25; target std (2, 0): (1-2)²/2² = 0.25; averaged.
     means, stds = [tf.constant([4.0, 0.0])], [tf.constant([2.0, 0.0])]
     assert float(losses.moments_loss(features, means, stds)) == pytest.approx(0.25, rel=1e-3)
+
+
+def test_masked_content_loss_weighs_as_much_as_the_mask_covers() -> None:
+    target = _features([[1.0], [2.0]])  # ||target||² = 5
+    features = _features([[0.0], [0.0]])  # errors 1 and 4 at the two positions
+    # a mask's positions: [1, 1, 2, 1], like the feature map's
+    full, first, none = (
+        tf.constant([[[[a], [b]]]], tf.float32) for a, b in ((1, 1), (1, 0), (0, 0))
+    )
+    loss = losses.masked_content_loss
+    assert float(loss([features], [target], [full])) == pytest.approx(
+        float(losses.content_loss([features], [target]))
+    )
+    assert float(loss([features], [target], [first])) == pytest.approx(1 / 5)
+    assert float(loss([features], [target], [none])) == 0.0

@@ -66,8 +66,10 @@ def _loss(engine: Engine, photo: Image.Image, painting: Image.Image) -> float:
     objective = engine._objective("default")
     x = tf.constant(to_caffe(photo))
     target = objective.style_target([(painting, 1.0)], 64)
-    weights = tf.constant((1.0, 0.15, 0.0, 1.0), tf.float32)
-    loss, _ = objective.loss_and_grad(x, target, objective.contents(x), weights)
+    weights = tf.constant((1.0, 0.15, 0.0, 1.0, 0.0), tf.float32)
+    contents = objective.contents(x)
+    masks = [tf.zeros([1, *c.shape[1:3], 1]) for c in contents]
+    loss, _ = objective.loss_and_grad(x, target, contents, contents, masks, weights)
     return float(loss)
 
 
