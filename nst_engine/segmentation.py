@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 from PIL import Image
 
-from nst_engine.download import fetch, sha256_of
+from nst_engine.download import checked, fetch
 from nst_engine.errors import WeightsError
 from nst_engine.fast import ModelFile, _load, _without_delegate_notice, cache_dir
 
@@ -61,18 +61,8 @@ def model_path(path: str | Path | None = None) -> Path:
             raise WeightsError(
                 f"{error}; download {SELFIE.name} elsewhere and set {MODEL_ENV} to its path"
             ) from error
-    file = Path(named).expanduser()
-    if not file.is_file():
-        raise WeightsError(
-            f"{file} not found: download {SELFIE.url} to that path, "
-            f"or point {MODEL_ENV} at a copy of {SELFIE.name}"
-        )
-    if sha256_of(file) != SELFIE.sha256:
-        raise WeightsError(
-            f"{file} has the wrong sha256 (expected {SELFIE.sha256}): it is not "
-            f"{SELFIE.name}; download it again from {SELFIE.url}"
-        )
-    return file
+    otherwise = f"or point {MODEL_ENV} at a copy of {SELFIE.name}"
+    return checked(Path(named).expanduser(), SELFIE.sha256, SELFIE.url, otherwise)
 
 
 class PersonSegmenter:

@@ -44,6 +44,7 @@ from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
 
 QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
+SLOW_STEPS = 400
 FAST = UserSettings(quality=Quality.FAST)
 SLOW = UserSettings(quality=Quality.STANDARD, preview=False)
 
@@ -84,7 +85,9 @@ async def remote_bot(
         "redis_url": redis.url,
         "lease_s": LEASE_S,
         "standard_side": QUALITY_SIDE,
-        "quality_steps": None,  # the engine's full budget: runs long enough to cancel or kill
+        # Twice the engine's old 200-step budget at this size (the warm start needs 60): a run
+        # of a few seconds, long enough to cancel or kill mid-run.
+        "quality_steps": SLOW_STEPS,
     }
     config = tiny_config(telegram, tmp_path / "data", presets, **{**values, **overrides})
     application = build_application(config)
@@ -161,7 +164,8 @@ async def test_two_workers_share_ten_users_each_gets_one_result(
 async def test_cancel_stops_a_remote_run_and_deletes_its_keys(
     telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
 ) -> None:
-    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+    # Two scales (128 and 256 px): a run long enough to show its progress bar before /cancel.
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, standard_side=256) as bot:
         await bot.services.store.save_settings(user.id, SLOW)
         await order(user)
         await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)

@@ -14,7 +14,7 @@ from telegram import Message, Update
 from telegram.ext import ContextTypes
 
 from bot.chat import imagecheck, keyboards
-from bot.chat.common import ANIMATION, CHOSEN_PRESET, Who, say, submit, svc, who_is
+from bot.chat.common import ANIMATION, Who, say, submit, svc, wanted_preset, who_is
 from bot.models import FileRef
 from bot.presets import PresetUnavailable
 from nst_engine.animation import MAX_SECONDS as MAX_CLIP_SECONDS
@@ -50,10 +50,7 @@ async def take_clip(
             context, who, "animation_too_long", seconds=round(seconds), max_s=max_s, max_mb=max_mb
         )
         return
-    caption = (message.caption or "").strip().removeprefix("/style").strip()
-    preset = svc(context).presets.find(caption) if caption else None
-    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
-    preset = preset or (svc(context).presets.get(chosen) if chosen else None)
+    preset = wanted_preset(context, message)
     if preset:
         await submit_animation(context, who, ref, preset_id=preset.id)
         return

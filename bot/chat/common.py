@@ -10,6 +10,7 @@ from telegram.ext import ContextTypes
 from bot.chat.services import Services, services
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import FileRef, JobRequest, Mix, UserSettings
+from bot.presets import Preset
 from bot.texts import language_for, t
 
 CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
@@ -49,6 +50,14 @@ async def say(
 
 def svc(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services(context.bot_data)
+
+
+def wanted_preset(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Preset | None:
+    """The preset a photo or clip asks for: named in its caption, else picked before it came."""
+    caption = (message.caption or "").strip().removeprefix("/style").strip()
+    preset = svc(context).presets.find(caption) if caption else None
+    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
+    return preset or (svc(context).presets.get(chosen) if chosen else None)
 
 
 async def submit(

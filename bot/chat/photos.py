@@ -13,7 +13,17 @@ from telegram.ext import ContextTypes
 from bot import metrics
 from bot.chat import imagecheck, keyboards
 from bot.chat.animations import clip_too_big, submit_animation, take_clip
-from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, Who, say, submit, svc, who_is
+from bot.chat.common import (
+    ANIMATION,
+    CHOSEN_PRESET,
+    MIX_BASE,
+    Who,
+    say,
+    submit,
+    svc,
+    wanted_preset,
+    who_is,
+)
 from bot.chat.imagecheck import ImageRejected, Problem
 from bot.chat.mixing import submit_mix
 from bot.chat.presets import submit_preset
@@ -105,10 +115,7 @@ async def _take_image(
     if clip := (context.user_data or {}).pop(ANIMATION, None):
         await submit_animation(context, who, clip, style=ref)
         return
-    caption = (message.caption or "").strip().removeprefix("/style").strip()
-    preset = svc(context).presets.find(caption) if caption else None
-    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
-    preset = preset or (svc(context).presets.get(chosen) if chosen else None)
+    preset = wanted_preset(context, message)
     if preset:
         if not await submit_preset(context, who, ref, preset):
             # Keep the photo, so picking the painting again is all it takes later.

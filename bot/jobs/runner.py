@@ -159,7 +159,10 @@ def _build_engine(precision: Choice) -> Engine:
     from nst_engine.engine import Engine
 
     engine = Engine(precision=precision)
-    engine.load_fast()  # now, at start-up, rather than on someone's first preview
+    # Now, at start-up, rather than on someone's first job: the preview and warm-start
+    # network, and the segmenter that keeps a person's face.
+    engine.load_fast()
+    engine.load_segmenter()
     return engine
 
 
