@@ -18,7 +18,7 @@ from nst_engine import gatys
 from nst_engine import precision as _precision
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.fast import FastStylizer
-from nst_engine.images import ImageSource, load_image
+from nst_engine.images import ImageSource, load_image, resize_longer_side
 from nst_engine.segmentation import PersonSegmenter
 from nst_engine.settings import Settings
 from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
@@ -135,7 +135,7 @@ class Engine:
                 progress=progress,
                 cancel=cancel,
                 start=self._warm_start(content_image, paintings, settings),
-                subject=self._subject(content_image),
+                subject=self._subject(content_image, settings.max_side),
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
 
@@ -158,10 +158,13 @@ class Engine:
         )
         return self.fast.stylize(content, [p for p, _ in paintings], fast_settings)
 
-    def _subject(self, content: Image.Image) -> np.ndarray | None:
-        """Where the photo's person is (0..1 at its size), for the quality method to hold."""
+    def _subject(self, content: Image.Image, max_side: int) -> np.ndarray | None:
+        """Where the photo's person is (0..1 at the output's size), for the quality method to
+        hold; at the output's size, not the upload's, which may be a 12-megapixel photo."""
         segmenter = self._segmenter.get()
-        return None if segmenter is None else segmenter.mask(content)
+        if segmenter is None:
+            return None
+        return segmenter.mask(resize_longer_side(content, max_side))
 
     def _run_fast(
         self,
