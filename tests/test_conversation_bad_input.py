@@ -51,7 +51,7 @@ def webp_animation() -> bytes:
 BAD_FILES = [
     pytest.param(b"%PDF-1.4 not an image", "doc.pdf", "application/pdf", "bad_not_image", id="pdf"),
     pytest.param(b"hello", "notes.txt", "text/plain", "bad_not_image", id="text"),
-    pytest.param(b"\0" * 64, "IMG_1.HEIC", "image/heic", "bad_unsupported", id="heic"),
+    pytest.param(b"\0" * 64, "IMG_1.HEIC", "image/heic", "bad_corrupt", id="broken-heic"),
     pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "logo.svg", "image/svg+xml",
                  "bad_unsupported", id="svg"),
     pytest.param(b"\xff\xd8\xff\xe0 garbage", "broken.jpg", "image/jpeg", "bad_corrupt",
