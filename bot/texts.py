@@ -193,13 +193,18 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "language_name": "English",
         # Handlers: /status, /cancel and the buttons on status messages and results.
-        "status_pending": "📷 Your photo is waiting for a painting: send one or pick a preset.",
+        "status_photo": "📷 Your photo is waiting for a painting: send one or pick a preset.",
+        "status_mix": (
+            "🎨 Your picture is waiting for a second painting to mix in: send one or pick a preset."
+        ),
+        "status_clip": "🎞 Your clip is waiting for a painting: send one or pick a preset.",
         "status_preset_chosen": "🎨 {title} is chosen: send the photo you want painted.",
         "status_idle": "Nothing in progress. Send a photo to start.",
         "status_capacity": "🖥 Painters online: {engines} ({busy} busy). Waiting in line: {queue}.",
         "cancelled_job": "🛑 Cancelled. Send a new photo whenever you like.",
         "cancelled_pending": (
-            "🗑 I've forgotten the photo you sent. Send a new one whenever you like."
+            "🗑 I've forgotten what was waiting (your photo, clip or chosen painting). Send a new"
+            " photo whenever you like."
         ),
         "nothing_to_cancel": "There's nothing to cancel. Send a photo to start.",
         "cancel_done": "Cancelled",
@@ -482,14 +487,21 @@ CATALOG: dict[str, dict[str, str]] = {
             " всю картинку."
         ),
         "language_name": "Русский",
-        "status_pending": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
+        "status_photo": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
+        "status_mix": (
+            "🎨 Ваша картинка ждёт вторую картину для смешивания: пришлите её или выберите готовую."
+        ),
+        "status_clip": "🎞 Ваш ролик ждёт картину: пришлите её или выберите готовую.",
         "status_preset_chosen": (
             "🎨 Выбрана картина «{title}»: пришлите фото, которое нужно перерисовать."
         ),
         "status_idle": "Сейчас ничего не делается. Пришлите фото, чтобы начать.",
         "status_capacity": "🖥 Художников на связи: {engines} (заняты: {busy}). В очереди: {queue}.",
         "cancelled_job": "🛑 Отменено. Присылайте новое фото, когда захотите.",
-        "cancelled_pending": "🗑 Я забыл присланное фото. Присылайте новое, когда захотите.",
+        "cancelled_pending": (
+            "🗑 Я забыл, что ждало продолжения (фото, ролик или выбранную картину). Присылайте"
+            " новое фото, когда захотите."
+        ),
         "nothing_to_cancel": "Отменять нечего. Пришлите фото, чтобы начать.",
         "cancel_done": "Отменено",
         "cancel_too_late": "Эта картинка уже не в работе.",

@@ -13,10 +13,6 @@ from bot.models import FileRef, JobRequest, Mix, UserSettings
 from bot.presets import Preset
 from bot.texts import language_for, t
 
-CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
-MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting
-ANIMATION = "animation"  # user_data key: a clip waiting for its painting
-
 
 @dataclass(frozen=True)
 class Who:
@@ -52,12 +48,10 @@ def svc(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services(context.bot_data)
 
 
-def wanted_preset(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Preset | None:
-    """The preset a photo or clip asks for: named in its caption, else picked before it came."""
+def caption_preset(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Preset | None:
+    """The preset a photo's or clip's caption names ("Starry Night", "/style starry night")."""
     caption = (message.caption or "").strip().removeprefix("/style").strip()
-    preset = svc(context).presets.find(caption) if caption else None
-    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
-    return preset or (svc(context).presets.get(chosen) if chosen else None)
+    return svc(context).presets.find(caption) if caption else None
 
 
 async def submit(
@@ -71,10 +65,9 @@ async def submit(
     mix: Mix | None = None,
     animation: bool = False,
 ) -> bool:
-    """Queue a job (which consumes the pending photo); the dispatcher then owns its status message.
-
-    A refusal leaves the pending photo in place, so the person only resends the painting.
-    """
+    """Queue a job (which ends what waited in the conversation); the dispatcher then owns its
+    status message. A refusal leaves the conversation as it was, so the person only repeats
+    the last step."""
     request = JobRequest(
         user_id=who.user_id,
         chat_id=who.chat_id,

@@ -84,8 +84,7 @@ class Dispatcher:
         return replace(job, status_message_id=message_id)
 
     async def cancel(self, user_id: int) -> Job | None:
-        """Cancel the user's job (queued: now; running: within one step) and pending photo."""
-        await self._crew.store.clear_pending(user_id)
+        """Cancel the user's job (queued: now; running: within one step)."""
         job = await self._crew.store.active_job(user_id)
         if job is None:
             return None

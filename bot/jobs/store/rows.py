@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.models import (
     Brush,
+    Conversation,
     Delivery,
     FileRef,
     Job,
@@ -24,6 +25,7 @@ from bot.models import (
     Quality,
     Strength,
     UserSettings,
+    Waiting,
 )
 
 
@@ -80,6 +82,16 @@ def file_ref(row: aiosqlite.Row, prefix: str) -> FileRef | None:
     if file_id is None:
         return None
     return FileRef(file_id, row[f"{prefix}_unique_id"], row[f"{prefix}_size"])
+
+
+def conversation_from_row(row: aiosqlite.Row) -> Conversation:
+    return Conversation(
+        waiting=Waiting(row["waiting"]),
+        content=file_ref(row, "content"),
+        preset_id=row["preset_id"],
+        mix_base=row["mix_base"],
+        set_at=row["set_at"],
+    )
 
 
 def job_from_row(row: aiosqlite.Row) -> Job:
