@@ -169,10 +169,17 @@ class JobRequest:
     language: str = "en"
     mix: Mix | None = None
     animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
+    reply_to: int | None = None  # a group: the message its status and result reply to
+    full_size: bool = True  # also send the full-resolution PNG file (in a group: if asked)
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):
             raise ValueError("a job needs exactly one of a style photo or a preset")
+
+    @property
+    def in_group(self) -> bool:
+        """Asked in a group chat (Telegram gives a private chat its person's id)."""
+        return self.chat_id != self.user_id
 
 
 @dataclass(frozen=True)

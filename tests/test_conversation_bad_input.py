@@ -160,7 +160,9 @@ async def test_text_commands_and_other_messages_get_hints(
     await person.send_document(b"%PDF", "a.pdf", "application/pdf")
     await says(person, "bad_not_image", language)
     mark = person.telegram.mark()
-    await person.telegram.add_user_message(person.id, {"location": {"latitude": 1, "longitude": 2}})
+    await person.telegram.add_user_message(
+        person.id, person.id, {"location": {"latitude": 1, "longitude": 2}}
+    )
     await person.wait_for("sendMessage", after=mark, text=text_of(language, "bad_not_image"))
 
 

@@ -100,7 +100,7 @@ async def test_someone_elses_cancel_button_does_nothing(
     mallory.since = telegram.mark()
     await telegram.add_callback_query(mallory.id, status, f"cancel:{job.id}")
     answer = await telegram.wait_for("answerCallbackQuery", after=mallory.since)
-    assert answer.params["text"] == t("en", "cancel_too_late")
+    assert answer.params["text"] == t("en", "not_yours") and answer.params["show_alert"]
     still = await bot_app.services.store.get_job(job.id)
     assert still is not None and still.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 

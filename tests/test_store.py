@@ -81,7 +81,7 @@ async def test_a_new_file_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> 
     path = tmp_path / "fresh" / "bot.sqlite3"
     store = await Store.open(path)
     await store.close()
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 4
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 5
     assert pragma(path, "journal_mode") == "wal"
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
@@ -204,6 +204,14 @@ async def test_a_mix_waits_only_as_long_as_its_job_is_kept(store: Store, clock: 
     clock.now += 7 * DAY_S + 1
     await store.purge(retention_days=7)  # the job goes, and with it what waited on it
     assert await store.conversation(2, 2) == Conversation()
+
+
+async def test_painting_in_a_group_is_on_until_its_admins_turn_it_off(store: Store) -> None:
+    assert await store.painting_on(-100)
+    await store.set_painting(-100, False)
+    assert not await store.painting_on(-100) and await store.painting_on(-200)
+    await store.set_painting(-100, True)
+    assert await store.painting_on(-100)
 
 
 async def test_a_second_job_is_refused_while_one_is_active(store: Store) -> None:

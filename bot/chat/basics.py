@@ -100,7 +100,10 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None and query.data is not None
     who = await who_is(update, context)
     job = await svc(context).store.get_job(job_id(query.data))
-    if job is None or job.request.user_id != who.user_id or job.status not in ACTIVE_STATUSES:
+    if job is not None and job.request.user_id != who.user_id:  # in a group: someone else's
+        await query.answer(t(who.language, "not_yours"), show_alert=True)
+        return
+    if job is None or job.status not in ACTIVE_STATUSES:
         await query.answer(t(who.language, "cancel_too_late"))
         return
     await svc(context).dispatcher.cancel(who.user_id)

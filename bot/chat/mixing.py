@@ -27,7 +27,10 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     who = await who_is(update, context)
     job = await svc(context).store.get_job(job_id(query.data))
     change = query.data.rsplit(":", 1)[1]
-    if job is None or job.request.user_id != who.user_id:
+    if job is not None and job.request.user_id != who.user_id:  # in a group: someone else's
+        await query.answer(t(who.language, "not_yours"), show_alert=True)
+        return
+    if job is None:
         await query.answer()
         await say(context, who, "rerun_gone")
         return

@@ -1,7 +1,7 @@
 """Photos and image files: checked, then handed to the conversation (conversation.py); albums.
 
 A photo's metadata is enough to check it; a file's bytes decide what it is (a picture, or a clip
-for animations.py).
+for animations.py). groups.py checks the picture a /paint replies to with the same functions.
 """
 
 from __future__ import annotations

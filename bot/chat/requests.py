@@ -34,11 +34,12 @@ async def submit_preset(
     who: Who,
     content: FileRef,
     preset: Preset,
+    full_size: bool = True,
 ) -> bool:
     """A photo painted in a preset."""
     if not await preset_ready(context, who, preset.id):
         return False
-    return await submit(context, who, content, preset_id=preset.id)
+    return await submit(context, who, content, preset_id=preset.id, full_size=full_size)
 
 
 async def submit_clip(
@@ -86,4 +87,5 @@ async def again(
         settings=settings,
         mix=mix,
         animation=request.animation,
+        full_size=request.full_size,
     )

@@ -193,7 +193,9 @@ class Execution:
         log.warning("job %s: painted whole: %s", job.id, self._crew.runner.person_error)
         if job.attempts == 1:
             text = t(job.request.language, "person_unavailable_job")
-            await self._crew.messenger.send_status(job.request.chat_id, text, None)
+            await self._crew.messenger.send_status(
+                job.request.chat_id, text, None, job.request.reply_to
+            )
         return PersonMode.OFF
 
     async def _preview(

@@ -6,12 +6,14 @@ Photos are stored by Telegram file_id, never as bytes.
 
 The store is one object over one connection, built from rooms split by what they keep:
 database.py (the connection, the schema and its migrations), sessions.py (a person's settings and
-conversations: what waits for their next picture), jobs.py (a job row and the limits on creating
-one), queue.py (all jobs at once: positions, statistics, recovery, retention).
+conversations: what waits for their next picture), chats.py (a group's painting switch), jobs.py
+(a job row and the limits on creating one), queue.py (all jobs at once: positions, statistics,
+recovery, retention).
 """
 
 from __future__ import annotations
 
+from bot.jobs.store.chats import Chats
 from bot.jobs.store.database import (
     DAY_S,
     MIGRATIONS,
@@ -42,5 +44,5 @@ __all__ = [
 ]
 
 
-class Store(Sessions, Jobs, Queue):
+class Store(Sessions, Chats, Jobs, Queue):
     """The bot's database. Open with `await Store.open(path)`; close on shutdown."""

@@ -112,6 +112,14 @@ MIGRATIONS: tuple[str, ...] = (
     FROM sessions;
     DROP TABLE sessions;
     """,
+    # v5: group chats whose admins turned painting off (/paint off); only that, no messages.
+    """
+    CREATE TABLE group_chats (
+        chat_id    INTEGER PRIMARY KEY,
+        painting   INTEGER NOT NULL,
+        changed_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

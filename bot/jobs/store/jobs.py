@@ -107,7 +107,7 @@ class Jobs(Database):
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    settings_to_json(request.settings, request.mix, request.animation),
+                    settings_to_json(request.settings, request),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,
