@@ -36,7 +36,7 @@ async def added_to_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     if not joined or change.new_chat_member.status in OUTSIDE:
         return
     language = language_for(change.from_user.language_code)
-    default = svc(context).presets.presets[0].title_in(language)
+    default = svc(context).presets.default.title_in(language)
     await context.bot.send_message(change.chat.id, t(language, "group_intro", default=default))
 
 
@@ -44,7 +44,7 @@ async def group_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """/help or /start in a group: the introduction again, unless painting is off here."""
     who = await who_is(update, context)
     if await svc(context).store.painting_on(who.chat_id):
-        default = svc(context).presets.presets[0].title_in(who.language)
+        default = svc(context).presets.default.title_in(who.language)
         await say(context, who, "group_intro", default=default)
 
 
@@ -66,7 +66,7 @@ async def paint_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     full_size = words[-1:] == [FULL_SIZE_WORD]
     name = " ".join((context.args or [])[: -1 if full_size else None])
     presets = svc(context).presets
-    preset = presets.find(name) if name else presets.presets[0]  # the manifest's first
+    preset = presets.find(name) if name else presets.default
     if preset is None:
         await say(context, who, "paint_not_found", name=name)
         return
