@@ -14,11 +14,12 @@ line on stderr and exit status 2. Telegram being unreachable is not: the bot wai
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.config import HEARTBEAT_S, Config, ConfigError
+from bot.config import HEARTBEAT_S, Config, ConfigError, deprecated_settings
 from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
@@ -159,7 +160,10 @@ def main(argv: list[str] | None = None) -> int:
         return check_health(config)
     if args.command == "backup":
         return backup_database(config, args.path)
-    return run_bot(config, configure_logging(config.token, config.log_level, config.log_format))
+    formatter = configure_logging(config.token, config.log_level, config.log_format)
+    for notice in deprecated_settings():
+        logging.getLogger("bot").warning(notice)
+    return run_bot(config, formatter)
 
 
 if __name__ == "__main__":

@@ -55,8 +55,13 @@ class Engine:
         fast_models_dir: str | Path | None = None,
         precision: _precision.Choice | None = None,
         segmentation_model: str | Path | None = None,
+        segmenter: OptionalModel[PersonSegmenter] | None = None,
         compilation_cache: str | Path | None = None,
     ) -> None:
+        """segmenter: one already built and shared (the bot's runner hands every engine and
+        person mode the same), instead of one of its own from segmentation_model.
+        compilation_cache: where JAX keeps compiled programs; else $NST_COMPILATION_CACHE,
+        else the download cache's `compiled` folder."""
         self.compilation_cache = backend.use_compilation_cache(
             Path(
                 compilation_cache
@@ -69,7 +74,7 @@ class Engine:
         # offline never looks for them. Without Magenta's files there are no previews and no
         # warm start; without the segmenter a person's face is not held at the finer scales.
         self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
-        self._segmenter = OptionalModel(lambda: PersonSegmenter(segmentation_model))
+        self._segmenter = segmenter or OptionalModel(lambda: PersonSegmenter(segmentation_model))
         self.backend = backend.NAME
         self.device = backend.device()
         # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32

@@ -17,6 +17,7 @@ from bot.models import JobStatus, Quality, UserSettings
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
+from tests.test_conversation import waiting_photo
 
 RED, BLUE = (200, 40, 40), (30, 60, 200)
 
@@ -91,7 +92,7 @@ async def test_a_second_request_while_one_is_active_is_refused_and_said_so(
     await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=60)
     assert len(results(telegram, user.id)) == 1
     # The refused photo stays pending, so only the painting needs sending again.
-    assert await bot_app.services.store.get_pending_content(user.id) is not None
+    assert await waiting_photo(bot_app, user) is not None
 
 
 async def test_cancel_a_queued_and_a_running_job(
@@ -115,7 +116,7 @@ async def test_cancel_a_queued_and_a_running_job(
         assert job and job.status is JobStatus.CANCELLED
         assert results(telegram, person.id) == []
     assert job_dirs(bot_app) == []
-    assert bot_app.services.worker._running == {}
+    assert bot_app.services.dispatcher._crew.running == {}
 
 
 async def test_daily_quota(start_bot: StartBot, user: FakeUser, telegram: FakeTelegram) -> None:
@@ -161,7 +162,7 @@ async def test_flood_control_on_the_result_is_survived(
 async def test_twenty_users_at_once_each_get_one_result_in_arrival_order(
     bot_app: RunningBot, make_user, telegram: FakeTelegram
 ) -> None:
-    assert bot_app.services.worker.preview_available(), "the fast model keeps this test quick"
+    assert bot_app.services.dispatcher.preview_available(), "the fast model keeps this test quick"
     people = [make_user(f"User {n}") for n in range(20)]
     for person in people:
         await bot_app.services.store.save_settings(

@@ -1,9 +1,10 @@
 """Where a job's pixels are made: the JobRunner seam, and the in-process runner behind it.
 
-The worker knows only JobRunner, so workers on other machines can replace InProcessRunner without
-touching the worker or the handlers. InProcessRunner keeps the event loop free: the engine runs in a
-bounded thread pool (one job per engine, NST_WORKERS engines), its threads at a lower CPU priority
-so the chat always wins a contended core, and progress comes back to the loop thread-safely.
+The dispatcher knows only JobRunner, so workers on other machines can replace InProcessRunner
+without touching the dispatcher or the handlers. InProcessRunner keeps the event loop free: the
+engine runs in a bounded thread pool (one job per engine, NST_CONCURRENT_JOBS engines), its threads
+at a lower CPU priority so the chat always wins a contended core, and progress comes back to the
+loop thread-safely.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from nst_engine.precision import Choice
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
-    from nst_engine.engine import Engine
+    from nst_engine.engine import Engine, OptionalModel
+    from nst_engine.segmentation import PersonSegmenter
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +67,7 @@ class NotStarted(Cancelled):
 class Capacity:
     """What /status and /stats show about the machinery: engines online and how many are busy."""
 
-    workers: int
+    engines: int  # in this process, or the nst-workers' engines online
     busy: int
     remote: bool = False  # the engines are remote workers, which come and go
 
@@ -152,13 +154,23 @@ def _lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def _build_engine(precision: Choice) -> Engine:
+def _shared_segmenter() -> OptionalModel[PersonSegmenter]:
+    """The process's one person segmenter ($NST_SEGMENTATION_MODEL, else the cache), for every
+    engine's subject term and for person mode; loaded by the first that asks."""
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
-    # handlers and a missing-token error must not pay for it. The Engine finds its weights
-    # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
+    # handlers and a missing-token error must not pay for it.
+    from nst_engine.engine import OptionalModel
+    from nst_engine.segmentation import PersonSegmenter
+
+    return OptionalModel(PersonSegmenter)
+
+
+def _build_engine(precision: Choice, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
+    # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
+    # download cache).
     from nst_engine.engine import Engine
 
-    engine = Engine(precision=precision)
+    engine = Engine(precision=precision, segmenter=segmenter)
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
     # network, and the segmenter that keeps a person's face.
     engine.load_fast()
@@ -167,18 +179,18 @@ def _build_engine(precision: Choice) -> Engine:
 
 
 class InProcessRunner:
-    """Runs jobs on engines in this process, at most `workers` at once."""
+    """Runs jobs on `engines` engines in this process, one job each at a time."""
 
     def __init__(
-        self, workers: int, engine: Engine | None = None, precision: Choice = "auto"
+        self, engines: int, engine: Engine | None = None, precision: Choice = "auto"
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
-        start() builds one Engine per worker, each used by one thread at a time."""
-        self._workers = workers
+        start() builds `engines` Engines, each used by one thread at a time."""
+        self._engine_count = engines
         self._given = engine
         self._precision = precision
         self._executor = ThreadPoolExecutor(
-            workers, thread_name_prefix="nst-engine", initializer=_lower_priority
+            engines, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
         # Sheets (and other fast-method work) get their own thread, so a few seconds' sketch
         # never queues behind a minute-long quality job; the fast networks are thread-safe.
@@ -186,7 +198,7 @@ class InProcessRunner:
             1, thread_name_prefix="nst-fast", initializer=_lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
-        self._person = PersonKeeper()
+        self._person: PersonKeeper | None = None  # made in start(), with the segmenter
         self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
@@ -194,6 +206,7 @@ class InProcessRunner:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        segmenter = _shared_segmenter()
         if self._given is not None:
             engines = [self._given]
         else:
@@ -201,18 +214,23 @@ class InProcessRunner:
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, _build_engine, self._precision)
-                        for _ in range(self._workers)
+                        loop.run_in_executor(
+                            self._executor, _build_engine, self._precision, segmenter
+                        )
+                        for _ in range(self._engine_count)
                     )
                 )
             )
         for engine in engines:
             self._engines.put(engine)
+        self._person = PersonKeeper(segmenter)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
-        log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
+        log.info(
+            "engine ready: %d engine(s), preview %s", self._engine_count, self._fast_error or "on"
+        )
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
@@ -224,7 +242,7 @@ class InProcessRunner:
 
     @property
     def person_error(self) -> str | None:
-        return self._person.error
+        return self._person.error if self._person else "the engine has not started"
 
     @property
     def device(self) -> str:
@@ -248,7 +266,7 @@ class InProcessRunner:
         """Nothing is kept outside the job's folder, which the worker deletes."""
 
     async def capacity(self) -> Capacity:
-        return Capacity(self._workers, self._busy)
+        return Capacity(self._engine_count, self._busy)
 
     async def stylize(
         self,
@@ -277,6 +295,7 @@ class InProcessRunner:
                 )
             finally:
                 self._engines.put(engine)
+            assert self._person is not None  # made in start()
             self._person.apply(content, image, person).save(output, "PNG")
 
         await self._on_engine(work)
@@ -295,7 +314,7 @@ class InProcessRunner:
         report = from_thread(loop, progress)
 
         def work() -> None:
-            engine = self._engines.get()  # a job like any other: it takes a worker's turn
+            engine = self._engines.get()  # a job like any other: it takes an engine's turn
             try:
                 stylizer = engine.fast_stylizer()
                 animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)
