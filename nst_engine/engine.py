@@ -301,6 +301,8 @@ def stylize(
 
 def _warm_up_sizes(sides: Sequence[int]) -> list[tuple[int, int]]:
     """Pictures whose scales meet every canvas a job of these sides will use (see warm_up)."""
+    if not sides:
+        return []
     if not backend.COMPILES_PER_SHAPE:
         return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
     sizes = []

@@ -27,10 +27,10 @@ def main(weights: str, photo: str, painting: str, out: str) -> None:
     if backend.NAME == "jax":
         import jax.monitoring
 
-        def seconds(event: str, duration: float, **_: object) -> None:
+        def seconds(event: str, duration_secs: float, **_: str | int) -> None:
             nonlocal compile_s
             if event == "/jax/core/compile/backend_compile_duration":
-                compile_s += duration
+                compile_s += duration_secs
 
         jax.monitoring.register_event_listener(lambda event, **_: events.update([event]))
         jax.monitoring.register_event_duration_secs_listener(seconds)
