@@ -53,7 +53,8 @@ def compiled(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def value_and_grad(function: Callable[..., Tensor]) -> Callable[..., tuple[Tensor, Tensor]]:
-    """(value, gradient with respect to the first argument) of a scalar function."""
+    """(value, gradient with respect to the first argument) of a scalar function; the first
+    argument may be a tensor or a nested structure of them (the gradient has its structure)."""
     if NAME == "jax":
         import jax
 

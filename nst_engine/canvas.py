@@ -48,6 +48,11 @@ class Canvas:
         )
         return Canvas(size, (rounded, longer) if width >= height else (longer, rounded))
 
+    def rounded(self, multiple: int) -> Canvas:
+        """The canvas grown to sides that are multiples of `multiple` (tiles.py needs 16)."""
+        height, width = (multiple * math.ceil(side / multiple) for side in self.shape)
+        return Canvas(self.size, (height, width))
+
     def place(self, picture: np.ndarray) -> np.ndarray:
         """[1, h, w, C] at the picture's size -> [1, H, W, C]: the picture, mirrored beyond it."""
         height, width = self.shape
@@ -68,9 +73,10 @@ class Canvas:
         return mask
 
 
-def fit(size: tuple[int, int], buckets: bool) -> Canvas:
-    """The canvas for a picture of `size`: one of a few shapes, or the picture's own."""
-    return Canvas.bucketed(size) if buckets else Canvas.exact(size)
+def fit(size: tuple[int, int], buckets: bool, multiple: int = 1) -> Canvas:
+    """The canvas for a picture of `size`: one of a few shapes, or the picture's own; its
+    sides multiples of `multiple`."""
+    return (Canvas.bucketed(size) if buckets else Canvas.exact(size)).rounded(multiple)
 
 
 def zero_pad(values: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

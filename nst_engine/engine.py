@@ -128,10 +128,14 @@ class Engine:
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
+        resume: ImageSource | None = None,
     ) -> Result:
         """Stylize and report seconds, steps and device; `plan` overrides the schedule.
 
         style: one painting, or several to mix in the proportions of settings.style_weights.
+        resume: a finished painting of this photo (an earlier result, same settings) to continue
+        at settings.max_side, a larger side: print size. Only the finer scales run
+        (`gatys.print_plan`), so its large structures stay those of the painting.
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
@@ -145,6 +149,9 @@ class Engine:
             )
         content_image = load_image(content)
         paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
+        earlier = None if resume is None else load_image(resume)
+        if earlier is not None and plan is None:
+            plan = gatys.print_plan(max(earlier.size), settings.max_side)
         with self._lock:
             began = time.perf_counter()
             run = gatys.stylize(
@@ -155,8 +162,9 @@ class Engine:
                 plan=plan,
                 progress=progress,
                 cancel=cancel,
-                start=self._warm_start(content_image, paintings, settings),
+                start=None if earlier else self._warm_start(content_image, paintings, settings),
                 subject=self._subject(content_image, settings.max_side),
+                resume=earlier,
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
 

@@ -48,6 +48,7 @@ from nst_engine.objective import Layers, Objective, Scale, Styles
 from nst_engine.optim import LBFGS, Optimiser
 from nst_engine.segmentation import resize_mask
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
+from nst_engine.tiles import GRID, TiledObjective, tiled, tiling_for
 from nst_engine.vgg import stride
 
 Progress = Callable[[float, Image.Image | None], None]
@@ -76,7 +77,7 @@ FINE_STEPS_AT_256 = 30
 FINE_STEPS_EXPONENT = 1.32
 MIN_FINE_STEPS = 8
 # The painting is never resized past this longer side (a 4x brush on a large output would
-# otherwise need gigabytes), nor below the shorter one.
+# otherwise need gigabytes, and a print-size one only blurs it), nor below the shorter one.
 MAX_STYLE_SIDE = 1024
 MIN_STYLE_SIDE = 64
 # A shorter side below this leaves VGG's deepest layers (1/8 of it) next to nothing to see.
@@ -87,6 +88,10 @@ MIN_SIDE = 16
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
 SUBJECT_WEIGHT = 0.4
+# Steps at each scale of a print (a finished painting continued at 2048 or 4096 px).
+PRINT_STEPS = 4
+# Activations of one window, in bytes: a 2048 px canvas in six windows of 512 px (tiles.py).
+TILE_MEMORY = 1.0e9
 # The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
 # strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
 # the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
@@ -133,6 +138,9 @@ class Plan:
     # which the coarsest scale, where a face is a few dozen pixels, paints over. 0 turns it off
     # (docs/engine.md measures both).
     subject_weight: float = SUBJECT_WEIGHT
+    # Bytes of activations a step may hold at once: a larger canvas is painted window by window
+    # (tiles.py), exactly, so that memory follows this and not the picture.
+    tile_memory: float = TILE_MEMORY
     # Paint on one of a few canvas shapes (canvas.py) rather than the picture's own: what a
     # backend that compiles per shape needs; the result has the picture's exact size either way.
     buckets: bool = backend.COMPILES_PER_SHAPE
@@ -159,6 +167,17 @@ def default_plan(settings: Settings, warm: bool = False) -> Plan:
     return Plan(scales=tuple((s, n) for s, n in zip(sides, steps, strict=True) if n > 0))
 
 
+def print_plan(painted_side: int, max_side: int) -> Plan:
+    """A finished painting continued at max_side (print size): the ladder's scales above the
+    painting's own side, PRINT_STEPS each, L-BFGS remembering only as many steps as it takes
+    (at 4096 px each remembered step is two 150-MB images)."""
+    sides = [side for side in scale_sides(max_side) if side > painted_side]
+    if not sides:
+        raise ValueError(f"a print must be larger than the painting's {painted_side} px")
+    optimiser = LBFGS(history=PRINT_STEPS - 1)
+    return Plan(scales=tuple((side, PRINT_STEPS) for side in sides), optimiser=optimiser)
+
+
 @dataclass
 class Run:
     """What one stylization did, for the command line and the benchmark."""
@@ -177,11 +196,14 @@ def stylize(
     cancel: threading.Event | None = None,
     start: Image.Image | None = None,
     subject: np.ndarray | None = None,
+    resume: Image.Image | None = None,
 ) -> Run:
     """Run `plan` (default: `default_plan`); the image has the content's aspect ratio.
 
     start: a picture to begin from (the fast network's painting of the photo: a warm start),
     resized to the coarsest scale; None begins from the photo plus seeded noise.
+    resume: a finished painting of this photo to continue at the plan's (larger) scales, each
+    of them a finer scale: its large structures stay those of that painting.
     subject: where the photo's person is, 0..1 at the content's size (PersonSegmenter.mask):
     the finer scales hold the photo's own content there, with plan.subject_weight.
 
@@ -198,34 +220,43 @@ def stylize(
     if settings.preserve_colors:
         styles = [(match_colors(style, photos[-1]), weight) for style, weight in styles]
     look = Look.of(settings.style_strength)
-    canvases = [fit(photo.size, plan.buckets) for photo in photos]
+    tiling = tiling_for(objective.layers.outputs, plan.tile_memory)
     work = [p.size[0] * p.size[1] * n for p, (_, n) in zip(photos, plan.scales, strict=True)]
     done, steps = 0, 0
-    noise = plan.init_noise * settings.style_strength
-    x = ops.convert_to_tensor(
-        canvases[0].place(_starting_point(photos[0], start, settings.seed, noise))
-    )
+    # The scale before the one being painted: (its photo, its canvas); none before the coarsest.
+    previous: tuple[Image.Image, Canvas] | None = None
+    if resume is not None:
+        previous = (
+            content.resize(resume.size, Image.Resampling.LANCZOS),
+            fit(resume.size, plan.buckets),
+        )
+        x = ops.convert_to_tensor(previous[1].place(to_caffe(resume)))
     for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
-        canvas = canvases[index]
+        canvas = fit(photo.size, plan.buckets)
+        painter: Objective | TiledObjective = objective
+        if tiling.needed(canvas.shape):
+            canvas, painter = canvas.rounded(GRID), tiled(objective, tiling)
         # `keep` is what the content loss holds on to: the photo, then each coarser result.
-        if index == 0:
+        if previous is None:
+            noise = plan.init_noise * settings.style_strength
+            x = ops.convert_to_tensor(
+                canvas.place(_starting_point(photo, start, settings.seed, noise))
+            )
             keep = ops.convert_to_tensor(canvas.place(to_caffe(photo)))
             weights = LossWeights(1.0, look.content_weight, 0.0, plan.moments_weight, 0.0)
         else:
-            detail = _detail(photos[index - 1], photo, canvas, look.detail)
-            x = keep = objective.upsample(x, canvases[index - 1], canvas, detail)
+            detail = _detail(previous[0], photo, canvas, look.detail)
+            x = keep = objective.upsample(x, previous[1], canvas, detail)
             held = plan.subject_weight if subject is not None else 0.0
             weights = LossWeights(1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
-        style_side = round(settings.style_scale * side)
-        target = objective.style_target(
-            styles, max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE))), plan.buckets
-        )
-        contents = objective.contents(keep, canvas)
-        held_contents, masks = _subject_terms(objective, photo, canvas, contents, subject, weights)
+        style_side = max(MIN_STYLE_SIDE, min(round(settings.style_scale * side), MAX_STYLE_SIDE))
+        target = objective.style_target(styles, style_side, plan.buckets)
+        contents = painter.contents(keep, canvas)
+        held_contents, masks = _subject_terms(painter, photo, canvas, contents, subject, weights)
         scale = Scale(
             ops.convert_to_tensor(canvas.region()), target, contents, held_contents, masks
         )
-        step = objective.step(plan.optimiser)
+        step = painter.step(plan.optimiser)
         state = plan.optimiser.init(x)
         scale_losses: list[float] = []
         for number in range(1, scale_steps + 1):
@@ -239,16 +270,17 @@ def stylize(
             if _converged(scale_losses, plan):
                 break
         done += work[index]
+        previous = (photo, canvas)
         if progress is not None and index < len(photos) - 1:
             progress(done / sum(work), _picture(x, canvas))
-    image = _picture(x, canvases[-1])
+    image = _picture(x, canvas)
     if settings.preserve_colors:
         image = transfer_luminance(image, photos[-1])
     return _finish(image, steps, progress)
 
 
 def _subject_terms(
-    objective: Objective,
+    painter: Objective | TiledObjective,
     photo: Image.Image,
     canvas: Canvas,
     contents: list[Tensor],
@@ -262,10 +294,10 @@ def _subject_terms(
     """
     if subject is None or weights.subject == 0.0:
         return contents, [ops.zeros((*c.shape[:3], 1)) for c in contents]
-    held = objective.contents(canvas.place(to_caffe(photo)), canvas)
+    held = painter.contents(ops.convert_to_tensor(canvas.place(to_caffe(photo))), canvas)
     width, height = photo.size
     masks = []
-    for layer, features in zip(objective.layers.content, held, strict=True):
+    for layer, features in zip(painter.layers.content, held, strict=True):
         size = (width // stride(layer), height // stride(layer))
         mask = resize_mask(subject, size)[None, :, :, None]
         masks.append(ops.convert_to_tensor(zero_pad(mask, features.shape)))

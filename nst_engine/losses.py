@@ -108,10 +108,13 @@ def moments_loss(current: StyleTarget, target: StyleTarget) -> Tensor:
 
 
 def content_loss(
-    features: Sequence[Tensor], targets: Sequence[Tensor], regions: Sequence[Tensor]
+    features: Sequence[Tensor],
+    targets: Sequence[Tensor],
+    regions: Sequence[Tensor],
+    sizes: Sequence[Tensor] | None = None,
 ) -> Tensor:
     """Mean over layers of the relative squared error of the feature maps, on the region."""
-    return masked_content_loss(features, targets, regions, regions)
+    return masked_content_loss(features, targets, regions, regions, sizes)
 
 
 def masked_content_loss(
@@ -119,28 +122,55 @@ def masked_content_loss(
     targets: Sequence[Tensor],
     masks: Sequence[Tensor],
     regions: Sequence[Tensor],
+    sizes: Sequence[Tensor] | None = None,
 ) -> Tensor:
     """content_loss counted only where each [1, H, W, 1] mask (0..1) is.
 
     Divided by the whole target's size, not the masked part's: the term weighs as much as the
     mask covers, so a faint mask (a segmenter's haze over a landscape) adds next to nothing.
+    sizes: each target's size over the whole picture, where these are a tile's (tiles.py);
+    None: over `regions`.
     """
+    if sizes is None:
+        sizes = [target_size(t, r) for t, r in zip(targets, regions, strict=True)]
     errors = []
-    for f, target, mask, region in zip(features, targets, masks, regions, strict=True):
+    for f, target, mask, region, size in zip(features, targets, masks, regions, sizes, strict=True):
         difference = mask * region * ops.square(ops.cast(f, "float32") - target)
-        size = ops.sum(region * ops.square(target))
         errors.append(ops.sum(difference) / (size + EPSILON))
     return ops.sum(ops.stack(errors)) / len(errors)
 
 
-def total_variation(image: Tensor, region: Tensor) -> Tensor:
+def target_size(target: Tensor, region: Tensor) -> Tensor:
+    """||target||² over the region: what a content error is measured against."""
+    return ops.sum(region * ops.square(target))
+
+
+def total_variation(
+    image: Tensor,
+    region: Tensor,
+    owned: Tensor | None = None,
+    pairs: tuple[Tensor, Tensor] | None = None,
+) -> Tensor:
     """Mean squared difference between neighbouring pixels of the region, in units of the full
-    0-255 range."""
-    rows = region[:, 1:, :, :] * region[:, :-1, :, :]
-    columns = region[:, :, 1:, :] * region[:, :, :-1, :]
+    0-255 range.
+
+    Where `image` is a tile of a larger picture (tiles.py): `owned` marks the pixels whose pairs
+    (with the next pixel down, and right) the tile counts, and `pairs` are the whole picture's
+    numbers of such pairs (`neighbour_pairs`).
+    """
+    owned = region if owned is None else owned
+    rows = owned[:, :-1, :, :] * region[:, 1:, :, :] * region[:, :-1, :, :]
+    columns = owned[:, :, :-1, :] * region[:, :, 1:, :] * region[:, :, :-1, :]
     dy = ops.sum(rows * ops.square(image[:, 1:, :, :] - image[:, :-1, :, :]))
     dx = ops.sum(columns * ops.square(image[:, :, 1:, :] - image[:, :, :-1, :]))
+    row_pairs, column_pairs = neighbour_pairs(region) if pairs is None else pairs
     channels = ops.cast(ops.shape(image)[-1], "float32")
-    mean_dy = dy / (channels * ops.maximum(ops.sum(rows), 1.0))
-    mean_dx = dx / (channels * ops.maximum(ops.sum(columns), 1.0))
-    return (mean_dy + mean_dx) / 255.0**2
+    return (dy / (channels * row_pairs) + dx / (channels * column_pairs)) / 255.0**2
+
+
+def neighbour_pairs(region: Tensor) -> tuple[Tensor, Tensor]:
+    """How many vertical and horizontal pairs of neighbouring pixels the region holds (at least
+    1 each, so that a picture one pixel high divides by something)."""
+    rows = ops.sum(region[:, 1:, :, :] * region[:, :-1, :, :])
+    columns = ops.sum(region[:, :, 1:, :] * region[:, :, :-1, :])
+    return ops.maximum(rows, 1.0), ops.maximum(columns, 1.0)

@@ -64,7 +64,7 @@ class Objective:
     def __init__(self, extractor: keras.Model, layers: Layers) -> None:
         self.extractor = extractor
         self.layers = layers
-        self._weights, self._call = backend.bind(extractor)
+        self.weights, self._call = backend.bind(extractor)
         self.summary = backend.compiled(self._summary)
         self._upsample = backend.compiled(_upsample)
         self._steps: dict[Optimiser, Callable[..., Any]] = {}
@@ -90,11 +90,11 @@ class Objective:
 
     def contents(self, image: Tensor, canvas: Canvas) -> list[Tensor]:
         """The content target: a canvas image's features at the content layers."""
-        return self.summary(self._weights, image, canvas.region())[1]
+        return self.summary(self.weights, image, canvas.region())[1]
 
     def statistics(self, image: Tensor, canvas: Canvas) -> StyleTarget:
         """A canvas image's style statistics over its picture."""
-        return self.summary(self._weights, image, canvas.region())[0]
+        return self.summary(self.weights, image, canvas.region())[0]
 
     def style_target(self, styles: Styles, side: int, buckets: bool) -> StyleTarget:
         """The paintings' statistics, every painting resized to `side`; a mix weighs them."""
@@ -136,7 +136,7 @@ class Objective:
         def step(x: Tensor, state: Any, scale: Scale, weights: LossWeights) -> Any:
             # As tensors: TensorFlow would trace again for every new Python number.
             values = LossWeights(*(ops.convert_to_tensor(float(w)) for w in weights))
-            return fused(self._weights, x, state, scale, values)
+            return fused(self.weights, x, state, scale, values)
 
         return step
 
@@ -148,7 +148,7 @@ class Objective:
         ) -> tuple[Tensor, Tensor, Any]:
             loss, grad = gradient(x, weights, scale, terms)
             x, state = optimiser.update(x, grad, state)
-            return loss, _clip(x), state
+            return loss, clip(x), state
 
         return fused
 
@@ -173,7 +173,7 @@ class Objective:
 
     def evaluate(self, x: np.ndarray, scale: Scale, terms: LossWeights) -> float:
         """The loss at a canvas image, uncompiled: for tests and measurements."""
-        return float(self.loss(ops.convert_to_tensor(x), self._weights, scale, terms))
+        return float(self.loss(ops.convert_to_tensor(x), self.weights, scale, terms))
 
     def upsample(self, x: Tensor, source: Canvas, target: Canvas, detail: np.ndarray) -> Tensor:
         """x on `source` resized to `target`, plus `detail` (already on the target canvas)."""
@@ -183,9 +183,9 @@ class Objective:
 
 def _upsample(x: Tensor, rows: Tensor, columns: Tensor, detail: Tensor) -> Tensor:
     resized = ops.einsum("ih,bhwc->biwc", rows, x)
-    return _clip(ops.einsum("jw,biwc->bijc", columns, resized) + detail)
+    return clip(ops.einsum("jw,biwc->bijc", columns, resized) + detail)
 
 
-def _clip(x: Tensor) -> Tensor:
+def clip(x: Tensor) -> Tensor:
     """Keep every pixel displayable: VGG's input space spans 0-255 per channel."""
     return ops.minimum(ops.maximum(x, CAFFE_MIN), CAFFE_MAX)
