@@ -31,5 +31,11 @@ for phase in cold restart; do
   "$python" benchmarks/gpu_run.py "$phase" /tmp/nst-results "$@" 2>&1 | tee -a "$out/gpu-log.txt"
 done
 cp /tmp/nst-results/*.json "$out/"
-(cd /tmp/nst-results && tar -cf "$out/results.tar" ./*.png)
+(cd /tmp/nst-results && tar -cf "$out/results.tar" ./[!p]*.png)
+# Print size last: whatever it does, the figures above are already in $OUT.
+if [ -z "${NO_PRINT:-}" ]; then
+  "$python" benchmarks/gpu_run.py print /tmp/nst-results "$@" 2>&1 | tee -a "$out/gpu-log.txt" || true
+  cp /tmp/nst-results/print.json "$out/" 2>/dev/null || true
+  (cd /tmp/nst-results && tar -cf "$out/prints.tar" ./print_*) || true
+fi
 echo "whole script: $(($(date +%s) - started)) s" | tee -a "$out/gpu-log.txt"

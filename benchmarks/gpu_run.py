@@ -8,6 +8,8 @@ Each phase is a process of its own, so that "a new process" is one:
   of other aspect ratios, each once; the results are saved as PNGs.
 - restart: with the cache the cold phase filled, the first job before any warm-up, then
   warm_up from the cache, then one warm job.
+- print: two pairs painted at 512 px and continued at 2048 and 4096 px (print size), each twice,
+  with the GPU's peak memory after each size.
 Every figure goes to OUT/<phase>.json (seconds are wall clock; jobs are `Engine.run` with
 default settings, medium strength, the warm start and the segmenter included).
 """
@@ -35,10 +37,11 @@ ASPECT_RATIOS = (3 / 2, 16 / 9, 1.0, 2.0, 3 / 4, 9 / 16, 0.5)
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("phase", choices=("cold", "restart"))
+    parser.add_argument("phase", choices=("cold", "restart", "print"))
     parser.add_argument("out", type=Path)
     parser.add_argument("--sizes", default="512,1024")
     parser.add_argument("--pairs", default="anchors,astronaut:starry_night,chelsea:great_wave")
+    parser.add_argument("--print-sides", default="2048,4096")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -65,13 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(json.dumps(report), flush=True)
 
-    def job(photo: Any, style: str, size: int, save: str | None = None) -> float:
+    def job(
+        photo: Any, style: str, size: int, save: str | None = None, resume: Any = None
+    ) -> float:
         settings = Settings(max_side=size)
         began = time.perf_counter()
-        result = engine.run(photo, bench.style_path(style), settings)
+        result = engine.run(photo, bench.style_path(style), settings, resume=resume)
         seconds = time.perf_counter() - began
         if save:
-            result.image.save(args.out / save)
+            result.image.save(args.out / save, quality=92)
         return seconds
 
     first_photo, first_style = pairs[0]
@@ -83,6 +88,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"warm-up {sizes}: {report['warm_up_s']:.1f} s", flush=True)
     if args.phase == "restart":
         report["warm_job_s"] = job(bench.photo_path(first_photo), first_style, sizes[0])
+    elif args.phase == "print":
+        print_sides = [int(side) for side in args.print_sides.split(",")]
+        report["prints"] = print_jobs(job, pairs[:2], sizes[0], print_sides, args.out)
     else:
         report["jobs"] = [
             {
@@ -103,6 +111,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args.out / f"{args.phase}.json").write_text(json.dumps(report, indent=1))
     print(json.dumps({k: v for k, v in report.items() if k != "jobs"}), flush=True)
     return 0
+
+
+def print_jobs(
+    job: Any, pairs: list[tuple[str, str]], painted: int, sides: list[int], out: Path
+) -> list[dict[str, Any]]:
+    """Each pair painted at `painted` px, then continued at each of `sides`, twice (the first
+    compiles the windows' programs); the first pair's prints are kept as JPEGs."""
+    rows = []
+    for index, (photo, style) in enumerate(pairs):
+        base = out / f"print_{photo}_{style}_{painted}.png"
+        job(bench.photo_path(photo), style, painted, base.name)
+        for side in sides:
+            save = f"print_{photo}_{style}_{side}.jpg" if index == 0 else None
+            first = job(bench.photo_path(photo), style, side, resume=base)
+            warm = job(bench.photo_path(photo), style, side, save, resume=base)
+            row = {"photo": photo, "style": style, "size": side, "first_s": first, "warm_s": warm}
+            row["gpu_peak_mb"] = device_peak_mb()
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    return rows
 
 
 def aspect_jobs(job: Any, photo: str, style: str, size: int) -> list[dict[str, Any]]:
