@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.config import HEARTBEAT_S, Config, ConfigError
+from bot.config import HEARTBEAT_S, Config, ConfigError, redis_secrets
 from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
@@ -159,7 +159,10 @@ def main(argv: list[str] | None = None) -> int:
         return check_health(config)
     if args.command == "backup":
         return backup_database(config, args.path)
-    return run_bot(config, configure_logging(config.token, config.log_level, config.log_format))
+    log = configure_logging(config.token, config.log_level, config.log_format)
+    for secret in redis_secrets(config.redis_url):
+        log.add_secret(secret)
+    return run_bot(config, log)
 
 
 if __name__ == "__main__":

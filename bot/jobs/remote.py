@@ -28,18 +28,20 @@ from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
 from bot import metrics
+from bot.config import safe_url
 from bot.jobs.channel import (
     DATA_TTL_S,
-    RECONNECT_S,
     TASK_NAME,
     UNREACHABLE,
     WORKER_PATTERN,
+    Outage,
     StreamBroker,
     TaskKeys,
     WorkerInfo,
-    safe_url,
+    connect,
     settings_to_wire,
     task_key,
+    unreachable_line,
 )
 from bot.jobs.runner import (
     Capacity,
@@ -76,7 +78,8 @@ class RemoteRunner:
         self._fast_models_dir = fast_models_dir
         self._lease_s = lease_s
         self._redis: Redis | None = None
-        self._broker = StreamBroker(url)
+        self._outage = Outage(log)
+        self._broker = StreamBroker(url, lease_s, self._outage)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
         self._workers: list[WorkerInfo] = []
         # Contact sheets and animations run here, by the fast method (LiteRT on the CPU, no
@@ -87,15 +90,13 @@ class RemoteRunner:
         self._fast: FastStylizer | None = None
 
     async def start(self) -> None:
-        self._redis = Redis.from_url(self._url)
+        self._redis = connect(self._url, self._lease_s)
         try:
             await self._redis.ping()
             await self._broker.startup()
         except UNREACHABLE as error:
             await self._redis.aclose()
-            raise RunnerUnavailable(
-                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self._url)}: {error}"
-            ) from None
+            raise RunnerUnavailable(unreachable_line(self._url, error)) from None
         await self.capacity()
         log.info("sending jobs to workers through %s", safe_url(self._url))
 
@@ -126,9 +127,10 @@ class RemoteRunner:
             names = [name async for name in redis.scan_iter(match=WORKER_PATTERN)]
             values = await redis.mget(names) if names else []
         except UNREACHABLE as error:
-            log.warning("worker heartbeats unreadable: %s", error)
+            self._outage.failed(error)
             metrics.workers_online(0)
             return Capacity(0, 0, remote=True)
+        self._outage.answered()
         self._workers = [WorkerInfo.from_json(value) for value in values if value]
         online = sum(w.concurrency for w in self._workers)
         metrics.workers_online(online)
@@ -340,11 +342,13 @@ class RemoteRunner:
     async def _try(self, call: Awaitable[T]) -> T | None:
         """One call; None (after a pause) when Redis cannot be reached right now."""
         try:
-            return await call
+            result = await call
         except UNREACHABLE as error:
-            log.warning("Redis unreachable: %s", error)
-            await asyncio.sleep(RECONNECT_S)
+            self._outage.failed(error)
+            await self._outage.pause(1)
             return None
+        self._outage.answered()
+        return result
 
     async def _retry(
         self, call: Any, cancel: threading.Event, stopped: type[Cancelled] = NotStarted
@@ -354,14 +358,10 @@ class RemoteRunner:
         Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
         NotStarted by default, as no worker can have taken a task Redis never handed out.
         """
-        while True:
-            try:
-                return await call()
-            except UNREACHABLE as error:
-                if cancel.is_set():
-                    raise stopped("Redis unreachable") from error
-                log.warning("Redis unreachable, trying again: %s", error)
-                await asyncio.sleep(RECONNECT_S)
+        try:
+            return await self._outage.retry(call, give_up=cancel.is_set)
+        except UNREACHABLE as error:
+            raise stopped("Redis unreachable") from error
 
 
 class _Watch:
