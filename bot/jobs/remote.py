@@ -268,18 +268,20 @@ class RemoteRunner:
         """Whether the task has a result, a worker holding its lease, or events still to read.
 
         Read together, atomically: a worker's outcome removes its lease and adds its last event
-        in one step, so a lease gone with no event behind it means the worker vanished.
+        in one step, so a lease gone with no event behind it means the worker vanished, and
+        inputs gone as well mean Redis lost its data (the task's message with them).
         """
         async with self._client().pipeline(transaction=True) as pipe:
             pipe.exists(keys.result)
             pipe.get(keys.lease)
             pipe.llen(keys.events)
-            has_result, holder, unread = await pipe.execute()
+            pipe.exists(keys.content)
+            has_result, holder, unread, inputs = await pipe.execute()
         watch.has_result = bool(has_result)
         if holder is not None:
             watch.leased(asyncio.get_running_loop().time())
         elif not unread:
-            watch.lease_lapsed()
+            watch.lease_lapsed(inputs_kept=bool(inputs))
         return watch.has_result or holder is not None or bool(unread)
 
     async def _on_event(
@@ -390,9 +392,10 @@ class _Watch:
         self._backoff = self.lease_s
         self._resend_at = math.inf
 
-    def lease_lapsed(self) -> None:
-        """A lease seen before is gone: its worker vanished, so the task goes out at once."""
-        if self.alive:
+    def lease_lapsed(self, inputs_kept: bool) -> None:
+        """A lease seen before is gone (its worker vanished), or the task's inputs are (Redis
+        lost its data): either way nobody will run it, so it goes out again at once."""
+        if self.alive or not inputs_kept:
             self.alive = False
             self._resend_at = -math.inf
 
