@@ -1,4 +1,4 @@
-"""Seconds and flicker of stylizing a short clip by the fast method, as the worker does it.
+"""Seconds and flicker of stylizing a short clip by the fast method, as the bot does it.
 
     python benchmarks/animation.py [--seconds 5] [--fps 24] [--side 480] [--cores 0,1]
 

@@ -1,10 +1,10 @@
-"""Seconds to draw the "try every preset" contact sheet, as the worker does it.
+"""Seconds to draw the "try every preset" contact sheet, as the bot does it.
 
     python benchmarks/contact_sheet.py [--photo tubingen.jpg] [--repeats 5] [--cores 0,1]
 
 Paints ../shared/images/photos/PHOTO (1024 px) in every shipped preset (../shared's copies of the
 paintings) by the fast method and prints the first run (style vectors not cached yet: a fresh
-worker's first sheet) and the median of the warm runs (vectors cached: every later sheet), with
+bot's first sheet) and the median of the warm runs (vectors cached: every later sheet), with
 the load average, since other processes sharing the cores make seconds noisy, and the CPU
 seconds used, which they do not. --cores pins this
 process to those CPUs first (the target is for 2 cores). Needs the Magenta models in

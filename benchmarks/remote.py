@@ -91,7 +91,7 @@ async def burst(label: str, workers: int, side: int, folder: Path) -> Burst:
     vgg, fast = model_paths()
     async with AsyncExitStack() as stack:
         telegram = await stack.enter_async_context(FakeTelegram())
-        overrides: dict[str, object] = {"fast_side": side, "queue_limit": 100, "workers": 1}
+        overrides: dict[str, object] = {"fast_side": side, "queue_limit": 100, "concurrent_jobs": 1}
         engine_env = {"NST_VGG19_WEIGHTS": str(vgg), "NST_FAST_MODELS_DIR": str(fast)}
         if workers:
             redis = RedisServer(folder / "redis")
@@ -100,7 +100,7 @@ async def burst(label: str, workers: int, side: int, folder: Path) -> Burst:
             pool = Workers(redis, folder, vgg, fast)
             stack.callback(pool.stop_all)
             await asyncio.to_thread(pool.start, *(f"w{n}" for n in range(workers)))
-            overrides |= {"redis_url": redis.url, "workers": 2 * workers}
+            overrides |= {"redis_url": redis.url, "concurrent_jobs": 2 * workers}
         else:
             os.environ.update(engine_env)
         config = tiny_config(telegram, folder / "data", folder / "presets", **overrides)

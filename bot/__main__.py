@@ -14,11 +14,12 @@ line on stderr and exit status 2. Telegram being unreachable is not: the bot wai
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.config import HEARTBEAT_S, Config, ConfigError, redis_secrets
+from bot.config import HEARTBEAT_S, Config, ConfigError, deprecated_settings, redis_secrets
 from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
@@ -159,10 +160,12 @@ def main(argv: list[str] | None = None) -> int:
         return check_health(config)
     if args.command == "backup":
         return backup_database(config, args.path)
-    log = configure_logging(config.token, config.log_level, config.log_format)
+    formatter = configure_logging(config.token, config.log_level, config.log_format)
     for secret in redis_secrets(config.redis_url):
-        log.add_secret(secret)
-    return run_bot(config, log)
+        formatter.add_secret(secret)
+    for notice in deprecated_settings():
+        logging.getLogger("bot").warning(notice)
+    return run_bot(config, formatter)
 
 
 if __name__ == "__main__":

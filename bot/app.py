@@ -1,8 +1,8 @@
 """The bot assembled: every piece of wiring in one Application.builder() call and its hooks.
 
 post_init opens the store, builds the engine (TensorFlow is imported here, once, before the first
-update is read), recovers jobs and starts the worker; post_stop stops the worker while the bot can
-still edit messages; post_shutdown releases the engine and closes the store.
+update is read), recovers jobs and starts the dispatcher; post_stop stops the dispatcher while the
+bot can still edit messages; post_shutdown releases the engine and closes the store.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.chat.services import SERVICES_KEY, Services
 from bot.chat.wiring import register_handlers
 from bot.config import HEARTBEAT_S, Config
 from bot.connection import PatientApplication, TelegramLink
-from bot.jobs.coordinator import Worker
+from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.messenger import Messenger
 from bot.jobs.runner import InProcessRunner, JobRunner
 from bot.jobs.store import Store
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 # A 429 halts all requests for retry_after seconds, then the request is tried again; this many
-# times before the error reaches the caller (the worker then keeps waiting on its own).
+# times before the error reaches the caller (the dispatcher then keeps waiting on its own).
 FLOOD_RETRIES = 10
 # Updates in flight at once, across users (one user's updates still run one after another).
 MAX_CONCURRENT_UPDATES = 256
@@ -83,7 +83,7 @@ class _Parts:
     runner: JobRunner
     store: Store | None = None
     runner_started: bool = False
-    worker: Worker | None = None
+    dispatcher: Dispatcher | None = None
     metrics_server: Any = None
 
 
@@ -93,7 +93,7 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
         from bot.jobs.remote import RemoteRunner
 
         return RemoteRunner(config.redis_url, config.lease_s)
-    return InProcessRunner(config.workers, engine, config.precision)
+    return InProcessRunner(config.concurrent_jobs, engine, config.precision)
 
 
 def build_application(
@@ -110,13 +110,15 @@ def build_application(
         parts.store = await Store.open(config.database_path)
         await parts.runner.start()
         parts.runner_started = True
-        metrics.workers_online((await parts.runner.capacity()).workers)
+        metrics.engines_online((await parts.runner.capacity()).engines)
         presets = PresetLibrary.from_config(config)
-        parts.worker = Worker(
+        parts.dispatcher = Dispatcher(
             config, parts.store, parts.runner, Messenger(application.bot), presets
         )
-        application.bot_data[SERVICES_KEY] = Services(config, parts.store, parts.worker, presets)
-        await parts.worker.start()
+        application.bot_data[SERVICES_KEY] = Services(
+            config, parts.store, parts.dispatcher, presets
+        )
+        await parts.dispatcher.start()
         assert application.job_queue is not None  # the job-queue extra is a dependency
         application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
         try:
@@ -125,14 +127,14 @@ def build_application(
             log.warning("could not set the command menu: %s", error)
 
     async def post_stop(application: Application) -> None:
-        if parts.worker is not None:
-            await parts.worker.stop()
+        if parts.dispatcher is not None:
+            await parts.dispatcher.stop()
 
     async def post_shutdown(application: Application) -> None:
-        if parts.worker is not None:
-            await parts.worker.stop()
+        if parts.dispatcher is not None:
+            await parts.dispatcher.stop()
         if parts.runner_started:
-            metrics.workers_online(0)
+            metrics.engines_online(0)
             await parts.runner.stop()
         if parts.metrics_server is not None:
             parts.metrics_server.shutdown()

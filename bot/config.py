@@ -124,6 +124,25 @@ def _secret(env: Mapping[str, str]) -> str | None:
     return raw or None
 
 
+def _concurrent_jobs(env: Mapping[str, str], default: int) -> int:
+    """NST_CONCURRENT_JOBS, or its old name NST_WORKERS (see deprecated_settings)."""
+    name = "NST_CONCURRENT_JOBS" if env.get("NST_CONCURRENT_JOBS", "").strip() else "NST_WORKERS"
+    return _int(env, name, default, minimum=1)
+
+
+# Settings renamed: the old name still works, and the bot says once at start what to use instead.
+RENAMED = {"NST_WORKERS": "NST_CONCURRENT_JOBS"}
+
+
+def deprecated_settings(env: Mapping[str, str] = os.environ) -> list[str]:
+    """One line per old setting name the environment still uses, for the log at start."""
+    return [
+        f"{old} is deprecated: set {new} instead (same meaning)"
+        for old, new in RENAMED.items()
+        if env.get(old, "").strip()
+    ]
+
+
 @dataclass(frozen=True)
 class Config:
     """Every environment variable the bot reads, with its default (README lists the same)."""
@@ -133,7 +152,7 @@ class Config:
     base_file_url: str = "https://api.telegram.org/file/bot"
     data_dir: Path = Path("data")
     presets_dir: Path | None = None
-    workers: int = 1
+    concurrent_jobs: int = 1  # in this process: one engine each; remote: jobs in flight
     daily_limit: int = 20
     queue_limit: int = 50
     job_timeout_s: int = 600
@@ -167,7 +186,7 @@ class Config:
             base_file_url=env.get("TELEGRAM_BASE_FILE_URL", "").strip() or cls.base_file_url,
             data_dir=Path(env.get("NST_DATA_DIR", "").strip() or cls.data_dir),
             presets_dir=Path(presets) if presets else None,
-            workers=_int(env, "NST_WORKERS", cls.workers, minimum=1),
+            concurrent_jobs=_concurrent_jobs(env, cls.concurrent_jobs),
             daily_limit=_int(env, "NST_DAILY_LIMIT", cls.daily_limit),
             queue_limit=_int(env, "NST_QUEUE_LIMIT", cls.queue_limit, minimum=1),
             job_timeout_s=_int(env, "NST_JOB_TIMEOUT", cls.job_timeout_s, minimum=10),
@@ -206,7 +225,7 @@ class Config:
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    """The worker's environment (README, "Running on several machines")."""
+    """The nst-worker's environment (README, "Running on several machines")."""
 
     redis_url: str
     name: str

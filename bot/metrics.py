@@ -48,7 +48,9 @@ TELEGRAM_ERRORS = Counter(
 REFUSED = Counter(
     "nst_downloads_refused_total", "Files people sent that the bot refused, by reason", ["reason"]
 )
-WORKERS = Gauge("nst_workers_online", "Workers ready to run jobs")
+ENGINES = Gauge(
+    "nst_engines_online", "Engines ready to run jobs: in the bot's process, or on nst-workers"
+)
 BUILD = Info("nst_build", "The bot's version")
 
 
@@ -91,8 +93,8 @@ def download_refused(reason: str) -> None:
     REFUSED.labels(reason).inc()
 
 
-def workers_online(count: int) -> None:
-    WORKERS.set(count)
+def engines_online(count: int) -> None:
+    ENGINES.set(count)
 
 
 def _method(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Plain values shared by handlers, store and worker: what a user chose and what a job is.
+"""Plain values shared by handlers, store and dispatcher: what a user chose and what a job is.
 
 No Telegram and no TensorFlow here, so every layer can import it.
 """
@@ -155,3 +155,10 @@ class Job:
     finished_at: float | None = None
     result_path: str | None = None
     delivery: Delivery = Delivery.NONE
+
+    @property
+    def run_s(self) -> float:
+        """Seconds from its (last) start to its end; 0 while it has not ended."""
+        if self.started_at is None or self.finished_at is None:
+            return 0.0
+        return self.finished_at - self.started_at

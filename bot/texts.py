@@ -1,6 +1,6 @@
 """Every text a user sees, in every supported language: one catalog, so wording lives in one place.
 
-Keys are grouped by who sends them (job_* by the worker, the rest by handlers). Placeholders use
+Keys are grouped by who sends them (job_* by the job side, the rest by handlers). Placeholders use
 str.format names; a test checks that every language has every key with the same placeholders.
 """
 
@@ -17,7 +17,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_softer": "Softer",
         "button_keep_colors": "Keep colours",
         "button_another_style": "Another style",
-        # Worker: a job's status message, its preview and its result.
+        # The job side: a job's status message, its preview and its result.
         "job_queued": "🕐 In the queue: number {position}. Ready in about {wait}.",
         "job_starting": "🎨 Starting…",
         "job_progress": "🎨 Painting… {percent}%\n{bar}\nAbout {left} left.",
@@ -302,7 +302,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_softer": "Мягче",
         "button_keep_colors": "Сохранить цвета",
         "button_another_style": "Другой стиль",
-        # Worker: a job's status message, its preview and its result.
+        # The job side: a job's status message, its preview and its result.
         "job_queued": "🕐 В очереди: номер {position}. Будет готово примерно через {wait}.",
         "job_starting": "🎨 Начинаю…",
         "job_progress": "🎨 Рисую… {percent}%\n{bar}\nОсталось примерно {left}.",

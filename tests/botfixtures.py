@@ -1,9 +1,9 @@
 """Our real bot, running against the fake Bot API: the fixtures every flow test starts from.
 
-`bot_app` is the whole bot (handlers, store, worker, the real engine) on a temporary data folder,
-with tiny output sizes so a job takes a couple of seconds on a CPU. `start_bot(**overrides)` does
-the same with other settings (`daily_limit=1`, `queue_limit=2`, `workers=2` ...). The Engine is
-built once per test session, because building it costs seconds. Preset images come from
+`bot_app` is the whole bot (handlers, store, dispatcher, the real engine) on a temporary data
+folder, with tiny output sizes so a job takes a couple of seconds on a CPU. `start_bot(**overrides)`
+does the same with other settings (`daily_limit=1`, `queue_limit=2`, `concurrent_jobs=2` ...). The
+Engine is built once per test session, because building it costs seconds. Preset images come from
 ../shared/images/styles (their sha256 match the manifest), so presets work offline.
 
 Registered through `pytest_plugins` in tests/conftest.py.
@@ -37,7 +37,7 @@ TINY_SIDES = {"fast_side": 64, "standard_side": 64, "high_side": 96, "quality_st
 
 @dataclass
 class RunningBot:
-    """A started bot: its Application, Services (store, worker, presets) and Config."""
+    """A started bot: its Application, Services (store, dispatcher, presets) and Config."""
 
     application: Application
     services: Services

@@ -37,9 +37,9 @@ def test_a_missing_token_is_one_line_and_exit_2() -> None:
 
 
 def test_a_malformed_setting_is_one_line_and_exit_2() -> None:
-    done = run_bot({"TELEGRAM_BOT_TOKEN": "1:x", "NST_WORKERS": "many"})
+    done = run_bot({"TELEGRAM_BOT_TOKEN": "1:x", "NST_CONCURRENT_JOBS": "many"})
     assert done.returncode == 2
-    assert done.stderr == "NST_WORKERS must be a whole number, not 'many'\n"
+    assert done.stderr == "NST_CONCURRENT_JOBS must be a whole number, not 'many'\n"
 
 
 async def test_missing_weights_stop_the_start_with_one_line(
@@ -58,6 +58,21 @@ async def test_missing_weights_stop_the_start_with_one_line(
     assert len(lines) == 1 and "does not exist" in lines[0]
     assert "Traceback" not in done.stderr
     assert telegram.token not in done.stderr
+
+
+async def test_the_old_name_of_a_setting_is_one_line_at_start(tmp_path: Path) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": "1:x",
+        "NST_DATA_DIR": str(tmp_path),
+        "NST_VGG19_WEIGHTS": str(tmp_path / "missing.h5"),  # stops the start right after
+        "NST_WORKERS": "2",
+    }
+    done = await asyncio.to_thread(run_bot, env)
+    notices = [line for line in done.stderr.splitlines() if "NST_WORKERS" in line]
+    assert len(notices) == 1
+    assert notices[0].endswith(
+        " WARNING bot: NST_WORKERS is deprecated: set NST_CONCURRENT_JOBS instead (same meaning)"
+    )
 
 
 def test_models_fetch_finds_local_weights(

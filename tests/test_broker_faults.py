@@ -68,7 +68,7 @@ async def paint_through(
 ) -> None:
     """Everyone orders; at the first progress bar `fault` hits Redis, and once both workers have
     said so, `heal` ends it; then each person gets one result, and the workers never left."""
-    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, workers=4) as bot:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, concurrent_jobs=4) as bot:
         for person in people:
             await bot.services.store.save_settings(person.id, SLOW)
         await asyncio.gather(*(order(p, (60 * i, 40, 40)) for i, p in enumerate(people)))
@@ -194,7 +194,7 @@ async def test_an_acl_user_in_the_url_reaches_the_workers(
     runner = RemoteRunner(url, LEASE_S, fast_models_dir)
     await runner.start()
     try:
-        assert (await runner.capacity()).workers == len(WORKER_NAMES)
+        assert (await runner.capacity()).engines == len(WORKER_NAMES)
     finally:
         await runner.stop()
 

@@ -2,15 +2,25 @@
 
 import pytest
 
-from bot.config import Config, ConfigError
+from bot.config import Config, ConfigError, deprecated_settings
 
 TOKEN = {"TELEGRAM_BOT_TOKEN": "1:x"}
 
 
 def test_defaults_need_only_the_token() -> None:
     config = Config.from_env(TOKEN)
-    assert (config.workers, config.daily_limit, config.precision) == (1, 20, "auto")
+    assert (config.concurrent_jobs, config.daily_limit, config.precision) == (1, 20, "auto")
     assert config.base_url == "https://api.telegram.org/bot"
+
+
+def test_nst_workers_is_the_old_name_of_concurrent_jobs() -> None:
+    old = {**TOKEN, "NST_WORKERS": "3"}
+    assert Config.from_env(old).concurrent_jobs == 3
+    assert Config.from_env({**old, "NST_CONCURRENT_JOBS": "2"}).concurrent_jobs == 2
+    assert deprecated_settings(old) == [
+        "NST_WORKERS is deprecated: set NST_CONCURRENT_JOBS instead (same meaning)"
+    ]
+    assert deprecated_settings({**TOKEN, "NST_CONCURRENT_JOBS": "2"}) == []
 
 
 @pytest.mark.parametrize("raw", ["auto", "float32", "bfloat16", "float16"])
@@ -75,7 +85,7 @@ def test_malformed_production_settings_say_what_they_take(
 
 
 def test_quality_steps_reach_the_engine_settings() -> None:
-    from bot.jobs.shared import engine_settings
+    from bot.jobs.engine_settings import engine_settings
     from bot.models import UserSettings
 
     default = engine_settings(UserSettings(), Config.from_env(TOKEN), fast_available=True)

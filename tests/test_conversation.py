@@ -172,7 +172,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     assert await bot_app.services.store.get_pending_content(user.id) is None
 
     picture = await result(user)
-    person = PERSON_CHANGES if bot_app.services.worker.person_available() else ()
+    person = PERSON_CHANGES if bot_app.services.dispatcher.person_available() else ()
     assert buttons(picture) == [f"rerun:{job.id}:{c}" for c in (*CHANGES, *person)]
 
 

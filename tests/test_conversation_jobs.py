@@ -125,7 +125,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     await user.send_message("/status")
     status = await user.wait_for("sendMessage")
     job_line, pending_line = status.params["text"].split("\n\n")
-    view = await bot_app.services.worker.status(user.id)
+    view = await bot_app.services.dispatcher.status(user.id)
     assert view is not None
     assert job_line.splitlines()[0] == view.describe("en").splitlines()[0]
     assert pending_line == t("en", "status_pending")

@@ -28,7 +28,7 @@ async def test_a_setting_is_saved_and_survives_a_restart(
     async with start_bot() as bot:
         await user.send_message("/settings")
         menu = await user.wait_for("sendMessage", reply_markup=with_button("set:"))
-        person = {"set:person:off"} if bot.services.worker.person_available() else set()
+        person = {"set:person:off"} if bot.services.dispatcher.person_available() else set()
         assert marked(menu.params) == {
             "set:quality:standard",
             "set:strength:medium",

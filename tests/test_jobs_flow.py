@@ -115,7 +115,7 @@ async def test_cancel_a_queued_and_a_running_job(
         assert job and job.status is JobStatus.CANCELLED
         assert results(telegram, person.id) == []
     assert job_dirs(bot_app) == []
-    assert bot_app.services.worker._running == {}
+    assert bot_app.services.dispatcher._crew.running == {}
 
 
 async def test_daily_quota(start_bot: StartBot, user: FakeUser, telegram: FakeTelegram) -> None:
@@ -161,7 +161,7 @@ async def test_flood_control_on_the_result_is_survived(
 async def test_twenty_users_at_once_each_get_one_result_in_arrival_order(
     bot_app: RunningBot, make_user, telegram: FakeTelegram
 ) -> None:
-    assert bot_app.services.worker.preview_available(), "the fast model keeps this test quick"
+    assert bot_app.services.dispatcher.preview_available(), "the fast model keeps this test quick"
     people = [make_user(f"User {n}") for n in range(20)]
     for person in people:
         await bot_app.services.store.save_settings(

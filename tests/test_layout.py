@@ -88,7 +88,7 @@ def test_the_check_sees_imports_of_every_kind(tmp_path: Path) -> None:
     probe.write_text(
         "from typing import TYPE_CHECKING\n"
         "import bot.chat.keyboards\n"
-        "from ..coordinator import Worker\n"
+        "from ..dispatcher import Dispatcher\n"
         "if TYPE_CHECKING:\n"
         "    from bot.chat.services import Services\n"
         "def late() -> None:\n"
@@ -97,7 +97,7 @@ def test_the_check_sees_imports_of_every_kind(tmp_path: Path) -> None:
     found = _imports(probe, ["bot", "jobs", "store"])
     assert {
         "bot.chat.keyboards",
-        "bot.jobs.coordinator.Worker",
+        "bot.jobs.dispatcher.Dispatcher",
         "bot.chat.services.Services",
         "bot.chat.wiring",
     } <= found

@@ -70,7 +70,7 @@ async def test_metrics_move_by_what_a_scripted_job_did(
     assert moved(before, after, "nst_telegram_errors_total", **flood) == 1
     assert after[("nst_queue_length", ())] == 0
     assert after[("nst_jobs_running", ())] == 0
-    assert after[("nst_workers_online", ())] == 1
+    assert after[("nst_engines_online", ())] == 1
     labels = {value for _, pairs in after for _, value in pairs}
     assert str(user.id) not in labels  # no user ids in labels
 
@@ -103,7 +103,7 @@ async def test_a_jobs_log_lines_say_what_happened_without_token_or_image_bytes(
     formatter = log_formatter(telegram.token, "json")
     bot_records = [r for r in caplog.records if not r.name.startswith("aiohttp")]
     text = "\n".join(formatter.format(r) for r in bot_records)
-    jobs = [r.getMessage() for r in bot_records if r.name == "bot.worker"]
+    jobs = [r.getMessage() for r in bot_records if r.name == "bot.jobs"]
     assert [m.split(" ")[2] for m in jobs if m.startswith("job 1 ")] == [
         "queued",
         "started",
@@ -138,13 +138,13 @@ def test_json_log_lines_are_objects_without_the_token() -> None:
         raise RuntimeError(f"rejected {token}")
     except RuntimeError:
         record = logging.LogRecord(
-            "bot.worker", logging.ERROR, __file__, 1, "job %s failed", (7,), sys.exc_info()
+            "bot.jobs", logging.ERROR, __file__, 1, "job %s failed", (7,), sys.exc_info()
         )
     line = log_formatter(token, "json").format(record)
     entry = json.loads(line)
     assert (entry["level"], entry["logger"], entry["message"]) == (
         "ERROR",
-        "bot.worker",
+        "bot.jobs",
         "job 7 failed",
     )
     assert "RuntimeError: rejected <token>" in entry["exception"]

@@ -132,7 +132,7 @@ async def test_two_workers_share_ten_users_each_gets_one_result(
     assert health.returncode == 0, health.stderr
     people = [make_user(f"P{i}") for i in range(10)]
     # More jobs in flight than workers: both always find one waiting in the stream.
-    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, workers=4) as bot:
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis, concurrent_jobs=4) as bot:
         for person in people:
             await bot.services.store.save_settings(person.id, FAST)
         await asyncio.gather(*(order(p, (20 * i, 40, 40)) for i, p in enumerate(people)))
@@ -143,8 +143,8 @@ async def test_two_workers_share_ten_users_each_gets_one_result(
             await keys_deleted(cluster.redis, job.id)
 
         async def idle() -> bool:
-            capacity = await bot.services.worker.capacity()
-            return (capacity.workers, capacity.busy, capacity.remote) == (2, 0, True)
+            capacity = await bot.services.dispatcher.capacity()
+            return (capacity.engines, capacity.busy, capacity.remote) == (2, 0, True)
 
         deadline = asyncio.get_running_loop().time() + 10
         while not await idle():  # the heartbeats catch up within a beat (lease_s / 3)
@@ -213,7 +213,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         "NST_PRESETS_DIR": str(presets_dir),
         "NST_REDIS_URL": cluster.redis.url,
         "NST_LEASE_S": str(LEASE_S),
-        "NST_WORKERS": "2",
+        "NST_CONCURRENT_JOBS": "2",
         "NST_STANDARD_SIDE": str(QUALITY_SIDE),
     }
 

@@ -21,7 +21,7 @@ from bot.jobs.store import (
 )
 from bot.models import Delivery, FileRef, JobRequest, JobStatus, PersonMode, Quality, UserSettings
 
-LIMITS = {"queue_limit": 50, "daily_limit": 0, "workers": 1}
+LIMITS = {"queue_limit": 50, "daily_limit": 0, "concurrent_jobs": 1}
 
 
 class Clock:
@@ -192,7 +192,7 @@ async def test_queue_cap_refuses_with_an_estimated_wait(store: Store) -> None:
     for user in range(3):
         await queued(store, user, queue_limit=3)
     with pytest.raises(QueueFull) as refused:
-        await store.create_job(request(99), **{**LIMITS, "queue_limit": 3, "workers": 2})
+        await store.create_job(request(99), **{**LIMITS, "queue_limit": 3, "concurrent_jobs": 2})
     assert refused.value.queue_length == 3
     assert refused.value.wait_s > 0
     # A running job leaves the queue, so its place is free again.

@@ -11,6 +11,6 @@ picked before any photo is remembered in user_data, in memory, since losing it c
 
 Handlers send with context.bot.send_message(chat_id, ...) rather than replying, so the same code
 serves commands, button presses and the album timer (which has no message to reply to).
-The chat side hands work to the job side (bot/jobs) through the Worker and reads the Store; the
+The chat side hands work to the job side (bot/jobs) through the Dispatcher and reads the Store; the
 job side never imports from here.
 """

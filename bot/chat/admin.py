@@ -18,7 +18,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     stats = await svc(context).store.stats(since=midnight.timestamp())
-    capacity = await svc(context).worker.capacity()
+    capacity = await svc(context).dispatcher.capacity()
     await say(
         context,
         who,
@@ -29,7 +29,7 @@ async def stats_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         wait=_seconds(stats.avg_wait_s),
         run=_seconds(stats.avg_run_s),
         failures=stats.failures,
-        engines=capacity.workers,
+        engines=capacity.engines,
         busy=capacity.busy,
     )
 

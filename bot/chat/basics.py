@@ -33,7 +33,7 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     who = await who_is(update, context)
     lines = []
     markup = None
-    if view := await svc(context).worker.status(who.user_id):
+    if view := await svc(context).dispatcher.status(who.user_id):
         lines.append(view.describe(who.language))
     if await svc(context).store.get_pending_content(who.user_id):
         lines.append(t(who.language, "status_pending"))
@@ -42,12 +42,12 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         title = svc(context).presets.title(chosen, who.language)
         lines.append(t(who.language, "status_preset_chosen", title=title))
     lines = lines or [t(who.language, "status_idle")]
-    capacity = await svc(context).worker.capacity()
+    capacity = await svc(context).dispatcher.capacity()
     if capacity.remote:  # with workers on other machines, how many are there is news
         queued, _ = await svc(context).store.queue_counts()
         busy = capacity.busy
         lines.append(
-            t(who.language, "status_capacity", engines=capacity.workers, busy=busy, queue=queued)
+            t(who.language, "status_capacity", engines=capacity.engines, busy=busy, queue=queued)
         )
     await context.bot.send_message(who.chat_id, "\n\n".join(lines), reply_markup=markup)
 
@@ -58,7 +58,7 @@ async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
     had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
     had_preset = had_preset or (context.user_data or {}).pop(ANIMATION, None)
-    if await svc(context).worker.cancel(who.user_id):
+    if await svc(context).dispatcher.cancel(who.user_id):
         await say(context, who, "cancelled_job")
     elif had_pending or had_preset:
         await say(context, who, "cancelled_pending")
@@ -93,7 +93,7 @@ async def menu_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[Cancel] under a status message; the worker then edits that message to say so."""
+    """[Cancel] under a status message; the dispatcher then edits that message to say so."""
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await who_is(update, context)
@@ -101,7 +101,7 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if job is None or job.request.user_id != who.user_id or job.status not in ACTIVE_STATUSES:
         await query.answer(t(who.language, "cancel_too_late"))
         return
-    await svc(context).worker.cancel(who.user_id)
+    await svc(context).dispatcher.cancel(who.user_id)
     await query.answer(t(who.language, "cancel_done"))
 
 

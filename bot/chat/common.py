@@ -71,7 +71,7 @@ async def submit(
     mix: Mix | None = None,
     animation: bool = False,
 ) -> bool:
-    """Queue a job (which consumes the pending photo); the worker then owns its status message.
+    """Queue a job (which consumes the pending photo); the dispatcher then owns its status message.
 
     A refusal leaves the pending photo in place, so the person only resends the painting.
     """
@@ -87,7 +87,7 @@ async def submit(
         animation=animation,
     )
     try:
-        await svc(context).worker.submit(request)
+        await svc(context).dispatcher.submit(request)
     except ActiveJobExists:
         await say(context, who, "busy")
     except QueueFull as full:

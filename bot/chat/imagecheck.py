@@ -1,4 +1,4 @@
-"""Is what a person sent an image the worker can use? Decided before a job is queued, Pillow only.
+"""Is what a person sent an image the engine can use? Decided before a job is queued, Pillow only.
 
 Telegram photos are always JPEGs with known sizes, so their metadata is enough. A file sent as a
 document could be anything: its metadata refuses only what is too big or a sound (no download of

@@ -56,7 +56,7 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     clip (GIF, MP4, WebM, MOV ...) going to the animations, a picture becoming a photo.
 
     The download is async and the whole file (at most 20 MB, Telegram's limit for bots) is
-    sniffed and decoded on a worker thread, so the event loop never waits for either."""
+    sniffed and decoded on a thread of its own, so the event loop never waits for either."""
     who = await who_is(update, context)
     message = update.effective_message
     assert message is not None and message.document is not None

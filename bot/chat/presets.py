@@ -85,14 +85,14 @@ async def show_presets(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
 
 
 async def try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
-    """The waiting photo in every preset, as one sheet drawn by the worker; a tap on a number
+    """The waiting photo in every preset, as one sheet drawn by the runner; a tap on a number
     then queues the full job (the photo stays waiting until then)."""
     found = svc(context)
     content = await found.store.get_pending_content(who.user_id)
     if content is None:
         await say(context, who, "try_needs_photo")
         return
-    if not found.worker.preview_available():
+    if not found.dispatcher.preview_available():
         await say(context, who, "try_unavailable")
         return
     ready, _ = await found.presets.available()
@@ -101,7 +101,9 @@ async def try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None
         return
     styles = [(preset.title_in(who.language), found.presets.path(preset)) for preset in ready]
     keyboard = keyboards.presets_keyboard(who.language, ready)
-    if found.worker.try_presets(who.chat_id, content, who.settings, who.language, styles, keyboard):
+    if found.dispatcher.try_presets(
+        who.chat_id, content, who.settings, who.language, styles, keyboard
+    ):
         await say(context, who, "try_started", count=len(ready))
     else:
         await say(context, who, "try_busy")

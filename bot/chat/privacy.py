@@ -29,7 +29,7 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if query.data != "forget:yes":
         await query.edit_message_text(t(who.language, "forget_kept"))
         return
-    await svc(context).worker.cancel(who.user_id)
+    await svc(context).dispatcher.cancel(who.user_id)
     await svc(context).store.forget_user(who.user_id)
     if context.user_data is not None:
         context.user_data.clear()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import Config
-    from bot.jobs.coordinator import Worker
+    from bot.jobs.dispatcher import Dispatcher
     from bot.jobs.store import Store
     from bot.presets import PresetLibrary
 
@@ -18,7 +18,7 @@ SERVICES_KEY = "services"
 class Services:
     config: Config
     store: Store
-    worker: Worker
+    dispatcher: Dispatcher
     presets: PresetLibrary
 
 

@@ -32,7 +32,7 @@ async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     assert query is not None and query.data is not None
     who = await who_is(update, context)
     _, name, value = query.data.split(":", 2)
-    if name == "person" and not svc(context).worker.person_available():
+    if name == "person" and not svc(context).dispatcher.person_available():
         await query.answer(t(who.language, "person_unavailable"), show_alert=True)
         return
     changed = _changed(who.settings, name, value)
@@ -103,7 +103,7 @@ async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> In
         Quality.HIGH: config.high_side,
     }
     waits = {q: await store.average_run_s(q) or QUALITY_EXPECTED_S[q] for q in Quality}
-    worker = svc(context).worker
+    dispatcher = svc(context).dispatcher
     quality = who.settings.quality
     extra = {b: brush_extra_s(quality, b, waits[quality]) for b in Brush}
     return keyboards.settings_keyboard(
@@ -111,7 +111,7 @@ async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> In
         who.settings,
         sides,
         waits,
-        worker.preview_available(),
+        dispatcher.preview_available(),
         extra,
-        worker.person_available(),
+        dispatcher.person_available(),
     )

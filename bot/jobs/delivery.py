@@ -12,9 +12,10 @@ from pathlib import Path
 from telegram.error import TelegramError
 
 from bot.jobs.buttons import job_keyboard
+from bot.jobs.crew import Crew
 from bot.jobs.folders import remove_dir
+from bot.jobs.joblog import log
 from bot.jobs.messenger import Sent
-from bot.jobs.shared import Shared, log, run_seconds
 from bot.jobs.status import StatusBoard, duration_text
 from bot.models import Delivery, FileRef, Job
 from bot.texts import t
@@ -23,44 +24,41 @@ from bot.texts import t
 class Deliverer:
     """Sends results: the painting as a photo with its re-run buttons, and the full-size file."""
 
-    def __init__(self, shared: Shared, board: StatusBoard) -> None:
-        self._store = shared.store
-        self._messenger = shared.messenger
-        self._styles = shared.styles
-        self._runner = shared.runner
+    def __init__(self, crew: Crew, board: StatusBoard) -> None:
+        self._crew = crew
         self._board = board
 
     async def deliver(self, job: Job) -> None:
         """Send a finished job's result once: the store's 'sending' state is the claim."""
-        if not await self._store.begin_delivery(job.id):
+        if not await self._crew.store.begin_delivery(job.id):
             return  # another task has it, or it is already out
         assert job.result_path is not None
         request = job.request
         language = request.language
         path = Path(job.result_path)
-        seconds = run_seconds(job)
+        seconds = job.run_s
         if not await asyncio.to_thread(path.is_file):  # the data folder was tampered with
             log.error("job %s: its result file is missing", job.id)
-            await self._store.set_delivery(job.id, Delivery.SENT)
+            await self._crew.store.set_delivery(job.id, Delivery.SENT)
             await self._board.show(job, t(language, "job_failed", attempts=job.attempts))
             return
         try:
-            keyboard = job_keyboard(job, self._runner.person_error is None)
+            keyboard = job_keyboard(job, self._crew.runner.person_error is None)
             caption = self._caption(job, seconds)
             if request.animation:
-                sent = await self._messenger.send_animation(
+                sent = await self._crew.messenger.send_animation(
                     request.chat_id, path, caption, keyboard
                 )
             else:
-                sent = await self._messenger.send_result(
+                sent = await self._crew.messenger.send_result(
                     request.chat_id, path, caption, keyboard, f"painting-{job.id}.png"
                 )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
-            await self._store.set_delivery(job.id, Delivery.READY)
+            await self._crew.store.set_delivery(job.id, Delivery.READY)
             await self._board.show(job, t(language, "job_delivery_retry"))
             return
-        await self._store.set_delivery(job.id, Delivery.SENT)
+        await self._crew.store.set_delivery(job.id, Delivery.SENT)
         await asyncio.to_thread(remove_dir, path.parent)
         if sent is Sent.OK:
             await self._board.show(
@@ -68,7 +66,7 @@ class Deliverer:
             )
         elif sent is Sent.UNCERTAIN:
             await self._board.show(job, t(language, "job_delivery_unsure"), keyboard)
-        self._messenger.forget_message(request.chat_id, job.status_message_id)
+        self._crew.messenger.forget_message(request.chat_id, job.status_message_id)
 
     def _caption(self, job: Job, seconds: float) -> str:
         request = job.request
@@ -100,5 +98,5 @@ class Deliverer:
 
     def _style_title(self, style: FileRef | None, preset_id: str | None, language: str) -> str:
         if preset_id is not None:
-            return self._styles.title(preset_id, language)
+            return self._crew.styles.title(preset_id, language)
         return t(language, "job_your_painting")

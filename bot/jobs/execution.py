@@ -17,21 +17,14 @@ from telegram.constants import ChatAction
 
 from bot import metrics
 from bot.jobs.buttons import cancel_keyboard
+from bot.jobs.crew import Crew
 from bot.jobs.delivery import Deliverer
+from bot.jobs.engine_settings import engine_settings, with_mix
 from bot.jobs.folders import ANIMATION_FILE, RESULT_FILE, remove_dir, remove_inputs
+from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
 from bot.jobs.runner import NotStarted
-from bot.jobs.shared import (
-    MAX_ATTEMPTS,
-    Running,
-    Shared,
-    StopReason,
-    ended,
-    engine_settings,
-    log,
-    run_seconds,
-    with_mix,
-)
+from bot.jobs.running import Running, StopReason
 from bot.jobs.status import StatusBoard, progress_text
 from bot.models import FileRef, Job, JobStatus, PersonMode, Quality
 from bot.presets import PresetUnavailable
@@ -39,48 +32,44 @@ from bot.texts import t
 from nst_engine import animation
 from nst_engine.errors import Cancelled, EngineError, ImageError
 
+# A job interrupted (crash, error) this many times is failed: it may be what kills the process.
+MAX_ATTEMPTS = 3
+
 
 class Execution:
-    """Runs claimed jobs, one call of run() each; the worker decides when and how many."""
+    """Runs claimed jobs, one call of run() each; the dispatcher decides when and how many."""
 
-    def __init__(self, shared: Shared, board: StatusBoard, deliverer: Deliverer) -> None:
-        self._shared = shared
-        self._config = shared.config
-        self._store = shared.store
-        self._runner = shared.runner
-        self._messenger = shared.messenger
-        self._styles = shared.styles
-        self._jobs_dir = shared.jobs_dir
-        self._running = shared.running
+    def __init__(self, crew: Crew, board: StatusBoard, deliverer: Deliverer) -> None:
+        self._crew = crew
         self._board = board
         self._deliverer = deliverer
 
     async def run(self, running: Running) -> None:
         job = running.job
-        workdir = self._jobs_dir / str(job.id)
+        workdir = self._crew.jobs_dir / str(job.id)
         try:
-            if self._shared.stopped.is_set():
-                await self._store.requeue(job.id, refund_attempt=True)
+            if self._crew.stopped.is_set():
+                await self._crew.store.requeue(job.id, refund_attempt=True)
                 return
             await self._execute(running, workdir)
         except Exception:
             log.exception("job %s failed", job.id)
             await self._retry_or_fail(running)
         finally:
-            self._running.pop(job.id, None)
-            await self._runner.forget(job.id)
+            self._crew.running.pop(job.id, None)
+            await self._crew.runner.forget(job.id)
             if not running.result_ready:
                 await asyncio.to_thread(remove_dir, workdir)
-            await self._shared.count_queue()
+            await self._crew.count_queue()
 
     async def _execute(self, running: Running, workdir: Path) -> None:
         job = running.job
         request = job.request
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         await self._board.show_started(running)
-        await self._messenger.chat_action(request.chat_id, ChatAction.TYPING)
+        await self._crew.messenger.chat_action(request.chat_id, ChatAction.TYPING)
         try:
-            content = await self._messenger.download(request.content, workdir / "content")
+            content = await self._crew.messenger.download(request.content, workdir / "content")
             styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
             if request.mix is not None:
                 mix = request.mix
@@ -113,19 +102,19 @@ class Execution:
                 await self._fail(running, "job_failed_image", "image unreadable")
             return
         await asyncio.to_thread(remove_inputs, workdir)
-        finished = await self._store.finish(job.id, JobStatus.DONE, result_path=output)
+        finished = await self._crew.store.finish(job.id, JobStatus.DONE, result_path=output)
         if finished is None:
             return  # forgotten while it ran
         running.result_ready = True
-        self._shared.spawn(self._deliverer.deliver(finished))
-        ended(finished, "done", run_seconds(finished))
+        self._crew.spawn(self._deliverer.deliver(finished))
+        ended(finished, "done", finished.run_s)
 
     async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
         """A painting on disk: the person's downloaded, or a preset's."""
         if style is not None:
-            return await self._messenger.download(style, target)
+            return await self._crew.messenger.download(style, target)
         assert preset_id is not None
-        return await self._styles.image_path(preset_id)
+        return await self._crew.styles.image_path(preset_id)
 
     async def _stylize(
         self, running: Running, content: Path, style: list[Path], output: Path
@@ -133,10 +122,10 @@ class Execution:
         """The preview (if wanted) and the main run, under the job's time limit."""
         job = running.job
         settings = job.request.settings
-        fast = self._runner.fast_error is None
+        fast = self._crew.runner.fast_error is None
         person = await self._person_mode(job)
         timer = asyncio.get_running_loop().call_later(
-            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+            self._crew.config.job_timeout_s, running.stop, StopReason.TIMEOUT
         )
         try:
             # Only on the first attempt: after a restart the user has seen it already.
@@ -149,11 +138,11 @@ class Execution:
                 preview = output.with_name("preview.png")
                 await self._preview(running, content, style, preview, person)
             running.run_started = time.monotonic()
-            await self._runner.run(
+            await self._crew.runner.run(
                 job,
                 content,
                 style,
-                with_mix(engine_settings(settings, self._config, fast), job.request),
+                with_mix(engine_settings(settings, self._crew.config, fast), job.request),
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
@@ -172,15 +161,15 @@ class Execution:
         job = running.job
         fast = replace(job.request.settings, quality=Quality.FAST)
         timer = asyncio.get_running_loop().call_later(
-            self._config.job_timeout_s, running.stop, StopReason.TIMEOUT
+            self._crew.config.job_timeout_s, running.stop, StopReason.TIMEOUT
         )
         try:
             running.run_started = time.monotonic()
-            await self._runner.animate(
+            await self._crew.runner.animate(
                 job,
                 content,
                 style,
-                with_mix(engine_settings(fast, self._config, True), job.request),
+                with_mix(engine_settings(fast, self._crew.config, True), job.request),
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
@@ -194,12 +183,12 @@ class Execution:
     async def _person_mode(self, job: Job) -> PersonMode:
         """The job's person mode, or OFF (said once, briefly) when no segmenter is available."""
         person = job.request.settings.person
-        if person is PersonMode.OFF or self._runner.person_error is None:
+        if person is PersonMode.OFF or self._crew.runner.person_error is None:
             return person
-        log.warning("job %s: painted whole: %s", job.id, self._runner.person_error)
+        log.warning("job %s: painted whole: %s", job.id, self._crew.runner.person_error)
         if job.attempts == 1:
             text = t(job.request.language, "person_unavailable_job")
-            await self._messenger.send_status(job.request.chat_id, text, None)
+            await self._crew.messenger.send_status(job.request.chat_id, text, None)
         return PersonMode.OFF
 
     async def _preview(
@@ -210,11 +199,11 @@ class Execution:
         request = running.job.request
         settings = replace(request.settings, quality=Quality.FAST)
         try:
-            await self._runner.run(
+            await self._crew.runner.run(
                 running.job,
                 content,
                 style,
-                with_mix(engine_settings(settings, self._config, True), request),
+                with_mix(engine_settings(settings, self._crew.config, True), request),
                 path,
                 lambda _: None,
                 running.cancel,
@@ -226,7 +215,7 @@ class Execution:
             log.warning("job %s: no preview: %s", running.job.id, error)
             return
         caption = t(request.language, "job_preview_caption")
-        if await self._messenger.send_photo(request.chat_id, path, caption):
+        if await self._crew.messenger.send_photo(request.chat_id, path, caption):
             metrics.preview_sent(time.monotonic() - started)
 
     def _on_progress(self, running: Running, fraction: float) -> None:
@@ -243,12 +232,12 @@ class Execution:
     async def _report(self, running: Running) -> None:
         job = running.job
         try:
-            if not await self._store.set_progress(job.id, running.progress):
+            if not await self._crew.store.set_progress(job.id, running.progress):
                 running.stop(StopReason.GONE)
                 return
             text = progress_text(job.request.language, running.progress, running.time_left())
             await self._board.show(job, text, cancel_keyboard(job.request.language, job.id), True)
-            await self._messenger.chat_action(job.request.chat_id, ChatAction.TYPING)
+            await self._crew.messenger.chat_action(job.request.chat_id, ChatAction.TYPING)
         except Exception:
             log.exception("job %s: progress report failed", job.id)
 
@@ -264,7 +253,7 @@ class Execution:
         job = running.job
         language = job.request.language
         if running.reason is StopReason.SHUTDOWN:
-            await self._store.requeue(job.id, refund_attempt=True)
+            await self._crew.store.requeue(job.id, refund_attempt=True)
             await self._board.show(
                 job, t(language, "job_paused"), cancel_keyboard(language, job.id)
             )
@@ -272,33 +261,33 @@ class Execution:
             await self._fail(running, "job_failed_no_worker", "no worker took it")
         elif running.reason is StopReason.TIMEOUT:
             await self._fail(running, "job_failed_timeout", "timed out")
-        elif running.reason is StopReason.USER and await self._store.finish(
+        elif running.reason is StopReason.USER and await self._crew.store.finish(
             job.id, JobStatus.CANCELLED
         ):
             ended(job, "cancelled")
             await self._discard_files(job)
             await self._board.show(job, t(language, "job_cancelled"))
-        self._messenger.forget_message(job.request.chat_id, job.status_message_id)
+        self._crew.messenger.forget_message(job.request.chat_id, job.status_message_id)
 
     async def _discard_files(self, job: Job) -> None:
         """The job's pictures are deleted before the user is told that it ended."""
-        await asyncio.to_thread(remove_dir, self._jobs_dir / str(job.id))
+        await asyncio.to_thread(remove_dir, self._crew.jobs_dir / str(job.id))
 
     async def _fail(self, running: Running, key: str, error: str, **values: object) -> None:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
-        if await self._store.finish(job.id, JobStatus.FAILED, error=error):
+        if await self._crew.store.finish(job.id, JobStatus.FAILED, error=error):
             ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
             await self._discard_files(job)
             text = t(job.request.language, key, attempts=job.attempts, **values)
             await self._board.show(job, text)
-        self._messenger.forget_message(job.request.chat_id, job.status_message_id)
+        self._crew.messenger.forget_message(job.request.chat_id, job.status_message_id)
 
     async def _retry_or_fail(self, running: Running) -> None:
         """An unexpected error: back to the queue unless the job has used its attempts."""
         job = running.job
         if job.attempts < MAX_ATTEMPTS:
-            if await self._store.requeue(job.id, refund_attempt=False):
-                self._shared.wake.set()
+            if await self._crew.store.requeue(job.id, refund_attempt=False):
+                self._crew.wake.set()
             return
         await self._fail(running, "job_failed", "failed")

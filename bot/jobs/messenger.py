@@ -1,10 +1,10 @@
-"""The worker's Telegram side: a job's status message, its photos in and its result out.
+"""The job side's Telegram end: a job's status message, its photos in and its result out.
 
 Every call survives flood control (429: wait retry_after, as often as Telegram asks) and brief
 network trouble (retried with backoff). Sending a result is the one call that is not repeated
 when its outcome is unknown (a timeout): a repeat could deliver it twice, so the caller is told
-the delivery is uncertain instead. Progress edits are throttled per chat, and the worker skips
-texts a message already shows, so a long job costs Telegram a handful of edits.
+the delivery is uncertain instead. Progress edits are throttled per chat, and the status board
+skips texts a message already shows, so a long job costs Telegram a handful of edits.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def status_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
 
 
 class Messenger:
-    """Sends and edits the worker's messages through one Bot."""
+    """Sends and edits the job side's messages through one Bot."""
 
     def __init__(self, bot: Bot, clock: Callable[[], float] = time.monotonic) -> None:
         self.bot = bot

@@ -49,7 +49,7 @@ class PersonKeeper:
         self.error: str | None = "the segmenter has not been loaded"
 
     def load(self) -> None:
-        """Load the model once (blocking: call it on a worker thread at start-up)."""
+        """Load the model once (blocking: call it on an engine thread at start-up)."""
         from nst_engine.segmentation import PersonSegmenter
 
         try:

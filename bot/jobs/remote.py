@@ -128,12 +128,12 @@ class RemoteRunner:
             values = await redis.mget(names) if names else []
         except UNREACHABLE as error:
             self._outage.failed(error)
-            metrics.workers_online(0)
+            metrics.engines_online(0)
             return Capacity(0, 0, remote=True)
         self._outage.answered()
         self._workers = [WorkerInfo.from_json(value) for value in values if value]
         online = sum(w.concurrency for w in self._workers)
-        metrics.workers_online(online)
+        metrics.engines_online(online)
         return Capacity(online, sum(w.busy for w in self._workers), remote=True)
 
     async def forget(self, job_id: int) -> None:

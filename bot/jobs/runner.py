@@ -1,9 +1,10 @@
 """Where a job's pixels are made: the JobRunner seam, and the in-process runner behind it.
 
-The worker knows only JobRunner, so workers on other machines can replace InProcessRunner without
-touching the worker or the handlers. InProcessRunner keeps the event loop free: the engine runs in a
-bounded thread pool (one job per engine, NST_WORKERS engines), its threads at a lower CPU priority
-so the chat always wins a contended core, and progress comes back to the loop thread-safely.
+The dispatcher knows only JobRunner, so workers on other machines can replace InProcessRunner
+without touching the dispatcher or the handlers. InProcessRunner keeps the event loop free: the
+engine runs in a bounded thread pool (one job per engine, NST_CONCURRENT_JOBS engines), its threads
+at a lower CPU priority so the chat always wins a contended core, and progress comes back to the
+loop thread-safely.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ class NotStarted(Cancelled):
 class Capacity:
     """What /status and /stats show about the machinery: engines online and how many are busy."""
 
-    workers: int
+    engines: int  # in this process, or the nst-workers' engines online
     busy: int
     remote: bool = False  # the engines are remote workers, which come and go
 
@@ -167,18 +168,18 @@ def _build_engine(precision: Choice) -> Engine:
 
 
 class InProcessRunner:
-    """Runs jobs on engines in this process, at most `workers` at once."""
+    """Runs jobs on `engines` engines in this process, one job each at a time."""
 
     def __init__(
-        self, workers: int, engine: Engine | None = None, precision: Choice = "auto"
+        self, engines: int, engine: Engine | None = None, precision: Choice = "auto"
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
-        start() builds one Engine per worker, each used by one thread at a time."""
-        self._workers = workers
+        start() builds `engines` Engines, each used by one thread at a time."""
+        self._engine_count = engines
         self._given = engine
         self._precision = precision
         self._executor = ThreadPoolExecutor(
-            workers, thread_name_prefix="nst-engine", initializer=_lower_priority
+            engines, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
         # Sheets (and other fast-method work) get their own thread, so a few seconds' sketch
         # never queues behind a minute-long quality job; the fast networks are thread-safe.
@@ -202,7 +203,7 @@ class InProcessRunner:
                 await asyncio.gather(
                     *(
                         loop.run_in_executor(self._executor, _build_engine, self._precision)
-                        for _ in range(self._workers)
+                        for _ in range(self._engine_count)
                     )
                 )
             )
@@ -212,7 +213,9 @@ class InProcessRunner:
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
-        log.info("engine ready: %d worker(s), preview %s", self._workers, self._fast_error or "on")
+        log.info(
+            "engine ready: %d engine(s), preview %s", self._engine_count, self._fast_error or "on"
+        )
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
@@ -248,7 +251,7 @@ class InProcessRunner:
         """Nothing is kept outside the job's folder, which the worker deletes."""
 
     async def capacity(self) -> Capacity:
-        return Capacity(self._workers, self._busy)
+        return Capacity(self._engine_count, self._busy)
 
     async def stylize(
         self,
@@ -295,7 +298,7 @@ class InProcessRunner:
         report = from_thread(loop, progress)
 
         def work() -> None:
-            engine = self._engines.get()  # a job like any other: it takes a worker's turn
+            engine = self._engines.get()  # a job like any other: it takes an engine's turn
             try:
                 stylizer = engine.fast_stylizer()
                 animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)

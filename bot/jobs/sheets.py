@@ -13,9 +13,11 @@ from pathlib import Path
 from telegram import InlineKeyboardMarkup
 from telegram.constants import ChatAction
 
+from bot.jobs.crew import Crew
+from bot.jobs.engine_settings import engine_settings
 from bot.jobs.folders import remove_dir
+from bot.jobs.joblog import log
 from bot.jobs.messenger import InputTooBig, InputUnavailable
-from bot.jobs.shared import Shared, engine_settings, log
 from bot.models import FileRef, Quality, UserSettings
 from bot.texts import t
 from nst_engine.errors import EngineError, ImageError
@@ -24,12 +26,8 @@ from nst_engine.errors import EngineError, ImageError
 class ContactSheets:
     """At most one sheet per chat at a time."""
 
-    def __init__(self, shared: Shared) -> None:
-        self._shared = shared
-        self._config = shared.config
-        self._runner = shared.runner
-        self._messenger = shared.messenger
-        self._jobs_dir = shared.jobs_dir
+    def __init__(self, crew: Crew) -> None:
+        self._crew = crew
         self._sheets: set[int] = set()  # chats whose contact sheet is being drawn
 
     def start(
@@ -49,7 +47,7 @@ class ContactSheets:
         if chat_id in self._sheets:
             return False
         self._sheets.add(chat_id)
-        task = self._shared.spawn(
+        task = self._crew.spawn(
             self._contact_sheet(chat_id, content, settings, language, styles, keyboard)
         )
         task.add_done_callback(lambda _: self._sheets.discard(chat_id))
@@ -64,17 +62,17 @@ class ContactSheets:
         styles: list[tuple[str, Path]],
         keyboard: InlineKeyboardMarkup,
     ) -> None:
-        workdir = self._jobs_dir / f"sheet-{chat_id}"
+        workdir = self._crew.jobs_dir / f"sheet-{chat_id}"
         try:
-            await self._messenger.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+            await self._crew.messenger.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
             await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
-            photo = await self._messenger.download(content, workdir / "content")
+            photo = await self._crew.messenger.download(content, workdir / "content")
             output = workdir / "sheet.jpg"
             fast = replace(settings, quality=Quality.FAST)
-            await self._runner.contact_sheet(
-                photo, styles, engine_settings(fast, self._config, True), output
+            await self._crew.runner.contact_sheet(
+                photo, styles, engine_settings(fast, self._crew.config, True), output
             )
-            sent = await self._messenger.send_photo(
+            sent = await self._crew.messenger.send_photo(
                 chat_id, output, t(language, "try_caption"), keyboard
             )
             if not sent:
@@ -84,9 +82,9 @@ class ContactSheets:
             key = {InputTooBig: "job_failed_too_big", ImageError: "job_failed_image"}.get(
                 type(error), "job_failed_input"
             )
-            await self._messenger.send_status(chat_id, t(language, key), None)
+            await self._crew.messenger.send_status(chat_id, t(language, key), None)
         except Exception:
             log.exception("chat %s: contact sheet failed", chat_id)
-            await self._messenger.send_status(chat_id, t(language, "try_failed"), None)
+            await self._crew.messenger.send_status(chat_id, t(language, "try_failed"), None)
         finally:
             await asyncio.to_thread(remove_dir, workdir)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from telegram import InlineKeyboardMarkup
 
 from bot.jobs.buttons import cancel_keyboard
+from bot.jobs.crew import Crew
 from bot.jobs.messenger import status_digest
-from bot.jobs.shared import Running, Shared
+from bot.jobs.running import Running
 from bot.models import QUALITY_EXPECTED_S, Job, JobStatus, Quality
 from bot.texts import t
 
@@ -57,10 +58,8 @@ class JobStatusView:
 class StatusBoard:
     """Shows a job's state in its status message."""
 
-    def __init__(self, shared: Shared) -> None:
-        self._config = shared.config
-        self._store = shared.store
-        self._messenger = shared.messenger
+    def __init__(self, crew: Crew) -> None:
+        self._crew = crew
 
     async def show(
         self,
@@ -74,14 +73,14 @@ class StatusBoard:
         if job.status_message_id is None:
             return
         digest = status_digest(text, keyboard)
-        if await self._store.status_shown(job.id) == digest:
+        if await self._crew.store.status_shown(job.id) == digest:
             return
         # Recorded first, so nothing waits between the edit and what the caller does next.
-        await self._store.set_status_shown(job.id, digest)
-        if not await self._messenger.edit_status(
+        await self._crew.store.set_status_shown(job.id, digest)
+        if not await self._crew.messenger.edit_status(
             job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
         ):
-            await self._store.set_status_shown(job.id, None)  # not shown: try it next time
+            await self._crew.store.set_status_shown(job.id, None)  # not shown: try it next time
 
     async def show_started(self, running: Running) -> None:
         """'Starting…' in the job's message, posting one if it has none (its first went astray)."""
@@ -92,29 +91,29 @@ class StatusBoard:
         if job.status_message_id is not None:
             await self.show(job, text, keyboard)
             return
-        message_id = await self._messenger.send_status(job.request.chat_id, text, keyboard)
+        message_id = await self._crew.messenger.send_status(job.request.chat_id, text, keyboard)
         if message_id is not None:
-            await self._store.set_status_message(job.id, message_id)
-            await self._store.set_status_shown(job.id, status_digest(text, keyboard))
+            await self._crew.store.set_status_message(job.id, message_id)
+            await self._crew.store.set_status_shown(job.id, status_digest(text, keyboard))
             running.job = replace(job, status_message_id=message_id)
 
     async def queued_text(self, job: Job) -> str:
-        position = await self._store.queue_position(job.id)
+        position = await self._crew.store.queue_position(job.id)
         wait = await self.expected_wait(job, max(position, 1))
         language = job.request.language
         return t(language, "job_queued", position=position, wait=duration_text(language, wait))
 
     async def expected_run_s(self, job: Job) -> float:
         quality = job.request.settings.quality
-        measured = await self._store.average_run_s(quality)
+        measured = await self._crew.store.average_run_s(quality)
         return measured if measured is not None else float(QUALITY_EXPECTED_S[quality])
 
     async def expected_wait(self, job: Job, position: int) -> float:
         """About how long until this job's result is ready: the jobs ahead of it, then its own."""
-        _, running = await self._store.queue_counts()
-        average = await self._store.average_run_s(None)
+        _, running = await self._crew.store.queue_counts()
+        average = await self._crew.store.average_run_s(None)
         per_job = average if average is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
-        workers = self._config.workers
+        slots = self._crew.config.concurrent_jobs
         ahead = position - 1 + running
-        before_start = max(0, ahead - workers + 1) * per_job / workers
+        before_start = max(0, ahead - slots + 1) * per_job / slots
         return before_start + await self.expected_run_s(job)

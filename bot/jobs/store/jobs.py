@@ -58,7 +58,7 @@ class DailyQuotaExceeded(Exception):
 
 
 class Jobs(Database):
-    """A job row from its creation to its delivery: what handlers read and the worker drives."""
+    """A job row from its creation to its delivery: what handlers read and the dispatcher drives."""
 
     # Jobs as handlers see them.
 
@@ -79,10 +79,10 @@ class Jobs(Database):
         )
         return job_from_row(row) if row else None
 
-    # Jobs as the worker drives them.
+    # Jobs as the dispatcher drives them.
 
     async def create_job(
-        self, request: JobRequest, *, queue_limit: int, daily_limit: int, workers: int
+        self, request: JobRequest, *, queue_limit: int, daily_limit: int, concurrent_jobs: int
     ) -> Job:
         """Queue a job if the limits allow; consumes the user's pending photo.
 
@@ -91,7 +91,7 @@ class Jobs(Database):
         """
         now = self._clock()
         async with self._transaction() as db:
-            await _check_limits(db, request.user_id, now, queue_limit, daily_limit, workers)
+            await _check_limits(db, request.user_id, now, queue_limit, daily_limit, concurrent_jobs)
             await self._ensure_user(db, request.user_id)
             style = request.style
             async with db.execute(
@@ -287,10 +287,10 @@ async def average_run_s_of(db: aiosqlite.Connection, quality: Quality | None) ->
     return float(row[0]) if row and row[0] is not None else None
 
 
-def _wait_s(ahead: int, run_s: float | None, workers: int) -> float:
-    """About how long until `ahead` jobs have run on `workers` runners."""
+def _wait_s(ahead: int, run_s: float | None, concurrent_jobs: int) -> float:
+    """About how long until `ahead` jobs have run, `concurrent_jobs` at a time."""
     per_job = run_s if run_s is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
-    return math.ceil(ahead / workers) * per_job
+    return math.ceil(ahead / concurrent_jobs) * per_job
 
 
 async def _check_limits(
@@ -299,7 +299,7 @@ async def _check_limits(
     now: float,
     queue_limit: int,
     daily_limit: int,
-    workers: int,
+    concurrent_jobs: int,
 ) -> None:
     """Raise ActiveJobExists, DailyQuotaExceeded or QueueFull; inside create_job's transaction."""
     async with db.execute(
@@ -326,4 +326,4 @@ async def _check_limits(
     queue_length = await _count_queued(db)
     if queue_length >= queue_limit:
         run_s = await average_run_s_of(db, None)
-        raise QueueFull(queue_length, _wait_s(queue_length, run_s, workers))
+        raise QueueFull(queue_length, _wait_s(queue_length, run_s, concurrent_jobs))

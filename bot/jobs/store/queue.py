@@ -90,7 +90,7 @@ class Queue(Database):
                 """
             ) as cursor:
                 requeued = cursor.rowcount
-            # A job whose announcement was cut short runs without one; the worker sends a
+            # A job whose announcement was cut short runs without one; the dispatcher sends a
             # status message when it starts.
             await db.execute("UPDATE jobs SET announced = 1 WHERE status = 'queued'")
             async with db.execute(

@@ -1,6 +1,6 @@
-"""The worker's front: what handlers call, and the loop that hands queued jobs to free runners.
+"""The dispatcher: what handlers call, and the loop that hands queued jobs to free runners.
 
-Data flows one way: handlers call submit/cancel/status; the worker claims jobs from the store,
+Data flows one way: handlers call submit/cancel/status; the dispatcher claims jobs from the store,
 runs them through a JobRunner (execution.py) and talks to the user through its Messenger. The
 store is the truth: nothing about a job lives only in memory except what a running job reports on
 the way (progress, its cancel event), so a crash loses at most the current attempt. Each job owns
@@ -15,12 +15,14 @@ from dataclasses import replace
 from bot import metrics
 from bot.config import Config
 from bot.jobs.buttons import cancel_keyboard
+from bot.jobs.crew import Crew, StyleSource
 from bot.jobs.delivery import Deliverer
 from bot.jobs.execution import Execution
+from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import Messenger, status_digest
 from bot.jobs.recovery import housekeep, recover
 from bot.jobs.runner import Capacity, JobRunner
-from bot.jobs.shared import Running, Shared, StopReason, StyleSource, ended, log
+from bot.jobs.running import Running, StopReason
 from bot.jobs.sheets import ContactSheets
 from bot.jobs.status import JobStatusView, StatusBoard
 from bot.jobs.store import Store
@@ -31,8 +33,8 @@ from bot.texts import t
 STOP_GRACE_S = 30.0
 
 
-class Worker:
-    """Runs queued jobs, at most config.workers at once, oldest first."""
+class Dispatcher:
+    """Runs queued jobs, at most config.concurrent_jobs at once, oldest first."""
 
     def __init__(
         self,
@@ -42,31 +44,27 @@ class Worker:
         messenger: Messenger,
         styles: StyleSource,
     ) -> None:
-        self._shared = shared = Shared(config, store, runner, messenger, styles)
-        self._config = config
-        self._store = store
-        self._runner = runner
-        self._messenger = messenger
-        self._running = shared.running
-        self._board = StatusBoard(shared)
-        self._deliverer = Deliverer(shared, self._board)
-        self._execution = Execution(shared, self._board, self._deliverer)
-        self._sheets = ContactSheets(shared)
+        self._crew = crew = Crew(config, store, runner, messenger, styles)
+        self._board = StatusBoard(crew)
+        self._deliverer = Deliverer(crew, self._board)
+        self._execution = Execution(crew, self._board, self._deliverer)
+        self._sheets = ContactSheets(crew)
         # What /try calls: draw the contact sheet and send it (False if one is under way).
         self.try_presets = self._sheets.start
-        self._slots = asyncio.Semaphore(config.workers)
+        self._slots = asyncio.Semaphore(config.concurrent_jobs)
         self._cancel_requested: set[int] = set()
-        self._dispatcher: asyncio.Task[None] | None = None
+        self._claiming: asyncio.Task[None] | None = None
 
     # What handlers call.
 
     async def submit(self, request: JobRequest) -> Job:
         """Queue the request and post its status message; raises the store's limit errors."""
-        job = await self._store.create_job(
+        config = self._crew.config
+        job = await self._crew.store.create_job(
             request,
-            queue_limit=self._config.queue_limit,
-            daily_limit=self._config.daily_limit,
-            workers=self._config.workers,
+            queue_limit=config.queue_limit,
+            daily_limit=config.daily_limit,
+            concurrent_jobs=config.concurrent_jobs,
         )
         quality = str(request.settings.quality)
         metrics.job_queued(quality)
@@ -75,37 +73,39 @@ class Worker:
         try:
             text = await self._board.queued_text(job)
             keyboard = cancel_keyboard(request.language, job.id)
-            message_id = await self._messenger.send_status(request.chat_id, text, keyboard)
+            message_id = await self._crew.messenger.send_status(request.chat_id, text, keyboard)
             if message_id is not None:
-                await self._store.set_status_shown(job.id, status_digest(text, keyboard))
+                await self._crew.store.set_status_shown(job.id, status_digest(text, keyboard))
         finally:
             # Only now may it run, so "queued" can never overwrite its progress bar.
-            await self._store.mark_announced(job.id, message_id)
-            self._shared.wake.set()
-        await self._shared.count_queue()
+            await self._crew.store.mark_announced(job.id, message_id)
+            self._crew.wake.set()
+        await self._crew.count_queue()
         return replace(job, status_message_id=message_id)
 
     async def cancel(self, user_id: int) -> Job | None:
         """Cancel the user's job (queued: now; running: within one step) and pending photo."""
-        await self._store.clear_pending(user_id)
-        job = await self._store.active_job(user_id)
+        await self._crew.store.clear_pending(user_id)
+        job = await self._crew.store.active_job(user_id)
         if job is None:
             return None
-        running = self._running.get(job.id)
+        running = self._crew.running.get(job.id)
         if running is not None:
             running.stop(StopReason.USER)
             return job
-        cancelled = await self._store.cancel_queued(job.id)
+        cancelled = await self._crew.store.cancel_queued(job.id)
         if cancelled is not None:
             ended(cancelled, "cancelled")
             await self._board.show(cancelled, t(cancelled.request.language, "job_cancelled"))
-            self._messenger.forget_message(cancelled.request.chat_id, cancelled.status_message_id)
+            self._crew.messenger.forget_message(
+                cancelled.request.chat_id, cancelled.status_message_id
+            )
             return cancelled
         # It was claimed between our two reads; its runner may not be registered yet.
-        current = await self._store.get_job(job.id)
+        current = await self._crew.store.get_job(job.id)
         if current is None or current.status is not JobStatus.RUNNING:
             return None
-        running = self._running.get(job.id)
+        running = self._crew.running.get(job.id)
         if running is not None:
             running.stop(StopReason.USER)
         else:
@@ -113,48 +113,48 @@ class Worker:
         return current
 
     async def status(self, user_id: int) -> JobStatusView | None:
-        job = await self._store.active_job(user_id)
+        job = await self._crew.store.active_job(user_id)
         if job is None:
             return None
-        running = self._running.get(job.id)
+        running = self._crew.running.get(job.id)
         if running is not None:
             return JobStatusView(job, 0, running.progress, running.time_left())
-        position = await self._store.queue_position(job.id)
+        position = await self._crew.store.queue_position(job.id)
         if position == 0:  # it started a moment ago
             return JobStatusView(job, 0, 0.0, await self._board.expected_run_s(job))
         return JobStatusView(job, position, 0.0, await self._board.expected_wait(job, position))
 
     def preview_available(self) -> bool:
-        return self._runner.fast_error is None
+        return self._crew.runner.fast_error is None
 
     def person_available(self) -> bool:
         """Whether person mode can be offered: the runner (or a remote worker) has the model."""
-        return self._runner.person_error is None
+        return self._crew.runner.person_error is None
 
     async def capacity(self) -> Capacity:
         """Engines online (in this process or remote workers) and how many are busy."""
-        return await self._runner.capacity()
+        return await self._crew.runner.capacity()
 
     # Life cycle.
 
     async def start(self) -> None:
         """Recover what a previous run left behind, then start taking jobs."""
-        await recover(self._shared, self._board, self._deliverer)
-        self._dispatcher = asyncio.create_task(self._dispatch(), name="worker-dispatch")
-        self._shared.spawn(housekeep(self._shared, self._deliverer))
+        await recover(self._crew, self._board, self._deliverer)
+        self._claiming = asyncio.create_task(self._dispatch(), name="dispatch")
+        self._crew.spawn(housekeep(self._crew, self._deliverer))
 
     async def stop(self) -> None:
         """Stop taking jobs; running ones go back to the queue (their attempt not counted)."""
-        if self._shared.stopped.is_set():
+        if self._crew.stopped.is_set():
             return
-        self._shared.stopped.set()
-        self._shared.wake.set()
-        for running in list(self._running.values()):
+        self._crew.stopped.set()
+        self._crew.wake.set()
+        for running in list(self._crew.running.values()):
             running.stop(StopReason.SHUTDOWN)
-        if self._dispatcher is not None:
-            await self._dispatcher
-        if self._shared.tasks:
-            _, late = await asyncio.wait(set(self._shared.tasks), timeout=STOP_GRACE_S)
+        if self._claiming is not None:
+            await self._claiming
+        if self._crew.tasks:
+            _, late = await asyncio.wait(set(self._crew.tasks), timeout=STOP_GRACE_S)
             for task in late:  # a delivery stuck on the network: it resumes after the restart
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
@@ -168,27 +168,27 @@ class Worker:
                 self._slots.release()
                 return
             # Registered before any await, so cancel() always finds a claimed job.
-            running = self._running[job.id] = Running(job)
+            running = self._crew.running[job.id] = Running(job)
             waited = (job.started_at or job.created_at) - job.created_at
             metrics.job_started(str(job.request.settings.quality), waited)
             log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
             if job.id in self._cancel_requested:
                 self._cancel_requested.discard(job.id)
                 running.stop(StopReason.USER)
-            task = self._shared.spawn(self._execution.run(running))
+            task = self._crew.spawn(self._execution.run(running))
             task.add_done_callback(lambda _: self._slots.release())
 
     async def _claim(self) -> Job | None:
         """The next job, waiting for one as long as needed; None once stopping."""
-        while not self._shared.stopped.is_set():
-            self._shared.wake.clear()
+        while not self._crew.stopped.is_set():
+            self._crew.wake.clear()
             try:
-                job = await self._store.claim_next()
+                job = await self._crew.store.claim_next()
             except Exception:
                 log.exception("claiming a job failed; trying again")
                 await asyncio.sleep(1)
                 continue
             if job is not None:
                 return job
-            await self._shared.wake.wait()
+            await self._crew.wake.wait()
         return None

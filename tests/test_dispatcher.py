@@ -1,4 +1,4 @@
-"""The worker's scheduling and outcomes, with a scripted runner in place of the engine.
+"""The dispatcher's scheduling and outcomes, with a scripted runner in place of the engine.
 
 Real SQLite, the fake Bot API for Telegram; only the pixels are faked, so each case can make a
 job block, fail or stop exactly when it needs to.
@@ -20,10 +20,10 @@ from PIL import Image
 from telegram import Bot
 
 from bot.config import Config
-from bot.jobs.coordinator import Worker
+from bot.jobs.dispatcher import Dispatcher
+from bot.jobs.execution import MAX_ATTEMPTS
 from bot.jobs.messenger import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
 from bot.jobs.runner import Capacity
-from bot.jobs.shared import MAX_ATTEMPTS
 from bot.jobs.store import ActiveJobExists, Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, UserSettings
 from bot.texts import t
@@ -149,7 +149,7 @@ class World:
     telegram: FakeTelegram
     store: Store
     runner: FakeRunner
-    worker: Worker
+    dispatcher: Dispatcher
     config: Config
 
     def request(self, user_id: int, **changes: Any) -> JobRequest:
@@ -184,13 +184,13 @@ def make_world(telegram: FakeTelegram, tmp_path: Path):
         store = await Store.open(config.database_path)
         bot = Bot(telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url)
         runner = runner or FakeRunner()
-        worker = Worker(config, store, runner, Messenger(bot), Styles(style))
+        dispatcher = Dispatcher(config, store, runner, Messenger(bot), Styles(style))
         async with bot:
-            await worker.start()
+            await dispatcher.start()
             try:
-                yield World(telegram, store, runner, worker, config)
+                yield World(telegram, store, runner, dispatcher, config)
             finally:
-                await worker.stop()
+                await dispatcher.stop()
                 await store.close()
 
     return make
@@ -201,9 +201,9 @@ async def test_jobs_start_in_arrival_order_one_at_a_time(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(gate=gate)})
     async with make_world(runner) as world:
         for user in range(1, 7):
-            await world.worker.submit(world.request(user))
+            await world.dispatcher.submit(world.request(user))
         await runner.started_event(1).wait()
-        assert [(await world.worker.status(u)).position for u in range(2, 7)] == [1, 2, 3, 4, 5]
+        assert [(await world.dispatcher.status(u)).position for u in range(2, 7)] == [1, 2, 3, 4, 5]
         gate.set()
         for user in range(1, 7):
             await world.telegram.wait_for("sendDocument", chat=user)
@@ -211,12 +211,12 @@ async def test_jobs_start_in_arrival_order_one_at_a_time(make_world) -> None:
         assert runner.most_active == 1
 
 
-async def test_workers_setting_bounds_concurrency(make_world) -> None:
+async def test_concurrent_jobs_setting_bounds_concurrency(make_world) -> None:
     gate = asyncio.Event()
     runner = FakeRunner(scripts={user: Script(gate=gate) for user in range(1, 5)})
-    async with make_world(runner, workers=2) as world:
+    async with make_world(runner, concurrent_jobs=2) as world:
         for user in range(1, 5):
-            await world.worker.submit(world.request(user))
+            await world.dispatcher.submit(world.request(user))
         await runner.started_event(2).wait()
         assert runner.active == 2 and runner.started == [1, 2]
         gate.set()
@@ -227,7 +227,7 @@ async def test_workers_setting_bounds_concurrency(make_world) -> None:
 
 async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
     async with make_world() as world:
-        job = await world.worker.submit(world.request(1, style=None, preset_id="starry_night"))
+        job = await world.dispatcher.submit(world.request(1, style=None, preset_id="starry_night"))
         queued = await world.telegram.wait_for("sendMessage", chat=1)
         assert queued.params["text"].startswith("🕐 In the queue: number 1")
         assert queued.result["message_id"] == job.status_message_id
@@ -251,9 +251,9 @@ async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
 async def test_a_second_request_is_refused_while_the_first_is_active(make_world) -> None:
     gate = asyncio.Event()
     async with make_world(FakeRunner(scripts={1: Script(gate=gate)})) as world:
-        first = await world.worker.submit(world.request(1))
+        first = await world.dispatcher.submit(world.request(1))
         with pytest.raises(ActiveJobExists) as refused:
-            await world.worker.submit(world.request(1))
+            await world.dispatcher.submit(world.request(1))
         assert refused.value.job.id == first.id
         gate.set()
 
@@ -262,11 +262,11 @@ async def test_cancel_a_queued_job(make_world) -> None:
     gate = asyncio.Event()
     runner = FakeRunner(scripts={1: Script(gate=gate)})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
-        waiting = await world.worker.submit(world.request(2))
+        await world.dispatcher.submit(world.request(1))
+        waiting = await world.dispatcher.submit(world.request(2))
         await runner.started_event(1).wait()
 
-        assert await world.worker.cancel(2)
+        assert await world.dispatcher.cancel(2)
         cancelled = await world.telegram.wait_for(
             "editMessageText", chat=2, message_id=waiting.status_message_id
         )
@@ -276,30 +276,30 @@ async def test_cancel_a_queued_job(make_world) -> None:
         await world.telegram.wait_for("sendDocument", chat=1)
         assert runner.started == [1]
         assert (await world.job_of(2)).status is JobStatus.CANCELLED
-        assert await world.worker.cancel(2) is None
+        assert await world.dispatcher.cancel(2) is None
 
 
 async def test_cancel_a_running_job_stops_it_and_deletes_its_files(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(outcome="block")})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await runner.started_event(1).wait()
         job = await world.job_of(1)
         assert world.job_dir(job).exists()
-        view = await world.worker.status(1)
+        view = await world.dispatcher.status(1)
         assert view and view.position == 0 and view.progress == 0.5
 
-        assert await world.worker.cancel(1)
+        assert await world.dispatcher.cancel(1)
         await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_cancelled"))
         assert (await world.job_of(1)).status is JobStatus.CANCELLED
-        assert await world.worker.status(1) is None
+        assert await world.dispatcher.status(1) is None
     assert not world.job_dir(job).exists()
 
 
 async def test_a_job_over_its_time_limit_is_stopped(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(outcome="block")})
     async with make_world(runner, job_timeout_s=1) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_failed_timeout"))
         job = await world.job_of(1)
         assert job.error == "timed out"
@@ -309,7 +309,7 @@ async def test_a_job_over_its_time_limit_is_stopped(make_world) -> None:
 async def test_an_unreadable_image_fails_at_once_without_retries(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(outcome="bad_image")})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_failed_image"))
         job = await world.job_of(1)
         assert job.attempts == 1 and runner.started == [1]
@@ -319,7 +319,7 @@ async def test_an_unreadable_image_fails_at_once_without_retries(make_world) -> 
 async def test_an_unexpected_error_is_retried_then_reported(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(outcome="error")})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         failed_text = t("en", "job_failed", attempts=MAX_ATTEMPTS)
         await world.telegram.wait_for("editMessageText", chat=1, text=failed_text)
         job = await world.job_of(1)
@@ -331,7 +331,7 @@ async def test_a_file_over_the_download_limit_is_refused_without_downloading(mak
     async with make_world() as world:
         request = world.request(1)
         too_big = replace(request.content, file_size=TELEGRAM_DOWNLOAD_LIMIT + 1)
-        await world.worker.submit(replace(request, content=too_big))
+        await world.dispatcher.submit(replace(request, content=too_big))
         await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_failed_too_big"))
         assert not [c for c in world.telegram.calls if c.method == "getFile"]
 
@@ -340,11 +340,11 @@ async def test_forgetting_a_user_stops_their_running_job(make_world) -> None:
     gate = asyncio.Event()
     runner = FakeRunner(scripts={1: Script(outcome="block", gate=gate)})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await runner.started_event(1).wait()
         job = await world.job_of(1)
         await world.store.forget_user(1)
-        gate.set()  # the runner reports progress next; the worker sees the row is gone
+        gate.set()  # the runner reports progress next; the dispatcher sees the row is gone
         async with asyncio.timeout(10):
             await runner.finished_event(1).wait()
     assert not world.job_dir(job).exists()
@@ -354,7 +354,7 @@ async def test_forgetting_a_user_stops_their_running_job(make_world) -> None:
 async def test_stopping_requeues_the_running_job_without_using_an_attempt(make_world) -> None:
     runner = FakeRunner(scripts={1: Script(outcome="block")})
     async with make_world(runner) as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await runner.started_event(1).wait()
     await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_paused"))
     store = await Store.open(world.config.database_path)
@@ -378,7 +378,7 @@ async def test_restart_delivers_a_ready_result_once_and_never_resends_an_uncerta
         for user_id in (1, 2):
             telegram.user(user_id=user_id)
             request = make_request(telegram, user_id)
-            job = await store.create_job(request, queue_limit=9, daily_limit=0, workers=1)
+            job = await store.create_job(request, queue_limit=9, daily_limit=0, concurrent_jobs=1)
             message = await bot.send_message(user_id, "🎨 Painting… 99%")
             await store.mark_announced(job.id, message.message_id)
             assert await store.claim_next()
@@ -404,7 +404,7 @@ async def test_restart_delivers_a_ready_result_once_and_never_resends_an_uncerta
 async def test_flood_control_on_the_result_is_waited_out(make_world) -> None:
     async with make_world() as world:
         world.telegram.fail("sendPhoto", status=429, retry_after=1, times=2)
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await world.telegram.wait_for("sendDocument", chat=1)
         photos = [c for c in world.telegram.calls if c.method == "sendPhoto"]
         assert [c.ok for c in photos] == [False, False, True]
@@ -415,7 +415,7 @@ async def test_a_status_already_shown_is_not_edited_again_after_a_restart(
 ) -> None:
     telegram.fail("sendPhoto", status=502, times=None)  # the result cannot go out, twice
     async with make_world() as world:
-        await world.worker.submit(world.request(1))
+        await world.dispatcher.submit(world.request(1))
         await telegram.wait_for("editMessageText", chat=1, text=t("en", "job_delivery_retry"))
     mark = telegram.mark()
     async with make_world():  # the restart tries the delivery again, which fails again
