@@ -15,13 +15,19 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.config import safe_url
+from bot.jobs.channel import BACKOFF_CAP_S
+from bot.jobs.painters import CHECK_EVERY_S
 from bot.jobs.remote import RemoteRunner
+from bot.jobs.store import Store
+from bot.texts import t
+from tests.botfixtures import RunningBot
 from tests.conftest import REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser
 from tests.remotefixtures import (
@@ -31,9 +37,22 @@ from tests.remotefixtures import (
     Workers,
     running_cluster,
 )
-from tests.test_remote import SLOW, done, eventually, order, remote_bot, results, run_worker
+from tests.test_remote import (
+    QUALITY_SIDE,
+    SLOW,
+    SLOW_STEPS,
+    done,
+    eventually,
+    lease_holder,
+    order,
+    remote_bot,
+    results,
+    run_worker,
+    tasks_done,
+)
 
 PASSWORD = "s3cret-Redis-pw"
+OUTAGE_S = 30.0
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +168,99 @@ async def test_redis_turned_replica_and_promoted_again_each_job_delivered_once(
     finally:
         other.stop()
         other.client.close()
+
+
+async def painters_gone(bot: RunningBot, within: float) -> None:
+    """Until the bot counts no painter online (no heartbeat read for a lease)."""
+    deadline = time.monotonic() + within
+    while (await bot.services.dispatcher.capacity()).online:
+        assert time.monotonic() < deadline, f"painters still online after {within} s"
+        await asyncio.sleep(CHECK_EVERY_S)
+
+
+async def test_redis_down_30_s_between_jobs_the_job_sent_meanwhile_waits_and_is_painted(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    """Redis away for 30 s (ten leases) with nothing running: a job sent meanwhile says the
+    painter is offline, and once Redis is back (empty) the workers take it within seconds."""
+    async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await asyncio.to_thread(cluster.redis.kill)
+        killed = time.monotonic()
+        await painters_gone(bot, within=3 * LEASE_S)
+        await order(user)
+        await user.wait_for("sendMessage", text=t("en", "job_queued_offline", position=1))
+        await asyncio.sleep(OUTAGE_S - (time.monotonic() - killed))  # the outage's length
+        await asyncio.to_thread(cluster.redis.start)
+        back = time.monotonic()
+        await eventually(lambda: lease_holder(cluster.redis, "1.quality") is not None, 60, "taken")
+        taken_s = time.monotonic() - back
+        await done(user, 120)
+    assert len(results(telegram, user)) == 1
+    assert all_alive(cluster)
+    for name in WORKER_NAMES:
+        assert outage_lines(cluster, name) == (1, 1), cluster.log(name)
+    # Each side's last pause before Redis answered is at most BACKOFF_CAP_S; then the bot sees
+    # a heartbeat (each CHECK_EVERY_S), claims the job, and a worker reads the stream.
+    assert taken_s < 2 * BACKOFF_CAP_S + 5, taken_s
+    print(f"Redis back to the job taken by a worker: {taken_s:.1f} s")
+
+
+async def test_no_worker_for_longer_than_a_lease_jobs_wait_then_drain_in_order_once(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    cluster: Workers,
+    presets_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """The bot as deployed (`python -m bot`). Both workers are killed while the first person's
+    job runs: it goes back to the queue, and it and the two ordered next say the painter is
+    offline. A worker starts and paints them, first come first served, each once."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "NST_DATA_DIR": str(tmp_path / "data"),
+        "NST_PRESETS_DIR": str(presets_dir),
+        "NST_REDIS_URL": cluster.redis.url,
+        "NST_LEASE_S": str(LEASE_S),
+        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+        "NST_QUALITY_STEPS": str(SLOW_STEPS),
+    }
+    people = [make_user(f"P{i}") for i in range(3)]
+    store = await Store.open(tmp_path / "data" / "bot.sqlite3")
+    for person in people:
+        await store.save_settings(person.id, SLOW)
+    await store.close()
+    log = tmp_path / "bot.log"
+    with log.open("wb") as output:
+        bot = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stdout=output, stderr=output
+        )
+    try:
+        await telegram.wait_for_poll(within=60)
+        await order(people[0])
+        await people[0].wait_for("editMessageText", text=progress_bar, within=60)
+        for process in cluster.processes.values():
+            process.kill()
+        offline = [t("en", "job_queued_offline", position=n) for n in (1, 2, 3)]
+        await people[0].wait_for("editMessageText", text=offline[0], within=3 * LEASE_S + 5)
+        for person, text in zip(people[1:], offline[1:], strict=True):
+            await order(person)
+            await person.wait_for("sendMessage", text=text)
+        await asyncio.to_thread(cluster.start, "w1")
+        await asyncio.gather(*(done(p, 180) for p in people))
+    finally:
+        bot.terminate()
+        await bot.wait()
+    assert [len(results(telegram, p)) for p in people] == [1, 1, 1]
+    delivered = [results(telegram, p)[0].index for p in people]
+    assert delivered == sorted(delivered)  # in the order they were sent
+    assert tasks_done(cluster.log("w1")) == ["1.quality", "2.quality", "3.quality"]
+    text = log.read_text(errors="replace")
+    assert "no painter online" in text and "a painter is online again" in text
+    assert safe_url(cluster.redis.url) in text and PASSWORD not in text
 
 
 def test_a_wrong_password_stops_the_worker_with_one_line(cluster: Workers) -> None:

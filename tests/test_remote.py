@@ -42,6 +42,8 @@ from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
+from tests.test_operations import scrape
+from tests.test_startup import free_port
 
 QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
 SLOW_STEPS = 400
@@ -245,20 +247,33 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
 
 
-async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
+async def test_no_worker_online_the_job_waits_in_the_queue_and_says_why(
     telegram: FakeTelegram,
     user: FakeUser,
     redis_server: RedisServer,
     presets_dir: Path,
     tmp_path: Path,
 ) -> None:
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
+    """No worker has beaten: the job is never claimed (so never timed out), and its status
+    message, /status and the metrics say that the painter is offline and who waits how long."""
+    port = free_port()
+    async with remote_bot(
+        telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10, metrics_port=port
+    ) as bot:
         await bot.services.store.save_settings(user.id, FAST)
         await order(user)
-        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
+        offline = t("en", "job_queued_offline", position=1)
+        await user.wait_for("sendMessage", text=offline)
+        await user.send_message("/status")
+        reply = await user.wait_for("sendMessage", text=lambda s: s.startswith(offline))
+        metrics = await scrape(port)
         job = await bot.services.store.last_job(user.id)
-        assert job is not None and job.status is JobStatus.FAILED
-        await keys_deleted(redis_server, job.id)
+    assert t("en", "status_offline", queue=1) in reply.params["text"]
+    assert t("en", "status_oldest", wait="").rstrip(".") in reply.params["text"]
+    assert job is not None and (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+    assert metrics[("nst_engines_online", ())] == 0
+    assert metrics[("nst_queue_length", ())] == 1
+    assert metrics[("nst_oldest_job_wait_seconds", ())] > 0
     assert results(telegram, user) == []
 
 

@@ -4,10 +4,12 @@ Chosen when NST_REDIS_URL is set. The bot stays the only one that talks to Teleg
 store stays the truth about jobs: this runner only gets one picture made. It writes the inputs to
 Redis, sends a taskiq message naming the task, then watches the task's keys (bot/jobs/channel.py):
 events bring progress and the outcome, the lease says a worker is alive. It is also the
-reconciler: a task whose lease lapsed (its worker was killed or lost) or that nobody took is sent
-again, and a duplicate that reaches a second worker is dropped there by the lease. A result already
-in Redis is taken as it is, never computed again, which is how a restarted bot picks up the work
-its predecessor sent out.
+reconciler: a task whose lease lapsed (its worker was killed or lost), whose inputs Redis lost, or
+that nobody took is sent again, and a duplicate that reaches a second worker is dropped there by
+the lease. A result already in Redis is taken as it is, never computed again, which is how a
+restarted bot picks up the work its predecessor sent out. With no worker online for a lease (none
+beating, or Redis away that long) a task nobody holds gives up with PainterOffline, and the job
+waits in the queue (bot/jobs/painters.py). Contact sheets and clips are made here (LocalFast).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import logging
 import math
 import threading
 from collections.abc import Awaitable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -43,19 +44,10 @@ from bot.jobs.channel import (
     task_key,
     unreachable_line,
 )
-from bot.jobs.runner import (
-    Capacity,
-    NotStarted,
-    Progress,
-    RunnerUnavailable,
-    _lower_priority,
-    from_thread,
-)
+from bot.jobs.local_fast import LocalFast
+from bot.jobs.runner import Capacity, NotStarted, PainterOffline, Progress, RunnerUnavailable
 from bot.models import Job, PersonMode
-from nst_engine import animation, sheet
-from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
-from nst_engine.fast import FastStylizer
-from nst_engine.images import load_image
+from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,12 +74,8 @@ class RemoteRunner:
         self._broker = StreamBroker(url, lease_s, self._outage)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
         self._workers: list[WorkerInfo] = []
-        # Contact sheets and animations run here, by the fast method (LiteRT on the CPU, no
-        # TensorFlow): seconds of work that would gain little from a round trip to a worker.
-        self._local = ThreadPoolExecutor(
-            1, thread_name_prefix="nst-fast", initializer=_lower_priority
-        )
-        self._fast: FastStylizer | None = None
+        self._worker_seen_at = -math.inf  # the loop's time a heartbeat was last read
+        self._local = LocalFast(fast_models_dir)  # contact sheets and clips
 
     async def start(self) -> None:
         self._redis = connect(self._url, self._lease_s)
@@ -101,7 +89,7 @@ class RemoteRunner:
         log.info("sending jobs to workers through %s", safe_url(self._url))
 
     async def stop(self) -> None:
-        await asyncio.to_thread(self._local.shutdown, wait=True, cancel_futures=True)
+        await self._local.stop()
         await self._broker.shutdown()
         if self._redis is not None:
             await self._redis.aclose()
@@ -126,15 +114,21 @@ class RemoteRunner:
         try:
             names = [name async for name in redis.scan_iter(match=WORKER_PATTERN)]
             values = await redis.mget(names) if names else []
+            self._outage.answered()
+            self._workers = [WorkerInfo.from_json(value) for value in values if value]
         except UNREACHABLE as error:
             self._outage.failed(error)
-            metrics.engines_online(0)
-            return Capacity(0, 0, remote=True)
-        self._outage.answered()
-        self._workers = [WorkerInfo.from_json(value) for value in values if value]
-        online = sum(w.concurrency for w in self._workers)
-        metrics.engines_online(online)
-        return Capacity(online, sum(w.busy for w in self._workers), remote=True)
+            self._workers = []
+        engines = sum(w.concurrency for w in self._workers)
+        metrics.engines_online(engines)
+        if engines:
+            self._worker_seen_at = asyncio.get_running_loop().time()
+        busy = sum(w.busy for w in self._workers)
+        return Capacity(engines, busy, remote=True, online=self._online())
+
+    def _online(self) -> bool:
+        """A worker's heartbeat was read within a lease (a Redis away for as long counts too)."""
+        return asyncio.get_running_loop().time() - self._worker_seen_at < self._lease_s
 
     async def forget(self, job_id: int) -> None:
         """Delete the job's keys: its images, result, lease and events (a late worker stops).
@@ -181,6 +175,8 @@ class RemoteRunner:
                 if watch.has_result:
                     await self._fetch(keys, output, cancel)
                     return
+            elif not (await self.capacity()).online:
+                raise PainterOffline("no worker online")
             elif watch.due(loop.time()) and watch.cancel_sent_at is None:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
                 await self._send(keys, content, style, wire, watch, cancel)
@@ -195,16 +191,8 @@ class RemoteRunner:
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
-        """On this machine (see _local): the fast method paints frame by frame."""
-        loop = asyncio.get_running_loop()
-        report = from_thread(loop, progress)
-
-        def work() -> None:
-            animation.stylize_clip(
-                self._stylizer(), content, style, settings, output, report, cancel
-            )
-
-        await loop.run_in_executor(self._local, work)
+        """On this machine (LocalFast): the fast method paints frame by frame."""
+        await self._local.animate(content, style, settings, output, progress, cancel)
 
     async def contact_sheet(
         self,
@@ -213,22 +201,8 @@ class RemoteRunner:
         settings: Settings,
         output: Path,
     ) -> None:
-        """On this machine (see _local), so a sheet never waits behind the workers' queue."""
-
-        def work() -> None:
-            picture = sheet.contact_sheet(self._stylizer(), load_image(content), styles, settings)
-            output.write_bytes(sheet.jpeg(picture))
-
-        await asyncio.get_running_loop().run_in_executor(self._local, work)
-
-    def _stylizer(self) -> FastStylizer:
-        """The fast networks on this machine, loaded on first use (on the _local thread)."""
-        if self._fast is None:
-            try:
-                self._fast = FastStylizer(self._fast_models_dir)
-            except WeightsError as error:
-                raise EngineError(f"fast mode is not available on the bot: {error}") from error
-        return self._fast
+        """On this machine (LocalFast), so a sheet never waits behind the workers' queue."""
+        await self._local.contact_sheet(content, styles, settings, output)
 
     # The conversation with the task's keys.
 
@@ -358,12 +332,17 @@ class RemoteRunner:
         """call() until Redis answers: what must happen (sending, fetching).
 
         Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
-        NotStarted by default, as no worker can have taken a task Redis never handed out.
+        NotStarted by default, as no worker can have taken a task Redis never handed out. Away
+        for a lease, Redis leaves no worker online: PainterOffline, the job waits in the queue.
         """
         try:
-            return await self._outage.retry(call, give_up=cancel.is_set)
+            return await self._outage.retry(
+                call, give_up=lambda: cancel.is_set() or not self._online()
+            )
         except UNREACHABLE as error:
-            raise stopped("Redis unreachable") from error
+            if cancel.is_set():
+                raise stopped("Redis unreachable") from error
+            raise PainterOffline("Redis unreachable for a lease") from error
 
 
 class _Watch:
