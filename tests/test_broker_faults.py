@@ -5,15 +5,15 @@ should, with a password (`requirepass`, carried in NST_REDIS_URL). It is killed 
 started again empty, frozen with SIGSTOP past the clients' socket timeout, and turned into a
 replica (READONLY) and back, while jobs run: every person gets exactly one result, both workers
 stay alive, each logs one line when Redis goes and one when it is back, and the password is in
-no log. Jobs are 64-px quality runs (tests/test_remote.py's helpers).
+no log. With nobody to paint (Redis away 30 s, every worker killed) jobs wait in the queue, say
+so, and drain in order once a worker is back. Jobs are 64-px quality runs (tests/test_remote.py's
+helpers).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -38,9 +38,10 @@ from tests.remotefixtures import (
     running_cluster,
 )
 from tests.test_remote import (
-    QUALITY_SIDE,
     SLOW,
     SLOW_STEPS,
+    bot_env,
+    bot_that_stops,
     done,
     eventually,
     lease_holder,
@@ -216,20 +217,10 @@ async def test_no_worker_for_longer_than_a_lease_jobs_wait_then_drain_in_order_o
     """The bot as deployed (`python -m bot`). Both workers are killed while the first person's
     job runs: it goes back to the queue, and it and the two ordered next say the painter is
     offline. A worker starts and paints them, first come first served, each once."""
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_BASE_URL": telegram.base_url,
-        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
-        "NST_DATA_DIR": str(tmp_path / "data"),
-        "NST_PRESETS_DIR": str(presets_dir),
-        "NST_REDIS_URL": cluster.redis.url,
-        "NST_LEASE_S": str(LEASE_S),
-        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
-        "NST_QUALITY_STEPS": str(SLOW_STEPS),
-    }
+    data = tmp_path / "data"
+    env = bot_env(telegram, data, cluster.redis.url, presets_dir, NST_QUALITY_STEPS=str(SLOW_STEPS))
     people = [make_user(f"P{i}") for i in range(3)]
-    store = await Store.open(tmp_path / "data" / "bot.sqlite3")
+    store = await Store.open(data / "bot.sqlite3")
     for person in people:
         await store.save_settings(person.id, SLOW)
     await store.close()
@@ -279,19 +270,8 @@ async def test_a_wrong_password_stops_the_bot_with_one_line(
     telegram: FakeTelegram, cluster: Workers, tmp_path: Path
 ) -> None:
     wrong = cluster.redis.url.replace(PASSWORD, "not-the-password")
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_BASE_URL": telegram.base_url,
-        "NST_DATA_DIR": str(tmp_path),
-        "NST_REDIS_URL": wrong,
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE
-    )
-    _, stderr = await asyncio.wait_for(process.communicate(), 120)
-    text = stderr.decode()
-    assert process.returncode == 2
+    code, text = await bot_that_stops(telegram, tmp_path, wrong)
+    assert code == 2
     assert text.splitlines()[-1].startswith(f"NST_REDIS_URL: Redis at {safe_url(wrong)} refused")
     assert "Traceback" not in text and "not-the-password" not in text
 

@@ -206,18 +206,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
     for person in people:
         await store.save_settings(person.id, SLOW)
     await store.close()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_BASE_URL": telegram.base_url,
-        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
-        "NST_DATA_DIR": str(data),
-        "NST_PRESETS_DIR": str(presets_dir),
-        "NST_REDIS_URL": cluster.redis.url,
-        "NST_LEASE_S": str(LEASE_S),
-        "NST_CONCURRENT_JOBS": "2",
-        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
-    }
+    env = bot_env(telegram, data, cluster.redis.url, presets_dir, NST_CONCURRENT_JOBS="2")
 
     async def launch(n: int) -> asyncio.subprocess.Process:
         with (tmp_path / f"bot-{n}.log").open("wb") as log:
@@ -277,6 +266,40 @@ async def test_no_worker_online_the_job_waits_in_the_queue_and_says_why(
     assert results(telegram, user) == []
 
 
+def bot_env(
+    telegram: FakeTelegram, data: Path, redis_url: str, presets: Path | None = None, **more: str
+) -> dict[str, str]:
+    """The environment of `python -m bot` on the fake Bot API and this Redis, 64-px jobs."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "NST_DATA_DIR": str(data),
+        "NST_REDIS_URL": redis_url,
+        "NST_LEASE_S": str(LEASE_S),
+        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+        **more,
+    }
+    if presets is not None:
+        env["NST_PRESETS_DIR"] = str(presets)
+    return env
+
+
+async def bot_that_stops(telegram: FakeTelegram, data: Path, url: str) -> tuple[int | None, str]:
+    """`python -m bot` with this Redis URL, expected to stop at start: its exit code, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=REPO_ROOT,
+        env=bot_env(telegram, data, url),
+        stderr=subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, stderr.decode()
+
+
 def run_worker(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.jobs.remote_worker", *args],
@@ -303,27 +326,13 @@ def test_worker_with_a_broken_redis_url_says_so_in_one_line() -> None:
 async def test_bot_with_a_broken_redis_url_says_so_in_one_line(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    async def bot(url: str) -> tuple[int | None, str]:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_BASE_URL": telegram.base_url,
-            "NST_DATA_DIR": str(tmp_path),
-            "NST_REDIS_URL": url,
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE
-        )
-        _, stderr = await asyncio.wait_for(process.communicate(), 120)
-        return process.returncode, stderr.decode()
-
-    code, stderr = await bot("redis://127.0.0.1:1/0")
+    code, stderr = await bot_that_stops(telegram, tmp_path, "redis://127.0.0.1:1/0")
     assert code == 2
     assert stderr.splitlines()[-1].startswith(
         "NST_REDIS_URL: cannot reach Redis at redis://127.0.0.1:1/0"
     )
     assert "Traceback" not in stderr
-    code, stderr = await bot("localhost:6379")
+    code, stderr = await bot_that_stops(telegram, tmp_path, "localhost:6379")
     assert (code, stderr.count("\n")) == (2, 1)
 
 

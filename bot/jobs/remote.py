@@ -67,7 +67,6 @@ class RemoteRunner:
         """fast_models_dir: this machine's fast models (for sheets and animations); by default
         $NST_FAST_MODELS_DIR, else downloaded on first use."""
         self._url = url
-        self._fast_models_dir = fast_models_dir
         self._lease_s = lease_s
         self._redis: Redis | None = None
         self._outage = Outage(log)
