@@ -54,7 +54,8 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def _painters_text(
     context: ContextTypes.DEFAULT_TYPE, language: str, capacity: Capacity
 ) -> str:
-    """Painters online (or none, and that pictures wait for one), the line and its first."""
+    """How many painters are online (or that none is and pictures wait for one), and how long
+    the first in line has waited."""
     store = svc(context).store
     queued, _ = await store.queue_counts()
     if capacity.online:
