@@ -119,6 +119,43 @@ class Mix:
 MIX_SHARES = (0.3, 0.5, 0.7)  # the re-run buttons under a mixed result
 
 
+class Waiting(StrEnum):
+    """What waits for a person's next picture (or preset) in a chat: the conversation's state."""
+
+    NOTHING = "nothing"  # the next picture is a photo to paint
+    PHOTO = "photo"  # a photo waits for its painting: a picture or a preset
+    PRESET = "preset"  # a chosen preset waits for the photo to paint
+    MIX = "mix"  # a result waits for a second painting to blend in
+    CLIP = "clip"  # a clip waits for its painting: a picture or a preset
+
+
+# Which field of a Conversation holds what waits, in each state.
+_WAITING_FIELD = {
+    Waiting.PHOTO: "content",
+    Waiting.CLIP: "content",
+    Waiting.PRESET: "preset_id",
+    Waiting.MIX: "mix_base",
+}
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """Where a person's conversation in a chat stands: what waits, and since when. One record
+    in the store, so a restart forgets nothing; the job that takes what waited clears it."""
+
+    waiting: Waiting = Waiting.NOTHING
+    content: FileRef | None = None  # PHOTO: the photo; CLIP: the clip
+    preset_id: str | None = None  # PRESET
+    mix_base: int | None = None  # MIX: the job whose result gets the second painting
+    set_at: float = 0.0  # when it was set (the store's clock); purged after the retention
+
+    def __post_init__(self) -> None:
+        given = {n for n in ("content", "preset_id", "mix_base") if getattr(self, n) is not None}
+        wanted = {_WAITING_FIELD[self.waiting]} if self.waiting in _WAITING_FIELD else set()
+        if given != wanted:
+            raise ValueError(f"a conversation waiting for {self.waiting} holds {given or 'none'}")
+
+
 @dataclass(frozen=True)
 class JobRequest:
     """Everything needed to run a job again later: the photos by reference, never the bytes."""
@@ -132,10 +169,17 @@ class JobRequest:
     language: str = "en"
     mix: Mix | None = None
     animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
+    reply_to: int | None = None  # a group: the message its status and result reply to
+    full_size: bool = True  # also send the full-resolution PNG file (in a group: if asked)
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):
             raise ValueError("a job needs exactly one of a style photo or a preset")
+
+    @property
+    def in_group(self) -> bool:
+        """Asked in a group chat (Telegram gives a private chat its person's id)."""
+        return self.chat_id != self.user_id
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,11 @@ class PresetLibrary:
     def get(self, preset_id: str) -> Preset | None:
         return self._by_id.get(preset_id)
 
+    @property
+    def default(self) -> Preset:
+        """The painting a group's /paint uses when none is named: the manifest's first."""
+        return self.presets[0]
+
     def title(self, preset_id: str, language: str = "en") -> str:
         preset = self._by_id.get(preset_id)
         return preset.title_in(language) if preset else preset_id

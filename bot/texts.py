@@ -197,7 +197,11 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "language_name": "English",
         # Handlers: /status, /cancel and the buttons on status messages and results.
-        "status_pending": "📷 Your photo is waiting for a painting: send one or pick a preset.",
+        "status_photo": "📷 Your photo is waiting for a painting: send one or pick a preset.",
+        "status_mix": (
+            "🎨 Your picture is waiting for a second painting to mix in: send one or pick a preset."
+        ),
+        "status_clip": "🎞 Your clip is waiting for a painting: send one or pick a preset.",
         "status_preset_chosen": "🎨 {title} is chosen: send the photo you want painted.",
         "status_idle": "Nothing in progress. Send a photo to start.",
         "status_capacity": "🖥 Painters online: {engines} ({busy} busy). Waiting in line: {queue}.",
@@ -208,12 +212,14 @@ CATALOG: dict[str, dict[str, str]] = {
         "status_oldest": "⏳ The first in line has waited {wait}.",
         "cancelled_job": "🛑 Cancelled. Send a new photo whenever you like.",
         "cancelled_pending": (
-            "🗑 I've forgotten the photo you sent. Send a new one whenever you like."
+            "🗑 I've forgotten what was waiting (your photo, clip or chosen painting). Send a new"
+            " photo whenever you like."
         ),
         "nothing_to_cancel": "There's nothing to cancel. Send a photo to start.",
         "cancel_done": "Cancelled",
         "cancel_too_late": "This picture is no longer in progress.",
         "rerun_gone": "I no longer have those photos. Please send them again.",
+        "not_yours": "These buttons are for the person who asked for this picture.",
         "send_new_style": "🎨 Send another painting for the same photo, or pick a preset.",
         "already_stronger": "That's already the strongest setting.",
         "already_softer": "That's already the softest setting.",
@@ -276,7 +282,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "• Your pictures by Telegram's reference, never copies: a photo waiting for its"
             " painting, and your pictures' history (so the buttons under a result work), for"
             " {days} days.\n"
-            "• A finished picture only until it has been sent to you.\n\n"
+            "• A finished picture only until it has been sent to you.\n"
+            "• In a group: only what you ask me with /paint, and whether its admins turned me"
+            " off; nothing else said there.\n\n"
             "/forget deletes all of it now."
         ),
         "forget_confirm": (
@@ -303,6 +311,28 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "error": "😕 Something went wrong on my side. Please try again.",
         "button_stale": "This button no longer works. Send /start to begin again.",
+        # Group chats: /paint as a reply to a picture.
+        "group_intro": (
+            "🎨 Hi! I turn photos into paintings. Reply to a photo (or an image file) here with"
+            " /paint and a painting's name, like /paint starry night; /paint alone paints it as"
+            " {default}. Add png at the end to get the full-size file too.\n\n"
+            "I only see commands and replies to my messages, never the rest of the chat. The"
+            " picture counts towards the daily limit of whoever asks, and its buttons work only"
+            " for them. Admins: /paint off silences me here, /paint on wakes me up. In a private"
+            " chat with me: all the paintings, /settings and more."
+        ),
+        "paint_hint": (
+            "Reply to a photo (or an image file) with /paint, and a painting's name if you like:"
+            " /paint starry night."
+        ),
+        "paint_off": "🔕 I'll stay quiet in this group. An admin can wake me up with /paint on.",
+        "paint_on": "🎨 I'm painting in this group again: reply to a photo with /paint.",
+        "paint_admins_only": "Only the group's admins can turn me on or off here.",
+        "paint_not_found": (
+            "I don't have a painting called “{name}”. In a private chat with me, /presets shows"
+            " them all."
+        ),
+        "cmd_paint": "Reply to a photo: paint it (/paint starry night)",
         "button_painting_colors": "Painting's colours",
     },
     "ru": {
@@ -495,7 +525,11 @@ CATALOG: dict[str, dict[str, str]] = {
             " всю картинку."
         ),
         "language_name": "Русский",
-        "status_pending": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
+        "status_photo": "📷 Ваше фото ждёт картину: пришлите её или выберите готовую.",
+        "status_mix": (
+            "🎨 Ваша картинка ждёт вторую картину для смешивания: пришлите её или выберите готовую."
+        ),
+        "status_clip": "🎞 Ваш ролик ждёт картину: пришлите её или выберите готовую.",
         "status_preset_chosen": (
             "🎨 Выбрана картина «{title}»: пришлите фото, которое нужно перерисовать."
         ),
@@ -507,11 +541,15 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "status_oldest": "⏳ Первая в очереди ждёт уже {wait}.",
         "cancelled_job": "🛑 Отменено. Присылайте новое фото, когда захотите.",
-        "cancelled_pending": "🗑 Я забыл присланное фото. Присылайте новое, когда захотите.",
+        "cancelled_pending": (
+            "🗑 Я забыл, что ждало продолжения (фото, ролик или выбранную картину). Присылайте"
+            " новое фото, когда захотите."
+        ),
         "nothing_to_cancel": "Отменять нечего. Пришлите фото, чтобы начать.",
         "cancel_done": "Отменено",
         "cancel_too_late": "Эта картинка уже не в работе.",
         "rerun_gone": "Этих фото у меня больше нет. Пожалуйста, пришлите их снова.",
+        "not_yours": "Эти кнопки — для того, кто попросил эту картинку.",
         "send_new_style": "🎨 Пришлите другую картину для того же фото или выберите готовую.",
         "already_stronger": "Сила стиля уже максимальная.",
         "already_softer": "Сила стиля уже минимальная.",
@@ -574,7 +612,9 @@ CATALOG: dict[str, dict[str, str]] = {
             "• Ваши настройки — пока вы их не удалите.\n"
             "• Ваши снимки только как ссылки Telegram, без копий: фото, ждущее картину, и"
             " историю картинок (чтобы работали кнопки под результатом) — {days} дн.\n"
-            "• Готовую картинку — только пока она не отправлена вам.\n\n"
+            "• Готовую картинку — только пока она не отправлена вам.\n"
+            "• В группе — только то, о чём вы просите командой /paint, и выключили ли меня"
+            " админы; больше ничего из сказанного там.\n\n"
             "/forget удалит всё это сразу."
         ),
         "forget_confirm": (
@@ -603,6 +643,27 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "error": "😕 У меня что-то сломалось. Пожалуйста, попробуйте ещё раз.",
         "button_stale": "Эта кнопка больше не работает. Отправьте /start, чтобы начать заново.",
+        "group_intro": (
+            "🎨 Привет! Я превращаю фото в картины. Ответьте здесь на фото (или файл с картинкой)"
+            " командой /paint с названием картины, например /paint звёздная ночь; просто /paint"
+            " рисует в стиле «{default}». Добавьте в конце png, чтобы получить и полноразмерный"
+            " файл.\n\n"
+            "Я вижу только команды и ответы на мои сообщения, остальной чат — нет. Картинка"
+            " засчитывается в дневной лимит того, кто попросил, и её кнопки работают только для"
+            " него. Админы: /paint off — я замолкаю здесь, /paint on — снова рисую. В личном"
+            " чате со мной — все картины, /settings и остальное."
+        ),
+        "paint_hint": (
+            "Ответьте на фото (или файл с картинкой) командой /paint и, если хотите, названием"
+            " картины: /paint звёздная ночь."
+        ),
+        "paint_off": "🔕 Я замолкаю в этой группе. Админ может вернуть меня командой /paint on.",
+        "paint_on": "🎨 Я снова рисую в этой группе: ответьте на фото командой /paint.",
+        "paint_admins_only": "Включать и выключать меня здесь могут только админы группы.",
+        "paint_not_found": (
+            "У меня нет картины «{name}». Все картины — в /presets в личном чате со мной."
+        ),
+        "cmd_paint": "Ответом на фото: нарисовать его (/paint звёздная ночь)",
         "button_painting_colors": "Цвета картины",
     },
 }

@@ -49,13 +49,16 @@ class Engine:
         fast_models_dir: str | Path | None = None,
         precision: _precision.Choice | None = None,
         segmentation_model: str | Path | None = None,
+        segmenter: OptionalModel[PersonSegmenter] | None = None,
     ) -> None:
+        """segmenter: one already built and shared (the bot's runner hands every engine and
+        person mode the same), instead of one of its own from segmentation_model."""
         self.weights_path = resolve_weights(vgg_weights)
         # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
         # offline never looks for them. Without Magenta's files there are no previews and no
         # warm start; without the segmenter a person's face is not held at the finer scales.
         self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
-        self._segmenter = OptionalModel(lambda: PersonSegmenter(segmentation_model))
+        self._segmenter = segmenter or OptionalModel(lambda: PersonSegmenter(segmentation_model))
         self.device = _device_name()
         # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32
         # (nst_engine/precision.py); `precision` or $NST_PRECISION overrides the choice.

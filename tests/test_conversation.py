@@ -1,4 +1,4 @@
-"""The conversation end to end: our real bot (handlers, store, worker, engine) against the fake
+"""The conversation end to end: our real bot (handlers, store, dispatcher, engine) against the fake
 Bot API, driven as a person would, in both languages.
 
 This file holds /start, /help, the command menu and the ways to send a photo and a painting; the
@@ -14,7 +14,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.models import FileRef, Job, Quality, UserSettings
+from bot.models import FileRef, Job, Quality, UserSettings, Waiting
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
@@ -51,6 +51,12 @@ def text_of(language: str, key: str, **values: object) -> Callable[[Any], bool]:
 async def says(user: FakeUser, key: str, language: str = "en", **values: object) -> Call:
     """The bot's sendMessage with that catalog text, after the user's last action."""
     return await user.wait_for("sendMessage", text=text_of(language, key, **values))
+
+
+async def waiting_photo(bot: RunningBot, user: FakeUser) -> FileRef | None:
+    """The photo waiting for its painting in the user's private chat, if one is."""
+    now = await bot.services.store.conversation(user.id, user.id)
+    return now.content if now.waiting is Waiting.PHOTO else None
 
 
 async def queued(bot: RunningBot, user: FakeUser) -> Job:
@@ -161,7 +167,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     content = await user.send_photo(jpeg(96, 80, RED))
     got = await says(user, "got_content")
     assert buttons(got) == ["menu:presets", "menu:try"]
-    assert same_file(await bot_app.services.store.get_pending_content(user.id), content)
+    assert same_file(await waiting_photo(bot_app, user), content)
 
     style = await user.send_photo(jpeg(96, 80, BLUE))
     job = await queued(bot_app, user)
@@ -169,7 +175,7 @@ async def test_photo_then_painting_makes_a_picture(bot_app: RunningBot, user: Fa
     assert same_file(job.request.style, style)
     assert job.request.preset_id is None
     assert job.request.settings.quality is Quality.FAST
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
 
     picture = await result(user)
     person = PERSON_CHANGES if bot_app.services.dispatcher.person_available() else ()

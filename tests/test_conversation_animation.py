@@ -19,7 +19,7 @@ from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import FakeTelegram, FakeUser, jpeg
 from tests.test_animation import make_clip
-from tests.test_conversation import BLUE, queued, result, says, text_of, with_button
+from tests.test_conversation import BLUE, queued, result, says, text_of, waiting_photo, with_button
 
 
 def clip_bytes(tmp_path: Path, content_photo: Path, frames: int = 8, fps: int = 8) -> bytes:
@@ -133,7 +133,7 @@ async def test_a_gif_sent_as_a_file_is_painted_as_an_animation(
 ) -> None:
     await user.send_document(gif_bytes(content_photo), "dance.gif", "image/gif")
     await says(user, "got_animation")
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
     await user.send_message("/style starry night")
     job = await queued(bot_app, user)
     assert job.request.animation and job.request.preset_id == "starry_night"
@@ -194,7 +194,7 @@ async def test_the_rerun_buttons_under_an_animation_paint_a_second_one(
     # [Another painting] keeps the clip waiting for its new painting, not the photo slot.
     await user.press(f"rerun:{second.id}:style")
     await says(user, "send_new_style")
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
     await user.send_photo(jpeg(96, 80, BLUE))
     third = await queued(bot_app, user)
     assert third.request.animation and third.request.content == first.request.content

@@ -16,7 +16,7 @@ from bot.texts import t
 from tests.botfixtures import RunningBot
 from tests.conftest import shared_path
 from tests.fakebot import FakeTelegram, FakeUser, jpeg
-from tests.test_conversation import BLUE, RED, png, queued, says, text_of
+from tests.test_conversation import BLUE, RED, png, queued, says, text_of, waiting_photo
 
 
 def png_bomb(side: int) -> bytes:
@@ -51,7 +51,7 @@ def webp_animation() -> bytes:
 BAD_FILES = [
     pytest.param(b"%PDF-1.4 not an image", "doc.pdf", "application/pdf", "bad_not_image", id="pdf"),
     pytest.param(b"hello", "notes.txt", "text/plain", "bad_not_image", id="text"),
-    pytest.param(b"\0" * 64, "IMG_1.HEIC", "image/heic", "bad_unsupported", id="heic"),
+    pytest.param(b"\0" * 64, "IMG_1.HEIC", "image/heic", "bad_corrupt", id="broken-heic"),
     pytest.param(b"<svg xmlns='http://www.w3.org/2000/svg'/>", "logo.svg", "image/svg+xml",
                  "bad_unsupported", id="svg"),
     pytest.param(b"\xff\xd8\xff\xe0 garbage", "broken.jpg", "image/jpeg", "bad_corrupt",
@@ -71,7 +71,7 @@ async def test_bad_file_gets_a_hint_and_nothing_waits(
 ) -> None:
     await user.send_document(data, name, mime)
     await user.wait_for("sendMessage", text=text_of("en", key, max_mp=40, min_side=64, max_mb=20))
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
 
 
 async def test_truncated_photo_file_is_refused(bot_app: RunningBot, user: FakeUser) -> None:
@@ -110,14 +110,14 @@ async def test_a_video_file_is_judged_by_its_bytes(
 async def test_tiny_photo_is_refused(bot_app: RunningBot, user: FakeUser) -> None:
     await user.send_photo(jpeg(48, 48))
     await user.wait_for("sendMessage", text=lambda s: s == problem_text("en", "bad_too_small"))
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
 
 
 async def test_animated_gif_file_is_a_clip(bot_app: RunningBot, user: FakeUser) -> None:
     """Painted as an animation (tests/test_conversation_animation.py follows it through)."""
     await user.send_document(gif_animation(), "dance.gif", "image/gif")
     await says(user, "got_animation")
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
 
 
 async def test_animated_webp_uses_its_first_frame(bot_app: RunningBot, user: FakeUser) -> None:
@@ -125,7 +125,7 @@ async def test_animated_webp_uses_its_first_frame(bot_app: RunningBot, user: Fak
     sent = await user.send_document(webp_animation(), "dance.webp", "image/webp")
     await says(user, "first_frame")
     await says(user, "got_content")
-    pending = await bot_app.services.store.get_pending_content(user.id)
+    pending = await waiting_photo(bot_app, user)
     assert pending is not None and pending.file_id == sent["document"]["file_id"]
 
 
@@ -160,7 +160,9 @@ async def test_text_commands_and_other_messages_get_hints(
     await person.send_document(b"%PDF", "a.pdf", "application/pdf")
     await says(person, "bad_not_image", language)
     mark = person.telegram.mark()
-    await person.telegram.add_user_message(person.id, {"location": {"latitude": 1, "longitude": 2}})
+    await person.telegram.add_user_message(
+        person.id, person.id, {"location": {"latitude": 1, "longitude": 2}}
+    )
     await person.wait_for("sendMessage", after=mark, text=text_of(language, "bad_not_image"))
 
 
@@ -199,4 +201,4 @@ async def test_an_image_in_a_rarer_format_is_taken_by_its_content(
     Image.new("RGB", (100, 90), (200, 40, 40)).save(out, "TGA")
     await user.send_document(out.getvalue(), "scan.dat", "application/octet-stream")
     await says(user, "got_content")
-    assert await bot_app.services.store.get_pending_content(user.id) is not None
+    assert await waiting_photo(bot_app, user) is not None

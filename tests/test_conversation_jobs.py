@@ -24,6 +24,7 @@ from tests.test_conversation import (
     says,
     text_of,
     use_fast_quality,
+    waiting_photo,
     with_button,
 )
 
@@ -61,7 +62,7 @@ async def test_cancel_command_stops_the_job_and_forgets_photos(
     await says(user, "got_content")
     await user.send_message("/cancel")
     await says(user, "cancelled_job")
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
     # A running job stops at its next step; the worker then says so in its status message.
     await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
     assert await bot_app.services.store.active_job(user.id) is None
@@ -76,7 +77,7 @@ async def test_cancel_with_only_a_waiting_photo_or_nothing(
     await says(user, "got_content")
     await user.send_message("/cancel")
     await says(user, "cancelled_pending")
-    assert await bot_app.services.store.get_pending_content(user.id) is None
+    assert await waiting_photo(bot_app, user) is None
     await user.send_message("/style scream")  # a chosen preset is forgotten too
     await user.wait_for("sendMessage")
     await user.send_message("/cancel")
@@ -99,7 +100,7 @@ async def test_someone_elses_cancel_button_does_nothing(
     mallory.since = telegram.mark()
     await telegram.add_callback_query(mallory.id, status, f"cancel:{job.id}")
     answer = await telegram.wait_for("answerCallbackQuery", after=mallory.since)
-    assert answer.params["text"] == t("en", "cancel_too_late")
+    assert answer.params["text"] == t("en", "not_yours") and answer.params["show_alert"]
     still = await bot_app.services.store.get_job(job.id)
     assert still is not None and still.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
@@ -112,7 +113,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     await user.send_photo(jpeg(96, 80, GREEN))
     await says(user, "got_content")
     await user.send_message("/status")
-    waiting = await says(user, "status_pending")
+    waiting = await says(user, "status_photo")
     assert buttons(waiting) == ["menu:presets", "menu:try"]
     await user.send_message("/cancel")
     await says(user, "cancelled_pending")
@@ -128,7 +129,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     view = await bot_app.services.dispatcher.status(user.id)
     assert view is not None
     assert job_line.splitlines()[0] == view.describe("en").splitlines()[0]
-    assert pending_line == t("en", "status_pending")
+    assert pending_line == t("en", "status_photo")
 
 
 async def test_result_buttons_rerun_without_sending_photos_again(
@@ -179,7 +180,7 @@ async def test_another_style_keeps_the_photo_and_asks_for_a_painting(
     await user.press(f"rerun:{softer.id}:style")
     asked = await says(user, "send_new_style")
     assert buttons(asked) == ["menu:presets", "menu:try"]
-    assert await bot_app.services.store.get_pending_content(user.id) == first.request.content
+    assert await waiting_photo(bot_app, user) == first.request.content
     style = await user.send_photo(jpeg(96, 80, GREEN))
     again = await queued(bot_app, user)
     assert again.request.content == first.request.content
@@ -208,7 +209,7 @@ async def test_second_job_while_one_runs_is_refused_kindly(
     await says(user, "got_content")
     await user.send_photo(jpeg(90, 90, RED))
     await says(user, "busy")
-    assert same_file(await bot_app.services.store.get_pending_content(user.id), waiting)
+    assert same_file(await waiting_photo(bot_app, user), waiting)
 
 
 async def test_daily_limit(start_bot: StartBot, user: FakeUser) -> None:

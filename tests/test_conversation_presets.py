@@ -24,6 +24,7 @@ from tests.test_conversation import (
     says,
     text_of,
     use_fast_quality,
+    waiting_photo,
     with_button,
 )
 
@@ -133,4 +134,4 @@ async def test_unavailable_preset_is_reported_not_fatal(
         await user.send_message("/style lost painting")
         await says(user, "preset_failed", title="Lost Painting")
         assert await bot.services.store.last_job(user.id) is None
-        assert await bot.services.store.get_pending_content(user.id) is not None
+        assert await waiting_photo(bot, user) is not None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.models import Strength, UserSettings
+from bot.models import Conversation, Strength, UserSettings
 from tests.botfixtures import StartBot
 from tests.fakebot import FakeUser, jpeg
 from tests.test_conversation import RED, buttons, queued, result, says, text_of, use_fast_quality
@@ -44,7 +44,7 @@ async def test_forget_asks_first_then_deletes_everything(
         await user.press("forget:yes")
         await user.wait_for("editMessageText", text=text_of("en", "forgotten"))
         assert await store.get_settings(user.id) == UserSettings()
-        assert await store.get_pending_content(user.id) is None
+        assert await store.conversation(user.id, user.id) == Conversation()
         assert await store.last_job(user.id) is None
 
 

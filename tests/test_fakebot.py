@@ -2,7 +2,8 @@
 
 Every bot test relies on this harness answering like Telegram does, so these tests pin the
 behaviour bot code depends on: command entities, photo sizes and downloads, callback queries and
-edits, albums, getUpdates offsets, and the errors PTB turns into exceptions.
+edits, albums, getUpdates offsets, group chats (privacy mode, replies, members), and the errors
+PTB turns into exceptions.
 """
 
 import asyncio
@@ -11,7 +12,13 @@ import sys
 import textwrap
 
 import pytest
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMediaPhoto
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    ReplyParameters,
+)
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, InvalidToken, NetworkError, TimedOut
 from telegram.ext import (
@@ -318,6 +325,33 @@ async def test_get_updates_offset_and_long_poll(telegram, user, bot):
     updates = await asyncio.wait_for(poll, 5)  # answered as soon as the update exists
 
     assert texts(updates) == ["two"]
+
+
+async def test_a_group_shows_the_bot_only_commands_and_replies_to_it(telegram, make_user, bot):
+    alice, bob = make_user("Alice"), make_user("Bob")
+    chat = await telegram.add_group("Friends", [alice, bob], admins=(alice,))
+    (added,) = await bot.get_updates()
+    assert added.my_chat_member.chat.id == chat and added.my_chat_member.from_user.id == alice.id
+    assert added.my_chat_member.new_chat_member.status == "member"
+    in_group = bob.in_group(chat)
+    photo = await in_group.send_photo(jpeg(80, 80))  # an ordinary message: not for the bot
+    await in_group.send_message("/paint", reply_to=photo)
+    ours = await bot.send_message(
+        chat, "a reply", reply_parameters=ReplyParameters(photo["message_id"])
+    )
+    assert ours.reply_to_message.message_id == photo["message_id"]
+    answer = await in_group.send_message("thanks", reply_to=ours.to_dict())
+    updates = await bot.get_updates(offset=added.update_id + 1)
+    assert [u.message.text for u in updates] == ["/paint", "thanks"]
+    assert (
+        updates[0].message.reply_to_message.photo[-1].file_unique_id
+        == photo["photo"][-1]["file_unique_id"]
+    )
+    assert updates[1].message.message_id == answer["message_id"]
+    assert (await bot.get_chat_member(chat, alice.id)).status == "administrator"
+    assert (await bot.get_chat_member(chat, bob.id)).status == "member"
+    with pytest.raises(BadRequest, match="replied not found"):
+        await bot.send_message(chat, "x", reply_parameters=ReplyParameters(999))
 
 
 async def test_wait_for_matching(telegram, user, bot):

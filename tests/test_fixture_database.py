@@ -14,13 +14,14 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.jobs.store import SCHEMA_VERSION, Store
-from bot.models import Delivery, JobStatus
+from bot.models import Conversation, Delivery, JobStatus, Waiting
 from tests.botfixtures import StartBot
 from tests.fakebot import FakeTelegram, jpeg
 from tests.fixtures.make_database_v3 import (
     DATABASE,
     JOB_CONTENT,
     JOB_STYLE,
+    MOMENT,
     PENDING,
     SETTINGS,
     USER_ID,
@@ -46,7 +47,9 @@ async def test_todays_store_reads_the_old_database(tmp_path: Path) -> None:
     store = await Store.open(_copy_fixture(tmp_path / "data"))
     try:
         assert await store.get_settings(USER_ID) == SETTINGS
-        assert await store.get_pending_content(USER_ID) == PENDING
+        # The v4 migration made the waiting photo the person's conversation in their chat.
+        waiting = await store.conversation(USER_ID, USER_ID)
+        assert waiting == Conversation(Waiting.PHOTO, content=PENDING, set_at=MOMENT)
         job = await store.active_job(USER_ID)
         assert job is not None and job.status is JobStatus.QUEUED
         assert (job.request.content, job.request.style) == (JOB_CONTENT, JOB_STYLE)
@@ -78,7 +81,8 @@ async def test_its_queued_job_runs_through_to_delivery(
         assert job is not None and job.status is JobStatus.DONE
         assert job.delivery is Delivery.SENT and job.attempts == 1
         assert done.params["message_id"] == job.status_message_id
-        assert await store.get_pending_content(USER_ID) == PENDING  # still waiting, untouched
+        waiting = await store.conversation(USER_ID, USER_ID)  # still waiting, untouched
+        assert (waiting.waiting, waiting.content) == (Waiting.PHOTO, PENDING)
         assert await store.get_settings(USER_ID) == SETTINGS
     finally:
         await store.close()

@@ -102,7 +102,7 @@ def test_truncated_jpeg_is_corrupt() -> None:
         (b"hello, world", "image/jpeg", "a.jpg", Problem.CORRUPT),
         (b"\xff\xd8\xff" + bytes(200), None, "photo.jpg", Problem.CORRUPT),
         (b"", "application/octet-stream", "scan.tga", Problem.CORRUPT),
-        (bytes(64), "image/heic", "IMG_1.HEIC", Problem.UNSUPPORTED),
+        (bytes(64), "image/heic", "IMG_1.HEIC", Problem.CORRUPT),  # pillow-heif reads HEIC
         (b"<svg/>", None, "logo.svg", Problem.UNSUPPORTED),
         (b"%PDF-1.4", "application/pdf", "doc.pdf", Problem.NOT_IMAGE),
         (b"hello, world", None, None, Problem.NOT_IMAGE),
@@ -131,7 +131,8 @@ def test_decompression_bomb_is_refused_without_decoding(side: int) -> None:
 
 
 @pytest.mark.parametrize(
-    "fmt", ["TGA", "SGI", "PPM", "PCX", "MPO", "JPEG2000", "DDS", "QOI", "SPIDER", "DIB", "AVIF"]
+    "fmt",
+    ["TGA", "SGI", "PPM", "PCX", "MPO", "JPEG2000", "DDS", "QOI", "SPIDER", "DIB", "AVIF", "HEIF"],
 )
 def test_any_format_pillow_reads_passes_by_content_whatever_its_name(fmt: str) -> None:
     data = _encode(Image.new("RGB", (80, 70), "teal"), fmt)

@@ -17,6 +17,7 @@ from bot.models import JobStatus, Quality, UserSettings
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
+from tests.test_conversation import waiting_photo
 
 RED, BLUE = (200, 40, 40), (30, 60, 200)
 
@@ -91,7 +92,7 @@ async def test_a_second_request_while_one_is_active_is_refused_and_said_so(
     await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=60)
     assert len(results(telegram, user.id)) == 1
     # The refused photo stays pending, so only the painting needs sending again.
-    assert await bot_app.services.store.get_pending_content(user.id) is not None
+    assert await waiting_photo(bot_app, user) is not None
 
 
 async def test_cancel_a_queued_and_a_running_job(

@@ -19,7 +19,17 @@ from bot.jobs.store import (
     StoreError,
     migrate_to,
 )
-from bot.models import Delivery, FileRef, JobRequest, JobStatus, PersonMode, Quality, UserSettings
+from bot.models import (
+    Conversation,
+    Delivery,
+    FileRef,
+    JobRequest,
+    JobStatus,
+    PersonMode,
+    Quality,
+    UserSettings,
+    Waiting,
+)
 
 LIMITS = {"queue_limit": 50, "daily_limit": 0, "concurrent_jobs": 1}
 
@@ -71,7 +81,7 @@ async def test_a_new_file_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> 
     path = tmp_path / "fresh" / "bot.sqlite3"
     store = await Store.open(path)
     await store.close()
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 3
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 5
     assert pragma(path, "journal_mode") == "wal"
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
@@ -154,17 +164,54 @@ async def test_settings_default_then_round_trip(store: Store) -> None:
     assert await store.get_settings(2) == UserSettings()
 
 
-async def test_pending_content_is_replaced_and_consumed_by_a_job(store: Store) -> None:
-    first, second = FileRef("a", "ua", 10), FileRef("b", "ub")
-    assert await store.set_pending_content(1, 1, first) is False
-    assert await store.set_pending_content(1, 1, second) is True
-    assert await store.get_pending_content(1) == second
-    await store.clear_pending(1)
-    assert await store.get_pending_content(1) is None
+async def test_a_conversation_is_one_record_per_person_and_chat(store: Store, clock: Clock) -> None:
+    photo = Conversation(Waiting.PHOTO, content=FileRef("a", "ua", 10))
+    mix = Conversation(Waiting.MIX, mix_base=(await queued(store, 1)).id)
+    assert await store.set_conversation(1, 1, photo) == Conversation()
+    clock.now += 5
+    assert (await store.set_conversation(1, 1, mix)).content == photo.content
+    await store.set_conversation(1, -100, Conversation(Waiting.PRESET, preset_id="udnie"))
+    now = await store.conversation(1, 1)
+    assert (now.waiting, now.mix_base, now.set_at) == (Waiting.MIX, mix.mix_base, clock.now)
+    assert (await store.conversation(1, -100)).preset_id == "udnie"  # another chat, its own
 
-    await store.set_pending_content(1, 1, first)
-    await queued(store, 1)
-    assert await store.get_pending_content(1) is None
+    assert (await store.clear_conversation(1, 1)).waiting is Waiting.MIX
+    assert await store.conversation(1, 1) == Conversation()
+    assert (await store.conversation(1, -100)).waiting is Waiting.PRESET
+
+
+async def test_a_record_holds_only_what_its_state_waits_for() -> None:
+    with pytest.raises(ValueError, match="waiting for clip"):
+        Conversation(Waiting.CLIP)
+    with pytest.raises(ValueError, match="waiting for preset"):
+        Conversation(Waiting.PRESET, preset_id="udnie", mix_base=3)
+
+
+async def test_a_job_ends_the_wait_in_its_own_chat(store: Store) -> None:
+    photo = Conversation(Waiting.PHOTO, content=FileRef("a", "ua", 10))
+    await store.set_conversation(1, 1, photo)
+    await store.set_conversation(1, -100, photo)
+    await queued(store, 1)  # asked in the private chat
+    assert await store.conversation(1, 1) == Conversation()
+    assert (await store.conversation(1, -100)).waiting is Waiting.PHOTO
+
+
+async def test_a_mix_waits_only_as_long_as_its_job_is_kept(store: Store, clock: Clock) -> None:
+    base = await queued(store, 1)
+    await store.claim_next()
+    await store.finish(base.id, JobStatus.DONE)
+    await store.set_conversation(2, 2, Conversation(Waiting.MIX, mix_base=base.id))
+    clock.now += 7 * DAY_S + 1
+    await store.purge(retention_days=7)  # the job goes, and with it what waited on it
+    assert await store.conversation(2, 2) == Conversation()
+
+
+async def test_painting_in_a_group_is_on_until_its_admins_turn_it_off(store: Store) -> None:
+    assert await store.painting_on(-100)
+    await store.set_painting(-100, False)
+    assert not await store.painting_on(-100) and await store.painting_on(-200)
+    await store.set_painting(-100, True)
+    assert await store.painting_on(-100)
 
 
 async def test_a_second_job_is_refused_while_one_is_active(store: Store) -> None:
@@ -289,14 +336,14 @@ async def test_forget_deletes_everything_and_stops_progress(store: Store) -> Non
     await store.save_settings(1, UserSettings(quality=Quality.HIGH))
     job = await queued(store, 1)
     await store.claim_next()
-    await store.set_pending_content(1, 1, FileRef("x", "ux"))
+    await store.set_conversation(1, 1, Conversation(Waiting.PHOTO, content=FileRef("x", "ux")))
     await queued(store, 2)
     assert await store.set_progress(job.id, 0.5)
 
     await store.forget_user(1)
 
     assert await store.get_settings(1) == UserSettings()
-    assert await store.get_pending_content(1) is None
+    assert await store.conversation(1, 1) == Conversation()
     assert await store.get_job(job.id) is None and await store.last_job(1) is None
     assert await store.set_progress(job.id, 0.6) is False
     assert await store.finish(job.id, JobStatus.DONE) is None
@@ -317,7 +364,7 @@ async def test_purge_removes_old_finished_jobs_and_stale_photos(store: Store, cl
     old = await queued(store, 1)
     await store.claim_next()
     await store.finish(old.id, JobStatus.DONE)
-    await store.set_pending_content(2, 2, FileRef("x", "ux"))
+    await store.set_conversation(2, 2, Conversation(Waiting.PHOTO, content=FileRef("x", "ux")))
     clock.now += 7 * DAY_S + 1
     active = await queued(store, 3)
     recent = await queued(store, 4)
@@ -325,7 +372,7 @@ async def test_purge_removes_old_finished_jobs_and_stale_photos(store: Store, cl
 
     assert await store.purge(retention_days=7) == [old.id]
     assert await store.get_job(old.id) is None
-    assert await store.get_pending_content(2) is None
+    assert await store.conversation(2, 2) == Conversation()
     assert await store.get_job(active.id) and await store.get_job(recent.id)
 
 

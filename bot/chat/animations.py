@@ -1,25 +1,22 @@
 """Animations: a GIF or a video, painted frame by frame and sent back as a clip.
 
 Telegram hands a clip over as an animation, a video, a video note, or (sent "as a file") a
-document; documents are told apart from pictures by their bytes in photos.document_message,
-which then comes here through take_clip.
+document; documents are told apart from pictures by their bytes in photos.check_document,
+whose caller then comes here through take_clip. What the clip is for is the conversation's to
+decide (conversation.py).
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
-from bot.chat import imagecheck, keyboards
-from bot.chat.common import ANIMATION, Who, say, submit, svc, wanted_preset, who_is
+from bot.chat import conversation, imagecheck
+from bot.chat.common import Who, caption_preset, say, who_is
 from bot.models import FileRef
-from bot.presets import PresetUnavailable
 from nst_engine.animation import MAX_SECONDS as MAX_CLIP_SECONDS
-
-log = logging.getLogger(__name__)
 
 
 async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -42,44 +39,18 @@ async def animation_message(update: Update, context: ContextTypes.DEFAULT_TYPE) 
 async def take_clip(
     context: ContextTypes.DEFAULT_TYPE, who: Who, message: Message, ref: FileRef, seconds: float
 ) -> None:
-    """A clip of this length (however it came: animation, video or file) painted with the
-    caption's preset or a chosen one, else kept until its painting comes."""
+    """A clip of this length (however it came: animation, video or file), if within the limits,
+    to the conversation with the preset its caption names."""
     if seconds > MAX_CLIP_SECONDS:
         max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
         await say(
             context, who, "animation_too_long", seconds=round(seconds), max_s=max_s, max_mb=max_mb
         )
         return
-    preset = wanted_preset(context, message)
-    if preset:
-        await submit_animation(context, who, ref, preset_id=preset.id)
-        return
-    if context.user_data is not None:
-        context.user_data[ANIMATION] = ref
-    await say(context, who, "got_animation", keyboards.presets_only_button(who.language))
+    await conversation.on_clip(context, who, ref, caption_preset(context, message))
 
 
 async def clip_too_big(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None:
     """Over Telegram's download limit for bots, said with both of a clip's limits."""
     max_s, max_mb = round(MAX_CLIP_SECONDS), imagecheck.MAX_FILE_BYTES // 2**20
     await say(context, who, "animation_too_big", max_s=max_s, max_mb=max_mb)
-
-
-async def submit_animation(
-    context: ContextTypes.DEFAULT_TYPE,
-    who: Who,
-    clip: FileRef,
-    *,
-    style: FileRef | None = None,
-    preset_id: str | None = None,
-) -> None:
-    """Queue a clip with its painting: a photo, or a preset (checked to be on disk first)."""
-    if preset_id is not None:
-        try:
-            await svc(context).presets.image_path(preset_id)
-        except PresetUnavailable as error:
-            log.warning("preset unavailable: %s", error)
-            title = svc(context).presets.title(preset_id, who.language)
-            await say(context, who, "preset_failed", title=title)
-            return
-    await submit(context, who, clip, style=style, preset_id=preset_id, animation=True)

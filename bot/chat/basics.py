@@ -11,12 +11,12 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, job_id, say, svc, who_is
+from bot.chat.common import job_id, say, svc, who_is
 from bot.chat.presets import show_presets, try_every_preset
 from bot.chat.settings import show_settings
 from bot.jobs.runner import Capacity
 from bot.jobs.status import duration_text
-from bot.models import ACTIVE_STATUSES
+from bot.models import ACTIVE_STATUSES, Waiting
 from bot.texts import language_for, t
 
 log = logging.getLogger(__name__)
@@ -38,12 +38,16 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     markup = None
     if view := await svc(context).dispatcher.status(who.user_id):
         lines.append(view.describe(who.language))
-    if await svc(context).store.get_pending_content(who.user_id):
-        lines.append(t(who.language, "status_pending"))
-        markup = keyboards.presets_button(who.language)
-    elif chosen := (context.user_data or {}).get(CHOSEN_PRESET):
-        title = svc(context).presets.title(chosen, who.language)
+    now = await svc(context).store.conversation(who.user_id, who.chat_id)
+    if now.waiting is Waiting.PRESET and now.preset_id is not None:
+        title = svc(context).presets.title(now.preset_id, who.language)
         lines.append(t(who.language, "status_preset_chosen", title=title))
+    elif now.waiting is Waiting.PHOTO:
+        lines.append(t(who.language, "status_photo"))
+        markup = keyboards.presets_button(who.language)  # with [Try every preset]
+    elif now.waiting is not Waiting.NOTHING:  # a mix or a clip waits for its painting
+        lines.append(t(who.language, f"status_{now.waiting}"))
+        markup = keyboards.presets_only_button(who.language)
     lines = lines or [t(who.language, "status_idle")]
     capacity = await svc(context).dispatcher.capacity()
     if capacity.remote:  # with workers on other machines, whether any is there is news
@@ -72,14 +76,12 @@ async def _painters_text(
 
 
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The job, if one is queued or running, and whatever waits in the conversation."""
     who = await who_is(update, context)
-    had_pending = await svc(context).store.get_pending_content(who.user_id) is not None
-    had_preset = context.user_data is not None and context.user_data.pop(CHOSEN_PRESET, None)
-    had_preset = had_preset or (context.user_data or {}).pop(MIX_BASE, None)
-    had_preset = had_preset or (context.user_data or {}).pop(ANIMATION, None)
+    waited = await svc(context).store.clear_conversation(who.user_id, who.chat_id)
     if await svc(context).dispatcher.cancel(who.user_id):
         await say(context, who, "cancelled_job")
-    elif had_pending or had_preset:
+    elif waited.waiting is not Waiting.NOTHING:
         await say(context, who, "cancelled_pending")
     else:
         await say(context, who, "nothing_to_cancel")
@@ -117,7 +119,10 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     assert query is not None and query.data is not None
     who = await who_is(update, context)
     job = await svc(context).store.get_job(job_id(query.data))
-    if job is None or job.request.user_id != who.user_id or job.status not in ACTIVE_STATUSES:
+    if job is not None and job.request.user_id != who.user_id:  # in a group: someone else's
+        await query.answer(t(who.language, "not_yours"), show_alert=True)
+        return
+    if job is None or job.status not in ACTIVE_STATUSES:
         await query.answer(t(who.language, "cancel_too_late"))
         return
     await svc(context).dispatcher.cancel(who.user_id)

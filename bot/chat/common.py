@@ -2,30 +2,33 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.chat.services import Services, services
+from bot.jobs.messenger import reply_parameters
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
 from bot.models import FileRef, JobRequest, Mix, UserSettings
 from bot.presets import Preset
 from bot.texts import language_for, t
 
-CHOSEN_PRESET = "chosen_preset"  # user_data key: a preset picked before any photo was sent
-MIX_BASE = "mix_base"  # user_data key: the job whose [Mix with…] waits for a second painting
-ANIMATION = "animation"  # user_data key: a clip waiting for its painting
-
 
 @dataclass(frozen=True)
 class Who:
-    """The person an update is from: where to answer, in which language, with which settings."""
+    """The person an update is from: where to answer, in which language, with which settings.
+
+    In a group the answers are replies to the message that asked (reply_to), and a job sends no
+    preview: one request, one status message and one result, threaded under the request.
+    """
 
     user_id: int
     chat_id: int
     settings: UserSettings
     language: str
+    reply_to: int | None = None  # a group: the message the answers reply to
 
 
 async def who_is(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who:
@@ -33,7 +36,11 @@ async def who_is(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Who:
     assert user is not None and chat is not None
     settings = await svc(context).store.get_settings(user.id)
     language = settings.language or language_for(user.language_code)
-    return Who(user.id, chat.id, settings, language)
+    if chat.type == ChatType.PRIVATE:
+        return Who(user.id, chat.id, settings, language)
+    message = update.effective_message
+    reply_to = message.message_id if message else None
+    return Who(user.id, chat.id, replace(settings, preview=False), language, reply_to)
 
 
 async def say(
@@ -44,7 +51,10 @@ async def say(
     **values: object,
 ) -> Message:
     return await context.bot.send_message(
-        who.chat_id, t(who.language, key, **values), reply_markup=reply_markup
+        who.chat_id,
+        t(who.language, key, **values),
+        reply_markup=reply_markup,
+        reply_parameters=reply_parameters(who.reply_to),
     )
 
 
@@ -52,12 +62,10 @@ def svc(context: ContextTypes.DEFAULT_TYPE) -> Services:
     return services(context.bot_data)
 
 
-def wanted_preset(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Preset | None:
-    """The preset a photo or clip asks for: named in its caption, else picked before it came."""
+def caption_preset(context: ContextTypes.DEFAULT_TYPE, message: Message) -> Preset | None:
+    """The preset a photo's or clip's caption names ("Starry Night", "/style starry night")."""
     caption = (message.caption or "").strip().removeprefix("/style").strip()
-    preset = svc(context).presets.find(caption) if caption else None
-    chosen = context.user_data.pop(CHOSEN_PRESET, None) if context.user_data else None
-    return preset or (svc(context).presets.get(chosen) if chosen else None)
+    return svc(context).presets.find(caption) if caption else None
 
 
 async def submit(
@@ -70,11 +78,11 @@ async def submit(
     settings: UserSettings | None = None,
     mix: Mix | None = None,
     animation: bool = False,
+    full_size: bool = True,
 ) -> bool:
-    """Queue a job (which consumes the pending photo); the dispatcher then owns its status message.
-
-    A refusal leaves the pending photo in place, so the person only resends the painting.
-    """
+    """Queue a job (which ends what waited in the conversation); the dispatcher then owns its
+    status message. A refusal leaves the conversation as it was, so the person only repeats
+    the last step."""
     request = JobRequest(
         user_id=who.user_id,
         chat_id=who.chat_id,
@@ -85,6 +93,8 @@ async def submit(
         language=who.language,
         mix=mix,
         animation=animation,
+        reply_to=who.reply_to,
+        full_size=full_size,
     )
     try:
         await svc(context).dispatcher.submit(request)

@@ -4,8 +4,9 @@ Telegram photos are always JPEGs with known sizes, so their metadata is enough. 
 document could be anything: its metadata refuses only what is too big or a sound (no download of
 a 2 GB video), then its bytes decide: a clip (nst_engine.sniff.is_clip: a GIF with frames, MP4,
 MOV, WebM ...) is painted as an animation, anything else is opened with Pillow, and any format
-Pillow decodes is accepted, whatever the file is called. Each refusal is a Problem whose value
-names the catalog text that tells the person what to send instead.
+Pillow decodes is accepted, whatever the file is called: HEIC and HEIF too (an iPhone photo sent
+as a file), through pillow-heif, registered in bot/__init__.py. Each refusal is a Problem whose
+value names the catalog text that tells the person what to send instead.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ MIN_SIDE = 64  # smaller than this has no texture for style transfer to work wit
 
 # Formats people send every day: a file of one of these that Pillow cannot read is damaged, not
 # exotic. Every other format Pillow reads is accepted too (TGA, JPEG 2000, SGI, DDS ...).
-COMMON_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO"}
+COMMON_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF", "MPO", "HEIF", "AVIF"}
 COMMON_MIME_TYPES = {
     "image/jpeg",
     "image/jpg",
@@ -37,9 +38,12 @@ COMMON_MIME_TYPES = {
     "image/bmp",
     "image/x-ms-bmp",
     "image/tiff",
+    "image/heic",
+    "image/heif",
+    "image/avif",
 }
 # Images Pillow cannot read: refused as "I can't read that format", not "not an image".
-OTHER_IMAGE_EXTENSIONS = {".heic", ".heif", ".avif", ".svg", ".raw", ".cr2", ".nef", ".dng"}
+OTHER_IMAGE_EXTENSIONS = {".svg", ".raw", ".cr2", ".nef", ".dng"}
 # What a file's MIME type can rule out without a download: Telegram sets these from its content.
 NOT_IMAGE_MIME_PREFIXES = ("audio/",)
 # Types whose refusal for size is worded as a clip's (a hint only: the bytes decide the rest).

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import secrets
 from dataclasses import replace
 
@@ -10,36 +9,14 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
-from bot.chat.common import ANIMATION, MIX_BASE, Who, job_id, say, submit, svc, who_is
+from bot.chat.common import Who, job_id, say, svc, who_is
+from bot.chat.requests import again, submit_mix
 from bot.jobs.buttons import PERSON_CHANGES
-from bot.models import Brush, JobRequest, Mix, Strength, UserSettings
-from bot.presets import PresetUnavailable
+from bot.models import Brush, Conversation, JobRequest, Strength, UserSettings, Waiting
 from bot.texts import t
-
-log = logging.getLogger(__name__)
-
 
 STRENGTH_ORDER = list(Strength)
 BRUSH_ORDER = list(Brush)
-
-
-async def submit_mix(
-    context: ContextTypes.DEFAULT_TYPE, who: Who, base_job_id: int, mix: Mix
-) -> None:
-    """The earlier job again (its photos and settings) with a second painting blended in."""
-    found = svc(context)
-    job = await found.store.get_job(base_job_id)
-    if job is None or job.request.user_id != who.user_id:
-        await say(context, who, "rerun_gone")
-        return
-    if mix.preset_id is not None:
-        try:
-            await found.presets.image_path(mix.preset_id)
-        except PresetUnavailable as error:
-            log.warning("preset unavailable: %s", error)
-            await say(context, who, "preset_failed", title=found.presets.title(mix.preset_id))
-            return
-    await _again(context, who, job.request, job.request.settings, mix)
 
 
 async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -50,7 +27,10 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     who = await who_is(update, context)
     job = await svc(context).store.get_job(job_id(query.data))
     change = query.data.rsplit(":", 1)[1]
-    if job is None or job.request.user_id != who.user_id:
+    if job is not None and job.request.user_id != who.user_id:  # in a group: someone else's
+        await query.answer(t(who.language, "not_yours"), show_alert=True)
+        return
+    if job is None:
         await query.answer()
         await say(context, who, "rerun_gone")
         return
@@ -61,8 +41,8 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await say(context, who, "send_new_style", keyboards.presets_button(who.language))
         return
     if change == "mix":
-        if context.user_data is not None:
-            context.user_data[MIX_BASE] = job.id
+        mixing = Conversation(Waiting.MIX, mix_base=job.id)
+        await svc(context).store.set_conversation(who.user_id, who.chat_id, mixing)
         await query.answer()
         markup = keyboards.presets_only_button(who.language)
         await say(context, who, "mix_send_painting", markup)
@@ -80,17 +60,16 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await query.answer(t(who.language, f"already_{change}"), show_alert=True)
         return
     await query.answer()
-    await _again(context, who, request, settings)
+    await again(context, who, request, settings)
 
 
 async def _keep_for_new_style(
     context: ContextTypes.DEFAULT_TYPE, who: Who, request: JobRequest
 ) -> None:
-    """[Another painting]: the photo waits as the pending one, a clip as the waiting clip."""
-    if not request.animation:
-        await svc(context).store.set_pending_content(who.user_id, who.chat_id, request.content)
-    elif context.user_data is not None:
-        context.user_data[ANIMATION] = request.content
+    """[Another painting]: the photo (or the clip) waits for its new painting."""
+    waiting = Waiting.CLIP if request.animation else Waiting.PHOTO
+    conversation = Conversation(waiting, content=request.content)
+    await svc(context).store.set_conversation(who.user_id, who.chat_id, conversation)
 
 
 def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
@@ -111,24 +90,3 @@ def _rerun_settings(settings: UserSettings, change: str) -> UserSettings | None:
     if not 0 <= index < len(STRENGTH_ORDER):
         return None
     return replace(settings, strength=STRENGTH_ORDER[index])
-
-
-async def _again(
-    context: ContextTypes.DEFAULT_TYPE,
-    who: Who,
-    request: JobRequest,
-    settings: UserSettings,
-    mix: Mix | None = None,
-) -> None:
-    """An earlier job's photo (or clip) and painting queued again, with these settings (and
-    this mix)."""
-    await submit(
-        context,
-        who,
-        request.content,
-        style=request.style,
-        preset_id=request.preset_id,
-        settings=settings,
-        mix=mix,
-        animation=request.animation,
-    )

@@ -1,4 +1,8 @@
-"""Photos and paintings: the first picture is the photo, the next its painting; or an album."""
+"""Photos and image files: checked, then handed to the conversation (conversation.py); albums.
+
+A photo's metadata is enough to check it; a file's bytes decide what it is (a picture, or a clip
+for animations.py). groups.py checks the picture a /paint replies to with the same functions.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +10,16 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from telegram import Message, Update
+from telegram import Document, Message, PhotoSize, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import metrics
-from bot.chat import imagecheck, keyboards
-from bot.chat.animations import clip_too_big, submit_animation, take_clip
-from bot.chat.common import (
-    ANIMATION,
-    CHOSEN_PRESET,
-    MIX_BASE,
-    Who,
-    say,
-    submit,
-    svc,
-    wanted_preset,
-    who_is,
-)
+from bot.chat import conversation, imagecheck
+from bot.chat.animations import clip_too_big, take_clip
+from bot.chat.common import Who, caption_preset, say, submit, svc, who_is
 from bot.chat.imagecheck import ImageRejected, Problem
-from bot.chat.mixing import submit_mix
-from bot.chat.presets import submit_preset
-from bot.models import FileRef, Mix
+from bot.models import Conversation, FileRef, Mix, Waiting
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +28,63 @@ ALBUMS = "albums"  # bot_data key: album items collected so far, by media_group_
 ALBUM_WAIT_S = 1.0  # an album's items arrive within milliseconds; wait this long after the last
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A file that passed the checks: a picture, or a clip of this many seconds."""
+
+    ref: FileRef
+    clip_seconds: float | None = None
+
+
 async def photo_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A Telegram photo: a valid JPEG whose sizes are in the metadata, so nothing to download."""
     who = await who_is(update, context)
     message = update.effective_message
     assert message is not None
-    photo = message.photo[-1]
+    if (ref := await check_photo(context, who, message.photo[-1])) is not None:
+        await _take_image(context, who, message, ref)
+
+
+async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    who = await who_is(update, context)
+    message = update.effective_message
+    assert message is not None and message.document is not None
+    checked = await check_document(context, who, message.document)
+    if checked is None:
+        return
+    if checked.clip_seconds is not None:
+        await take_clip(context, who, message, checked.ref, checked.clip_seconds)
+    else:
+        await _take_image(context, who, message, checked.ref)
+
+
+async def check_photo(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, photo: PhotoSize
+) -> FileRef | None:
+    """A Telegram photo: a valid JPEG whose sizes are in the metadata, so nothing to download.
+    None when refused (and said)."""
     try:
         imagecheck.check_dimensions(photo.width, photo.height, photo.file_size)
     except ImageRejected as rejected:
         await _refuse(context, who, rejected)
-        return
-    ref = FileRef(photo.file_id, photo.file_unique_id, photo.file_size)
-    await _take_image(context, who, message, ref)
+        return None
+    return FileRef(photo.file_id, photo.file_unique_id, photo.file_size)
 
 
-async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A file: refused from metadata only when too big or a sound; else its bytes decide, a
-    clip (GIF, MP4, WebM, MOV ...) going to the animations, a picture becoming a photo.
+async def check_document(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, document: Document
+) -> Checked | None:
+    """A file: refused from metadata only when too big or a sound; else its bytes decide: a clip
+    (GIF, MP4, WebM, MOV ...), or a picture in any format Pillow (and pillow-heif) reads. None
+    when refused (and said).
 
     The download is async and the whole file (at most 20 MB, Telegram's limit for bots) is
     sniffed and decoded on a thread of its own, so the event loop never waits for either."""
-    who = await who_is(update, context)
-    message = update.effective_message
-    assert message is not None and message.document is not None
-    document = message.document
     ref = FileRef(document.file_id, document.file_unique_id, document.file_size)
     try:
         imagecheck.check_document(document.mime_type, document.file_size)
         data = bytes(await (await document.get_file()).download_as_bytearray())
         if (seconds := await asyncio.to_thread(imagecheck.clip_seconds, data)) is not None:
-            await take_clip(context, who, message, ref, seconds)
-            return
+            return Checked(ref, seconds)
         animated = await asyncio.to_thread(
             imagecheck.inspect, data, document.mime_type, document.file_name
         )
@@ -76,14 +93,14 @@ async def document_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             await clip_too_big(context, who)
         else:
             await _refuse(context, who, rejected)
-        return
+        return None
     except TelegramError as error:
         log.warning("downloading a document failed: %s", error)
         await say(context, who, "download_failed")
-        return
+        return None
     if animated:  # frames the animation path cannot paint (an animated WebP)
         await say(context, who, "first_frame")
-    await _take_image(context, who, message, ref)
+    return Checked(ref)
 
 
 def _clip_type(mime_type: str | None) -> bool:
@@ -105,36 +122,11 @@ async def _refuse(context: ContextTypes.DEFAULT_TYPE, who: Who, rejected: ImageR
 async def _take_image(
     context: ContextTypes.DEFAULT_TYPE, who: Who, message: Message, ref: FileRef
 ) -> None:
-    """Route a checked image: album item, photo captioned with a preset, content, or style."""
+    """An album's item waits for the rest; any other picture goes to the conversation."""
     if message.media_group_id:
         _collect_album_item(context, who, message, ref)
-        return
-    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
-        await submit_mix(context, who, mix_base, Mix(style=ref))
-        return
-    if clip := (context.user_data or {}).pop(ANIMATION, None):
-        await submit_animation(context, who, clip, style=ref)
-        return
-    preset = wanted_preset(context, message)
-    if preset:
-        if not await submit_preset(context, who, ref, preset):
-            # Keep the photo, so picking the painting again is all it takes later.
-            await svc(context).store.set_pending_content(who.user_id, who.chat_id, ref)
     else:
-        await _take_single(context, who, ref)
-
-
-async def _take_single(context: ContextTypes.DEFAULT_TYPE, who: Who, ref: FileRef) -> None:
-    """The first photo becomes the content; the next one is its style and starts the job."""
-    store = svc(context).store
-    pending = await store.get_pending_content(who.user_id)
-    if pending is None:
-        await store.set_pending_content(who.user_id, who.chat_id, ref)
-        await say(context, who, "got_content", keyboards.presets_button(who.language))
-    elif pending.file_unique_id == ref.file_unique_id:
-        await say(context, who, "same_photo", keyboards.presets_button(who.language))
-    else:
-        await submit(context, who, pending, style=ref)
+        await conversation.on_picture(context, who, ref, caption_preset(context, message))
 
 
 # --- Albums: items arrive as separate updates sharing a media_group_id ------------------------
@@ -167,17 +159,19 @@ def _collect_album_item(
 
 
 async def album_ready(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """First picture = the photo, second = the painting; one picture alone is like a photo."""
+    """First picture = the photo, second = the painting (a third: a second painting to mix);
+    one picture alone is like a photo. The album brings its own painting, so whatever waited
+    gives way to its photo."""
     assert context.job is not None
     album: _Album = context.bot_data[ALBUMS].pop(context.job.data)
     who = album.who
     refs = [ref for _, ref in sorted(album.items, key=lambda item: item[0])]
-    if context.user_data:  # the album brings its own painting
-        context.user_data.pop(CHOSEN_PRESET, None)
     if len(refs) == 1:
-        await _take_single(context, who, refs[0])
+        await conversation.on_picture(context, who, refs[0])
         return
-    if await svc(context).store.set_pending_content(who.user_id, who.chat_id, refs[0]):
+    photo = Conversation(Waiting.PHOTO, content=refs[0])
+    before = await svc(context).store.set_conversation(who.user_id, who.chat_id, photo)
+    if before.waiting is Waiting.PHOTO:
         await say(context, who, "replaced_content")
     if len(refs) > 3:
         await say(context, who, "album_extra")

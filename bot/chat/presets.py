@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 from telegram import Update
 from telegram.constants import ChatAction
 from telegram.ext import ContextTypes
 
-from bot.chat import keyboards
-from bot.chat.animations import submit_animation
-from bot.chat.common import ANIMATION, CHOSEN_PRESET, MIX_BASE, Who, say, submit, svc, who_is
-from bot.chat.mixing import submit_mix
-from bot.models import FileRef, Mix
-from bot.presets import Preset, PresetUnavailable
+from bot.chat import conversation, keyboards
+from bot.chat.common import Who, say, svc, who_is
+from bot.models import Waiting
+from bot.presets import Preset
 from bot.texts import t
-
-log = logging.getLogger(__name__)
-
 
 CAPTION_LIMIT = 1024  # Telegram's longest photo caption, in characters
 
@@ -37,7 +30,7 @@ async def style_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if not name:
         await show_presets(context, who)
     elif preset := svc(context).presets.find(name):
-        await pick_preset(context, who, preset)
+        await conversation.on_preset(context, who, preset)
     elif suggestion := svc(context).presets.suggest(name):
         markup = keyboards.pick_keyboard(who.language, suggestion)
         title = suggestion.title_in(who.language)
@@ -52,7 +45,7 @@ async def text_message(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     assert update.effective_message is not None
     preset = svc(context).presets.find(update.effective_message.text or "")
     if preset:
-        await pick_preset(context, who, preset)
+        await conversation.on_preset(context, who, preset)
     else:
         await say(context, who, "text_hint")
 
@@ -88,8 +81,8 @@ async def try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None
     """The waiting photo in every preset, as one sheet drawn by the runner; a tap on a number
     then queues the full job (the photo stays waiting until then)."""
     found = svc(context)
-    content = await found.store.get_pending_content(who.user_id)
-    if content is None:
+    now = await found.store.conversation(who.user_id, who.chat_id)
+    if now.waiting is not Waiting.PHOTO or now.content is None:
         await say(context, who, "try_needs_photo")
         return
     if not found.dispatcher.preview_available():
@@ -102,7 +95,7 @@ async def try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None
     styles = [(preset.title_in(who.language), found.presets.path(preset)) for preset in ready]
     keyboard = keyboards.presets_keyboard(who.language, ready)
     if found.dispatcher.try_presets(
-        who.chat_id, content, who.settings, who.language, styles, keyboard
+        who.chat_id, now.content, who.settings, who.language, styles, keyboard
     ):
         await say(context, who, "try_started", count=len(ready))
     else:
@@ -123,43 +116,6 @@ def _preset_line(language: str, number: int, preset: Preset) -> str:
     )
 
 
-async def pick_preset(context: ContextTypes.DEFAULT_TYPE, who: Who, preset: Preset) -> None:
-    """With a photo waiting, start the job; otherwise remember the choice for the next photo.
-
-    After [Mix with…], the preset is the second painting for that result instead.
-    """
-    if mix_base := (context.user_data or {}).pop(MIX_BASE, None):
-        await submit_mix(context, who, mix_base, Mix(preset_id=preset.id))
-        return
-    if clip := (context.user_data or {}).pop(ANIMATION, None):
-        await submit_animation(context, who, clip, preset_id=preset.id)
-        return
-    pending = await svc(context).store.get_pending_content(who.user_id)
-    if pending:
-        await submit_preset(context, who, pending, preset)
-        return
-    if context.user_data is not None:
-        context.user_data[CHOSEN_PRESET] = preset.id
-    text = t(who.language, "preset_chosen", title=preset.title_in(who.language))
-    if preset.strength is not who.settings.strength:
-        strength = t(who.language, f"strength_{preset.strength}")
-        text += "\n" + t(who.language, "preset_tip", strength=strength)
-    await context.bot.send_message(who.chat_id, text)
-
-
-async def submit_preset(
-    context: ContextTypes.DEFAULT_TYPE, who: Who, content: FileRef, preset: Preset
-) -> bool:
-    """Make sure the painting is on disk before queueing, so a missing one is said now."""
-    try:
-        await svc(context).presets.image_path(preset.id)
-    except PresetUnavailable as error:
-        log.warning("preset unavailable: %s", error)
-        await say(context, who, "preset_failed", title=preset.title_in(who.language))
-        return False
-    return await submit(context, who, content, preset_id=preset.id)
-
-
 async def preset_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     assert query is not None and query.data is not None
@@ -169,4 +125,4 @@ async def preset_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if preset is None:  # a button from before the manifest changed
         await show_presets(context, who)
     else:
-        await pick_preset(context, who, preset)
+        await conversation.on_preset(context, who, preset)

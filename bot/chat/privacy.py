@@ -31,6 +31,4 @@ async def forget_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     await svc(context).dispatcher.cancel(who.user_id)
     await svc(context).store.forget_user(who.user_id)
-    if context.user_data is not None:
-        context.user_data.clear()
     await query.edit_message_text(t(who.language, "forgotten"))

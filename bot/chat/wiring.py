@@ -1,8 +1,21 @@
-"""All the chat side's wiring in one place: which update goes to which handler."""
+"""All the chat side's wiring in one place: which update goes to which handler.
+
+What a picture, a preset or a clip means depends on what waits for it: that is the conversation's
+state table, STATES in conversation.py, which these handlers reach through its router. Private
+chats get every handler; a group only /paint, /help and /start, the buttons under its results and
+the bot's own membership (groups.py), so nothing else said in a group reaches a handler.
+"""
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot.chat.admin import stats_command
 from bot.chat.animations import animation_message
@@ -18,6 +31,7 @@ from bot.chat.basics import (
     status_command,
     unknown_command,
 )
+from bot.chat.groups import added_to_group, group_help, paint_command
 from bot.chat.mixing import rerun_button
 from bot.chat.photos import document_message, photo_message
 from bot.chat.presets import (
@@ -33,7 +47,11 @@ from bot.chat.settings import settings_button, settings_command
 
 def register_handlers(application: Application) -> None:
     """All wiring in one place. Edited messages are ignored: an edit must not start a job."""
-    new = filters.UpdateType.MESSAGE
+    group = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS
+    application.add_handler(ChatMemberHandler(added_to_group, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_handler(CommandHandler("paint", paint_command, filters=group))
+    application.add_handler(CommandHandler(["help", "start"], group_help, filters=group))
+    new = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     commands = {
         "start": start,
         "help": help_command,

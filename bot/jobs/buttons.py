@@ -22,7 +22,8 @@ PERSON_CHANGES = {
 
 def job_keyboard(job: Job, person_available: bool = False) -> InlineKeyboardMarkup:
     """The re-run buttons under a job's result: a clip's, or a photo's (with the person-mode
-    buttons when the runner has a segmenter)."""
+    buttons when the runner has a segmenter; in a group, only those that need no picture
+    after them, since the bot does not see the group's pictures)."""
     request = job.request
     if request.animation:
         return animation_keyboard(request.language, job.id)
@@ -33,6 +34,7 @@ def job_keyboard(job: Job, person_available: bool = False) -> InlineKeyboardMark
         colors_kept=request.settings.preserve_colors,
         mixed=request.mix is not None,
         person=person,
+        follow_ups=not request.in_group,
     )
 
 
@@ -64,6 +66,7 @@ def result_keyboard(
     colors_kept: bool = False,
     mixed: bool = False,
     person: PersonMode | None = None,
+    follow_ups: bool = True,
 ) -> InlineKeyboardMarkup:
     """Buttons under a result that re-run the same photos with one thing changed.
 
@@ -72,6 +75,7 @@ def result_keyboard(
     A mixed result gets one button per share of the first painting (30/50/70 %); any result
     offers [Mix with…]. person (the result's person mode; None when the mode is unavailable)
     adds the two other modes' buttons: [🧍 Keep me] [🏞 Keep the background] [🎨 Paint it all].
+    follow_ups=False leaves out [Another style] and [Mix with…], which wait for a picture.
     """
 
     def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
@@ -87,6 +91,7 @@ def result_keyboard(
         button("button_mix_share", f"mix{round(100 * share)}", percent=round(100 * share))
         for share in MIX_SHARES
     ]
+    follow_up = [button("button_another_style", "style"), button("button_mix_with", "mix")]
     return InlineKeyboardMarkup(
         [
             *([shares] if mixed else []),
@@ -96,7 +101,7 @@ def result_keyboard(
                 button("button_painting_colors" if colors_kept else "button_keep_colors", "colors"),
                 button("button_variation", "variation"),
             ],
-            [button("button_another_style", "style"), button("button_mix_with", "mix")],
+            *([follow_up] if follow_ups else []),
             *([person_row] if person_row else []),
         ]
     )

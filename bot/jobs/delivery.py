@@ -47,11 +47,12 @@ class Deliverer:
             caption = self._caption(job, seconds)
             if request.animation:
                 sent = await self._crew.messenger.send_animation(
-                    request.chat_id, path, caption, keyboard
+                    request.chat_id, path, caption, keyboard, request.reply_to
                 )
             else:
+                filename = f"painting-{job.id}.png" if request.full_size else None
                 sent = await self._crew.messenger.send_result(
-                    request.chat_id, path, caption, keyboard, f"painting-{job.id}.png"
+                    request.chat_id, path, caption, keyboard, filename, request.reply_to
                 )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)

@@ -75,7 +75,9 @@ class Dispatcher:
         try:
             text = await self._board.queued_text(job)
             keyboard = cancel_keyboard(request.language, job.id)
-            message_id = await self._crew.messenger.send_status(request.chat_id, text, keyboard)
+            message_id = await self._crew.messenger.send_status(
+                request.chat_id, text, keyboard, request.reply_to
+            )
             if message_id is not None:
                 await self._crew.store.set_status_shown(job.id, status_digest(text, keyboard))
         finally:
@@ -86,8 +88,7 @@ class Dispatcher:
         return replace(job, status_message_id=message_id)
 
     async def cancel(self, user_id: int) -> Job | None:
-        """Cancel the user's job (queued: now; running: within one step) and pending photo."""
-        await self._crew.store.clear_pending(user_id)
+        """Cancel the user's job (queued: now; running: within one step)."""
         job = await self._crew.store.active_job(user_id)
         if job is None:
             return None

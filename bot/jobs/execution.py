@@ -23,6 +23,7 @@ from bot.jobs.engine_settings import engine_settings, with_mix
 from bot.jobs.folders import ANIMATION_FILE, RESULT_FILE, remove_dir, remove_inputs
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
+from bot.jobs.pictures import as_shown
 from bot.jobs.runner import NotStarted, PainterOffline
 from bot.jobs.running import Running, StopReason
 from bot.jobs.status import StatusBoard, progress_text
@@ -70,6 +71,8 @@ class Execution:
         await self._crew.messenger.chat_action(request.chat_id, ChatAction.TYPING)
         try:
             content = await self._crew.messenger.download(request.content, workdir / "content")
+            if not request.animation:
+                content = await asyncio.to_thread(as_shown, content)
             styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
             if request.mix is not None:
                 mix = request.mix
@@ -115,7 +118,9 @@ class Execution:
     async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
         """A painting on disk: the person's downloaded, or a preset's."""
         if style is not None:
-            return await self._crew.messenger.download(style, target)
+            return await asyncio.to_thread(
+                as_shown, await self._crew.messenger.download(style, target)
+            )
         assert preset_id is not None
         return await self._crew.styles.image_path(preset_id)
 
@@ -191,7 +196,9 @@ class Execution:
         log.warning("job %s: painted whole: %s", job.id, self._crew.runner.person_error)
         if job.attempts == 1:
             text = t(job.request.language, "person_unavailable_job")
-            await self._crew.messenger.send_status(job.request.chat_id, text, None)
+            await self._crew.messenger.send_status(
+                job.request.chat_id, text, None, job.request.reply_to
+            )
         return PersonMode.OFF
 
     async def _preview(

@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -82,6 +82,13 @@ async def telegram_call(action: Callable[[], Awaitable[T]], *, repeatable: bool 
             await asyncio.sleep(min(2.0**failures, MAX_BACKOFF_S))
 
 
+def reply_parameters(reply_to: int | None) -> ReplyParameters | None:
+    """A reply to that message (in a group: the request), sent anyway if it was deleted."""
+    if reply_to is None:
+        return None
+    return ReplyParameters(reply_to, allow_sending_without_reply=True)
+
+
 def status_digest(text: str, keyboard: InlineKeyboardMarkup | None) -> str:
     """A short fingerprint of a status message's text and buttons, kept with its job."""
     buttons = json.dumps(keyboard.to_dict() if keyboard else None, sort_keys=True)
@@ -97,12 +104,20 @@ class Messenger:
         self._last_edit: dict[int, float] = {}  # chat_id -> when its last progress edit went
 
     async def send_status(
-        self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None
+        self,
+        chat_id: int,
+        text: str,
+        keyboard: InlineKeyboardMarkup | None,
+        reply_to: int | None = None,
     ) -> int | None:
-        """A new status message; its id, or None if the chat cannot be written to."""
+        """A new status message (a reply to reply_to, if given); its id, or None if the chat
+        cannot be written to."""
+        reply = reply_parameters(reply_to)
         try:
             message = await telegram_call(
-                lambda: self.bot.send_message(chat_id, text, reply_markup=keyboard)
+                lambda: self.bot.send_message(
+                    chat_id, text, reply_markup=keyboard, reply_parameters=reply
+                )
             )
         except TelegramError as error:
             log.warning("status message to chat %s failed: %s", chat_id, error)
@@ -194,10 +209,15 @@ class Messenger:
         return True
 
     async def send_animation(
-        self, chat_id: int, path: Path, caption: str, keyboard: InlineKeyboardMarkup
+        self,
+        chat_id: int,
+        path: Path,
+        caption: str,
+        keyboard: InlineKeyboardMarkup,
+        reply_to: int | None = None,
     ) -> Sent:
-        """A painted clip as a Telegram animation (silent MP4) with its re-run buttons; Sent as
-        for send_result.
+        """A painted clip as a Telegram animation (silent MP4) with its re-run buttons; Sent and
+        reply_to as for send_result.
 
         Raises NetworkError when Telegram could not be reached and nothing was sent.
         """
@@ -209,6 +229,7 @@ class Messenger:
                     path,
                     caption=caption,
                     reply_markup=keyboard,
+                    reply_parameters=reply_parameters(reply_to),
                     filename=path.name,
                     write_timeout=UPLOAD_TIMEOUT_S,
                     read_timeout=UPLOAD_TIMEOUT_S,
@@ -228,15 +249,19 @@ class Messenger:
         path: Path,
         caption: str,
         keyboard: InlineKeyboardMarkup,
-        filename: str,
+        filename: str | None,
+        reply_to: int | None = None,
     ) -> Sent:
-        """The result as a photo (caption and buttons) and as the full-resolution PNG file.
+        """The result as a photo (caption and buttons) and as the full-resolution PNG file named
+        filename (None: no file; a photo Telegram refuses is still sent as one), both replies to
+        reply_to if given.
 
         Once the photo is out the result counts as delivered, whatever happens to the file.
         Raises NetworkError when Telegram could not be reached or failed, and nothing was sent,
         so the caller may try again later; a timeout is UNCERTAIN instead.
         """
         await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+        reply = reply_parameters(reply_to)
         photo_sent = False
         try:
             try:
@@ -246,6 +271,7 @@ class Messenger:
                         path,
                         caption=caption,
                         reply_markup=keyboard,
+                        reply_parameters=reply,
                         write_timeout=UPLOAD_TIMEOUT_S,
                         read_timeout=UPLOAD_TIMEOUT_S,
                     ),
@@ -254,11 +280,14 @@ class Messenger:
                 photo_sent = True
             except BadRequest as error:  # e.g. proportions Telegram refuses for a photo
                 log.warning("result photo to chat %s refused, sending the file: %s", chat_id, error)
+            if photo_sent and filename is None:
+                return Sent.OK
             await telegram_call(
                 lambda: self.bot.send_document(
                     chat_id,
                     path,
-                    filename=filename,
+                    filename=filename or path.name,
+                    reply_parameters=reply,
                     write_timeout=UPLOAD_TIMEOUT_S,
                     read_timeout=UPLOAD_TIMEOUT_S,
                 ),

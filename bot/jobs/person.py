@@ -1,5 +1,6 @@
-"""Person mode on the job side: the selfie segmenter, loaded once when a runner starts, and the
-composite that keeps the person (or the background) of the photo after the engine has painted.
+"""Person mode on the job side: the composite that keeps the person (or the background) of the
+photo after the engine has painted, through the process's one selfie segmenter (loaded when a
+runner starts and shared with the engines, whose quality method holds a person's face with it).
 
 The one place for it: the in-process runner and the remote worker both paint photos through
 InProcessRunner.stylize, which calls PersonKeeper.apply, so a job is composited the same way
@@ -24,6 +25,7 @@ from bot.models import PersonMode
 from nst_engine.images import load_image
 
 if TYPE_CHECKING:
+    from nst_engine.engine import OptionalModel
     from nst_engine.segmentation import Mode, PersonSegmenter
 
 log = logging.getLogger(__name__)
@@ -40,25 +42,18 @@ PAINTED: dict[PersonMode, Mode] = {
 
 
 class PersonKeeper:
-    """The segmenter (loaded by load(), at the runner's start) and the composite after a job."""
+    """The composite after a job, through the segmenter the runner shares with its engines."""
 
-    def __init__(self, model: str | Path | None = None) -> None:
-        """model: the segmenter's file; by default $NST_SEGMENTATION_MODEL, else the cache."""
-        self._model = model
-        self._segmenter: PersonSegmenter | None = None
+    def __init__(self, segmenter: OptionalModel[PersonSegmenter]) -> None:
+        """segmenter: the process's one segmenter; the engines' subject term uses it too."""
+        self._segmenter = segmenter
         self.error: str | None = "the segmenter has not been loaded"
 
     def load(self) -> None:
         """Load the model once (blocking: call it on an engine thread at start-up)."""
-        from nst_engine.segmentation import PersonSegmenter
-
-        try:
-            self._segmenter = PersonSegmenter(self._model)
-        except Exception as error:  # a missing, wrong or unreadable model: no person mode
-            self.error = str(error) or type(error).__name__
+        self.error = self._segmenter.error
+        if self.error is not None:  # a missing, wrong or unreadable model: no person mode
             log.warning("person mode unavailable: %s", self.error)
-            return
-        self.error = None
 
     def apply(self, content: Path, painted: Image.Image, mode: PersonMode) -> Image.Image:
         """The painting with the person (or the background) of the photo at content kept.
@@ -68,11 +63,12 @@ class PersonKeeper:
         """
         if mode is PersonMode.OFF:
             return painted
-        if self._segmenter is None:
+        segmenter = self._segmenter.get()
+        if segmenter is None:
             log.warning("person mode asked for but unavailable; painted whole: %s", self.error)
             return painted
         from nst_engine.segmentation import composite
 
         photo = load_image(content).resize(painted.size, Image.Resampling.LANCZOS)
-        mask = self._segmenter.mask(photo)
+        mask = segmenter.mask(photo)
         return composite(photo, painted, mask, PAINTED[mode], kept_styling=KEPT_STYLING)

@@ -33,7 +33,8 @@ from nst_engine.precision import Choice
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
-    from nst_engine.engine import Engine
+    from nst_engine.engine import Engine, OptionalModel
+    from nst_engine.segmentation import PersonSegmenter
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +162,23 @@ def _lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def _build_engine(precision: Choice) -> Engine:
+def _shared_segmenter() -> OptionalModel[PersonSegmenter]:
+    """The process's one person segmenter ($NST_SEGMENTATION_MODEL, else the cache), for every
+    engine's subject term and for person mode; loaded by the first that asks."""
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
-    # handlers and a missing-token error must not pay for it. The Engine finds its weights
-    # itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its download cache).
+    # handlers and a missing-token error must not pay for it.
+    from nst_engine.engine import OptionalModel
+    from nst_engine.segmentation import PersonSegmenter
+
+    return OptionalModel(PersonSegmenter)
+
+
+def _build_engine(precision: Choice, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
+    # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
+    # download cache).
     from nst_engine.engine import Engine
 
-    engine = Engine(precision=precision)
+    engine = Engine(precision=precision, segmenter=segmenter)
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
     # network, and the segmenter that keeps a person's face.
     engine.load_fast()
@@ -195,7 +206,7 @@ class InProcessRunner:
             1, thread_name_prefix="nst-fast", initializer=_lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
-        self._person = PersonKeeper()
+        self._person: PersonKeeper | None = None  # made in start(), with the segmenter
         self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
@@ -203,6 +214,7 @@ class InProcessRunner:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
+        segmenter = _shared_segmenter()
         if self._given is not None:
             engines = [self._given]
         else:
@@ -210,13 +222,16 @@ class InProcessRunner:
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, _build_engine, self._precision)
+                        loop.run_in_executor(
+                            self._executor, _build_engine, self._precision, segmenter
+                        )
                         for _ in range(self._engine_count)
                     )
                 )
             )
         for engine in engines:
             self._engines.put(engine)
+        self._person = PersonKeeper(segmenter)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
@@ -235,7 +250,7 @@ class InProcessRunner:
 
     @property
     def person_error(self) -> str | None:
-        return self._person.error
+        return self._person.error if self._person else "the engine has not started"
 
     @property
     def device(self) -> str:
@@ -288,6 +303,7 @@ class InProcessRunner:
                 )
             finally:
                 self._engines.put(engine)
+            assert self._person is not None  # made in start()
             self._person.apply(content, image, person).save(output, "PNG")
 
         await self._on_engine(work)

@@ -18,6 +18,7 @@ from bot.jobs.engine_settings import engine_settings
 from bot.jobs.folders import remove_dir
 from bot.jobs.joblog import log
 from bot.jobs.messenger import InputTooBig, InputUnavailable
+from bot.jobs.pictures import as_shown
 from bot.models import FileRef, Quality, UserSettings
 from bot.texts import t
 from nst_engine.errors import EngineError, ImageError
@@ -66,7 +67,8 @@ class ContactSheets:
         try:
             await self._crew.messenger.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
             await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
-            photo = await self._crew.messenger.download(content, workdir / "content")
+            downloaded = await self._crew.messenger.download(content, workdir / "content")
+            photo = await asyncio.to_thread(as_shown, downloaded)
             output = workdir / "sheet.jpg"
             fast = replace(settings, quality=Quality.FAST)
             await self._crew.runner.contact_sheet(

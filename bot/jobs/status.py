@@ -97,7 +97,9 @@ class StatusBoard:
         if job.status_message_id is not None:
             await self.show(job, text, keyboard)
             return
-        message_id = await self._crew.messenger.send_status(job.request.chat_id, text, keyboard)
+        message_id = await self._crew.messenger.send_status(
+            job.request.chat_id, text, keyboard, job.request.reply_to
+        )
         if message_id is not None:
             await self._crew.store.set_status_message(job.id, message_id)
             await self._crew.store.set_status_shown(job.id, status_digest(text, keyboard))

@@ -2,10 +2,11 @@
 
 Telegram is unreachable from our machines, so bot tests point PTB's `base_url`/`base_file_url` at
 this aiohttp server on 127.0.0.1. It keeps just enough state to answer like Telegram (users and
-their private chats, messages as currently edited, stored files, an update queue with getUpdates'
-offset semantics), records every call with its decoded parameters and uploaded bytes so tests can
-assert on what the bot did, and injects faults (errors, 429 with retry_after, slow answers) so
-tests can check the bot survives them.
+their private chats, group chats with their members and admins, messages as currently edited,
+replies, stored files, an update queue with getUpdates' offset semantics), records every call
+with its decoded parameters and uploaded bytes so tests can assert on what the bot did, and
+injects faults (errors, 429 with retry_after, slow answers) so tests can check the bot survives
+them.
 """
 
 from __future__ import annotations
@@ -121,9 +122,32 @@ class _Fault:
 
 @dataclass
 class _Chat:
-    user: JSON
+    json: JSON  # the chat as messages carry it
     messages: dict[int, JSON] = field(default_factory=dict)  # message_id -> message, as edited
     next_message_id: int = 1
+    members: dict[int, str] = field(default_factory=dict)  # a group's: user id -> status
+    bot_sees_all: bool = False  # a group where the bot is an admin: it gets every message
+
+    @property
+    def private(self) -> bool:
+        return self.json["type"] == "private"
+
+
+# What Telegram says an administrator may do (every field ChatMemberAdministrator requires).
+_ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": True,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+}
 
 
 def _decode_form_value(name: str, value: str) -> Any:
@@ -206,7 +230,10 @@ class FakeTelegram:
         }
         self.calls: list[Call] = []
         self.commands: dict[str, list[JSON]] = {}  # key: language_code ("" for the default)
+        # Menus for other scopes: key (the scope's type, language_code).
+        self.scoped_commands: dict[tuple[str, str], list[JSON]] = {}
         self._chats: dict[int, _Chat] = {}
+        self._users: dict[int, JSON] = {}
         self._files: dict[str, StoredFile] = {}
         self._updates: list[JSON] = []
         self._faults: list[_Fault] = []
@@ -243,6 +270,7 @@ class FakeTelegram:
                 "deleteMessage": self._delete_message,
                 "answerCallbackQuery": self._answer_callback_query,
                 "getFile": self._get_file,
+                "getChatMember": self._get_chat_member,
             }.items()
         }
 
@@ -295,16 +323,51 @@ class FakeTelegram:
     ) -> FakeUser:
         """A person with a private chat with the bot; send updates as them through the result."""
         if user_id is None:
-            user_id = 1001 + len(self._chats)
-        if user_id in self._chats:
+            user_id = 1001 + len(self._users)
+        if user_id in self._users:
             raise ValueError(f"user {user_id} exists already")
         user: JSON = {"id": user_id, "is_bot": False, "first_name": first_name}
         if username is not None:
             user["username"] = username
         if language_code is not None:
             user["language_code"] = language_code
-        self._chats[user_id] = _Chat(user)
+        self._users[user_id] = user
+        chat = {"id": user_id, "type": "private", "first_name": first_name}
+        self._chats[user_id] = _Chat(chat)
         return FakeUser(self, user)
+
+    async def add_group(
+        self,
+        title: str,
+        members: list[FakeUser],
+        *,
+        admins: tuple[FakeUser, ...] = (),
+        bot_sees_all: bool = False,
+    ) -> int:
+        """A group of these people, into which the first member adds the bot (a my_chat_member
+        update, as Telegram sends); its chat id. As with Telegram's privacy mode, the bot gets
+        only commands and replies to its own messages from it, unless bot_sees_all (the bot is
+        an admin there). Act in it through `member.in_group(chat_id)`."""
+        chat_id = -100_000 - len(self._chats)
+        chat = _Chat({"id": chat_id, "type": "group", "title": title}, bot_sees_all=bot_sees_all)
+        admin_ids = {admin.id for admin in admins}
+        chat.members = {m.id: "administrator" if m.id in admin_ids else "member" for m in members}
+        self._chats[chat_id] = chat
+        added: JSON = {"status": "administrator" if bot_sees_all else "member", "user": self.bot}
+        if bot_sees_all:
+            added.update(_ADMIN_RIGHTS)
+        await self._queue_update(
+            {
+                "my_chat_member": {
+                    "chat": chat.json,
+                    "from": members[0].json,
+                    "date": int(time.time()),
+                    "old_chat_member": {"status": "left", "user": self.bot},
+                    "new_chat_member": added,
+                }
+            }
+        )
+        return chat_id
 
     def fail(
         self,
@@ -404,11 +467,17 @@ class FakeTelegram:
 
     # -- building updates for FakeUser -------------------------------------------------------
 
-    async def add_user_message(self, user_id: int, content: JSON) -> JSON:
-        """Store a message from the user (text, photo, ...) and queue it as an update."""
-        chat = self._chats[user_id]
-        message = self._new_message(chat, chat.user, content)
-        await self._queue_update({"message": copy.deepcopy(message)})
+    async def add_user_message(self, user_id: int, chat_id: int, content: JSON) -> JSON:
+        """Store a message from the user (text, photo, ...) in the chat, and queue it as an
+        update if the bot would get it (in a group: a command, or a reply to the bot)."""
+        chat = self._chats[chat_id]
+        message = self._new_message(chat, self._users[user_id], content)
+        replied = content.get("reply_to_message") or {}
+        for_the_bot = str(content.get("text", "")).startswith("/") or (
+            replied.get("from", {}).get("id") == self.bot["id"]
+        )
+        if chat.private or chat.bot_sees_all or for_the_bot:
+            await self._queue_update({"message": copy.deepcopy(message)})
         return copy.deepcopy(message)
 
     async def add_callback_query(self, user_id: int, message: JSON, data: str) -> JSON:
@@ -416,7 +485,7 @@ class FakeTelegram:
         query_id = str(4_000_000_000_000_000_000 + next(self._ids))
         query: JSON = {
             "id": query_id,
-            "from": self._chats[user_id].user,
+            "from": self._users[user_id],
             "message": copy.deepcopy(message),
             "chat_instance": str(-8_000_000_000_000_000_000 - user_id),
             "data": data,
@@ -489,18 +558,17 @@ class FakeTelegram:
         return stored
 
     def _chat(self, chat_id: Any) -> _Chat:
-        """The private chat a chat_id names (Telegram accepts it as a number or a string)."""
+        """The chat a chat_id names (Telegram accepts it as a number or a string)."""
         try:
             return self._chats[int(chat_id)]
         except (KeyError, TypeError, ValueError):
             raise ApiError(400, "Bad Request: chat not found") from None
 
     def _new_message(self, chat: _Chat, sender: JSON, content: JSON) -> JSON:
-        user = chat.user
         message: JSON = {
             "message_id": chat.next_message_id,
             "from": sender,
-            "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+            "chat": chat.json,
             "date": int(time.time()),
             **content,
         }
@@ -511,6 +579,15 @@ class FakeTelegram:
     def _bot_message(self, params: JSON, content: JSON) -> JSON:
         chat = self._chat(params.get("chat_id"))
         _check_limits(params)
+        reply = params.get("reply_parameters")
+        if isinstance(reply, dict):
+            replied = chat.messages.get(reply.get("message_id", 0))
+            if replied is None and not reply.get("allow_sending_without_reply"):
+                raise ApiError(400, "Bad Request: message to be replied not found")
+            if replied is not None:  # as Telegram, one level: the reply's own reply is left out
+                content["reply_to_message"] = {
+                    k: v for k, v in replied.items() if k != "reply_to_message"
+                }
         if params.get("caption"):
             content["caption"] = params["caption"]
         markup = params.get("reply_markup")
@@ -739,7 +816,11 @@ class FakeTelegram:
             return copy.deepcopy(self._updates[:limit])
 
     async def _set_my_commands(self, params: JSON, files: dict[str, Upload]) -> bool:
-        self.commands[params.get("language_code", "")] = params["commands"]
+        scope = (params.get("scope") or {}).get("type", "default")
+        if scope == "default":
+            self.commands[params.get("language_code", "")] = params["commands"]
+        else:
+            self.scoped_commands[scope, params.get("language_code", "")] = params["commands"]
         return True
 
     async def _get_my_commands(self, params: JSON, files: dict[str, Upload]) -> list[JSON]:
@@ -825,6 +906,17 @@ class FakeTelegram:
             )
         self._open_queries.remove(params["callback_query_id"])
         return True
+
+    async def _get_chat_member(self, params: JSON, files: dict[str, Upload]) -> JSON:
+        chat = self._chat(params.get("chat_id"))
+        user_id = int(params.get("user_id", 0))
+        if user_id not in self._users:
+            raise ApiError(400, "Bad Request: user not found")
+        status = "member" if chat.private else chat.members.get(user_id, "left")
+        member: JSON = {"status": status, "user": self._users[user_id]}
+        if status == "administrator":
+            member.update(_ADMIN_RIGHTS)
+        return member
 
     async def _get_file(self, params: JSON, files: dict[str, Upload]) -> JSON:
         stored = self._files.get(params.get("file_id", ""))

@@ -23,20 +23,31 @@ def _read(data: bytes | Path) -> bytes:
 
 
 class FakeUser:
-    """One Telegram user in a private chat with the bot (made by `FakeTelegram.user`)."""
+    """One Telegram user talking to the bot: in their private chat (made by `FakeTelegram.user`),
+    or in a group (`in_group`)."""
 
-    def __init__(self, telegram: FakeTelegram, user: JSON) -> None:
+    def __init__(self, telegram: FakeTelegram, user: JSON, chat_id: int | None = None) -> None:
         self.telegram = telegram
         self.json = user
         self.id: int = user["id"]
+        self.chat_id: int = user["id"] if chat_id is None else chat_id
         self.since = telegram.mark()
 
-    async def send_message(self, text: str) -> JSON:
-        """A text message; a leading /command gets the bot_command entity CommandHandler needs."""
+    def in_group(self, chat_id: int) -> FakeUser:
+        """The same person writing in a group (`FakeTelegram.add_group`); waits look there."""
+        return FakeUser(self.telegram, self.json, chat_id)
+
+    async def send_message(self, text: str, reply_to: JSON | None = None) -> JSON:
+        """A text message; a leading /command gets the bot_command entity CommandHandler needs.
+        reply_to: the message it answers (Telegram carries it, one level deep)."""
         content: JSON = {"text": text}
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": len(command)}]
+        if reply_to is not None:
+            content["reply_to_message"] = {
+                k: v for k, v in reply_to.items() if k != "reply_to_message"
+            }
         return await self._send(content)
 
     async def send_photo(self, photo: bytes | Path, caption: str | None = None) -> JSON:
@@ -139,7 +150,7 @@ class FakeUser:
             after=self.since if after is None else after,
             nth=nth,
             ok=ok,
-            chat=self.id,
+            chat=self.chat_id,
             within=within,
             **match,
         )
@@ -152,7 +163,7 @@ class FakeUser:
     @property
     def chat(self) -> list[JSON]:
         """The bot's messages in this chat as currently edited, oldest first, deleted ones gone."""
-        return [m for m in self.telegram.messages(self.id) if m["from"]["is_bot"]]
+        return [m for m in self.telegram.messages(self.chat_id) if m["from"]["is_bot"]]
 
     def _photo(self, photo: bytes | Path, caption: str | None) -> JSON:
         data = _read(photo)
@@ -165,4 +176,4 @@ class FakeUser:
 
     async def _send(self, content: JSON) -> JSON:
         self.since = self.telegram.mark()
-        return await self.telegram.add_user_message(self.id, content)
+        return await self.telegram.add_user_message(self.id, self.chat_id, content)

@@ -1,4 +1,4 @@
-"""Everything the bot must not lose, in one SQLite file: users' settings, pending photos and jobs.
+"""Everything the bot must not lose, in one SQLite file: users' settings, conversations and jobs.
 
 A job row is the single source of truth for its life (queued → running → done/failed/cancelled and
 its result's delivery), so a restart, even after kill -9, resumes exactly where the process died.
@@ -6,12 +6,14 @@ Photos are stored by Telegram file_id, never as bytes.
 
 The store is one object over one connection, built from rooms split by what they keep:
 database.py (the connection, the schema and its migrations), sessions.py (a person's settings and
-waiting photo), jobs.py (a job row and the limits on creating one), queue.py (all jobs at once:
-positions, statistics, recovery, retention).
+conversations: what waits for their next picture), chats.py (a group's painting switch), jobs.py
+(a job row and the limits on creating one), queue.py (all jobs at once: positions, statistics,
+recovery, retention).
 """
 
 from __future__ import annotations
 
+from bot.jobs.store.chats import Chats
 from bot.jobs.store.database import (
     DAY_S,
     MIGRATIONS,
@@ -42,5 +44,5 @@ __all__ = [
 ]
 
 
-class Store(Sessions, Jobs, Queue):
+class Store(Sessions, Chats, Jobs, Queue):
     """The bot's database. Open with `await Store.open(path)`; close on shutdown."""

@@ -87,6 +87,39 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE jobs ADD COLUMN status_shown TEXT;
     """,
+    # v4: the conversation as one record per person and chat: what waits for the next picture
+    # (a photo, a chosen preset, a result to mix into, a clip) and since when. It replaces the
+    # sessions table (a photo waiting, per person); the choices kept in memory until then are
+    # not carried over (they were lost on every restart anyway). A mix waits on its job, so it
+    # goes with it.
+    """
+    CREATE TABLE conversations (
+        user_id           INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+        chat_id           INTEGER NOT NULL,
+        waiting           TEXT NOT NULL CHECK (waiting IN ('photo', 'preset', 'mix', 'clip')),
+        content_file_id   TEXT,
+        content_unique_id TEXT,
+        content_size      INTEGER,
+        preset_id         TEXT,
+        mix_base          INTEGER REFERENCES jobs(id) ON DELETE CASCADE,
+        set_at            REAL NOT NULL,
+        PRIMARY KEY (user_id, chat_id)
+    );
+    INSERT INTO conversations
+        (user_id, chat_id, waiting, content_file_id, content_unique_id, content_size, set_at)
+    SELECT user_id, chat_id, 'photo', content_file_id, content_unique_id, content_size,
+        updated_at
+    FROM sessions;
+    DROP TABLE sessions;
+    """,
+    # v5: group chats whose admins turned painting off (/paint off); only that, no messages.
+    """
+    CREATE TABLE group_chats (
+        chat_id    INTEGER PRIMARY KEY,
+        painting   INTEGER NOT NULL,
+        changed_at REAL NOT NULL
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

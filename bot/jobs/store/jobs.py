@@ -84,7 +84,7 @@ class Jobs(Database):
     async def create_job(
         self, request: JobRequest, *, queue_limit: int, daily_limit: int, concurrent_jobs: int
     ) -> Job:
-        """Queue a job if the limits allow; consumes the user's pending photo.
+        """Queue a job if the limits allow; ends what waited in the person's conversation.
 
         Raises ActiveJobExists, DailyQuotaExceeded (daily_limit 0: no quota) or QueueFull. The
         job is not claimable until mark_announced, so its status message exists before it runs.
@@ -107,7 +107,7 @@ class Jobs(Database):
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    settings_to_json(request.settings, request.mix, request.animation),
+                    settings_to_json(request.settings, request),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,
@@ -119,7 +119,11 @@ class Jobs(Database):
                 ),
             ) as cursor:
                 row = await cursor.fetchone()
-            await db.execute("DELETE FROM sessions WHERE user_id = ?", (request.user_id,))
+            # The job takes what waited in the conversation (its photo, preset, mix or clip).
+            await db.execute(
+                "DELETE FROM conversations WHERE user_id = ? AND chat_id = ?",
+                (request.user_id, request.chat_id),
+            )
         assert row is not None
         return job_from_row(row)
 

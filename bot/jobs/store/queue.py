@@ -113,7 +113,7 @@ class Queue(Database):
         return {row["id"] for row in rows}
 
     async def purge(self, retention_days: int) -> list[int]:
-        """Delete finished jobs and pending photos older than the retention; the jobs' ids."""
+        """Delete finished jobs and conversations older than the retention; the jobs' ids."""
         cutoff = self._clock() - retention_days * DAY_S
         async with self._transaction() as db:
             async with db.execute(
@@ -125,7 +125,7 @@ class Queue(Database):
                 (cutoff,),
             ) as cursor:
                 purged = [row["id"] for row in await cursor.fetchall()]
-            await db.execute("DELETE FROM sessions WHERE updated_at < ?", (cutoff,))
+            await db.execute("DELETE FROM conversations WHERE set_at < ?", (cutoff,))
         return purged
 
     async def queued_jobs(self) -> list[Job]:

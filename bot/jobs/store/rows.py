@@ -14,6 +14,7 @@ import aiosqlite
 
 from bot.models import (
     Brush,
+    Conversation,
     Delivery,
     FileRef,
     Job,
@@ -24,19 +25,24 @@ from bot.models import (
     Quality,
     Strength,
     UserSettings,
+    Waiting,
 )
 
 
-def settings_to_json(
-    settings: UserSettings, mix: Mix | None = None, animation: bool = False
-) -> str:
-    """A job's settings, with its second painting under "mix" and "animation": true for a clip
-    (in the JSON, so no migration)."""
+def settings_to_json(settings: UserSettings, request: JobRequest | None = None) -> str:
+    """A person's settings; a job's also hold what its request adds, when it is not the default
+    (in the JSON, so no migration): its second painting under "mix", "animation": true for a
+    clip, and in a group the message it replies to and whether the PNG file is sent."""
     data: dict[str, Any] = asdict(settings)
-    if mix is not None:
-        data["mix"] = asdict(mix)
-    if animation:
-        data["animation"] = True
+    if request is not None:
+        if request.mix is not None:
+            data["mix"] = asdict(request.mix)
+        if request.animation:
+            data["animation"] = True
+        if request.reply_to is not None:
+            data["reply_to"] = request.reply_to
+        if not request.full_size:
+            data["full_size"] = False
     return json.dumps(data, sort_keys=True)
 
 
@@ -82,10 +88,22 @@ def file_ref(row: aiosqlite.Row, prefix: str) -> FileRef | None:
     return FileRef(file_id, row[f"{prefix}_unique_id"], row[f"{prefix}_size"])
 
 
+def conversation_from_row(row: aiosqlite.Row) -> Conversation:
+    return Conversation(
+        waiting=Waiting(row["waiting"]),
+        content=file_ref(row, "content"),
+        preset_id=row["preset_id"],
+        mix_base=row["mix_base"],
+        set_at=row["set_at"],
+    )
+
+
 def job_from_row(row: aiosqlite.Row) -> Job:
     content = file_ref(row, "content")
     assert content is not None
     delivery = Delivery(row["delivery"])
+    extra = json.loads(row["settings"] or "{}")
+    reply_to = extra.get("reply_to")
     return Job(
         id=row["id"],
         request=JobRequest(
@@ -97,7 +115,9 @@ def job_from_row(row: aiosqlite.Row) -> Job:
             settings=settings_from_json(row["settings"]),
             language=row["language"],
             mix=mix_from_json(row["settings"]),
-            animation=json.loads(row["settings"] or "{}").get("animation") is True,
+            animation=extra.get("animation") is True,
+            reply_to=reply_to if isinstance(reply_to, int) else None,
+            full_size=extra.get("full_size") is not False,
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],

@@ -1,14 +1,15 @@
-"""What the store keeps about a person: their settings and the photo waiting for its painting."""
+"""What the store keeps about a person: their settings, and where their conversation in each chat
+stands (what waits for their next picture)."""
 
 from __future__ import annotations
 
 from bot.jobs.store.database import Database
-from bot.jobs.store.rows import file_ref, settings_from_json, settings_to_json
-from bot.models import FileRef, UserSettings
+from bot.jobs.store.rows import conversation_from_row, settings_from_json, settings_to_json
+from bot.models import Conversation, UserSettings, Waiting
 
 
 class Sessions(Database):
-    """Users' settings, pending photos, and forgetting a user altogether."""
+    """Users' settings, their conversations, and forgetting a user altogether."""
 
     # Users and their settings.
 
@@ -30,41 +31,58 @@ class Sessions(Database):
             (user_id, settings.language, settings_to_json(settings), now, now),
         )
 
-    # The photo a user sent and that waits for its style.
+    # The conversation: what waits for the person's next picture in a chat.
 
-    async def get_pending_content(self, user_id: int) -> FileRef | None:
-        row = await self._one("SELECT * FROM sessions WHERE user_id = ?", (user_id,))
-        return file_ref(row, "content") if row else None
+    async def conversation(self, user_id: int, chat_id: int) -> Conversation:
+        """Where the person's conversation in the chat stands (nothing waits, by default)."""
+        row = await self._one(
+            "SELECT * FROM conversations WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
+        )
+        return conversation_from_row(row) if row else Conversation()
 
-    async def set_pending_content(self, user_id: int, chat_id: int, content: FileRef) -> bool:
-        """Remember the user's photo; True if it replaced one that was waiting."""
+    async def set_conversation(
+        self, user_id: int, chat_id: int, conversation: Conversation
+    ) -> Conversation:
+        """Record what waits now (set_at: now); returns what waited before."""
         async with self._transaction() as db:
-            await self._ensure_user(db, user_id)
-            async with db.execute("SELECT 1 FROM sessions WHERE user_id = ?", (user_id,)) as cur:
-                replaced = await cur.fetchone() is not None
+            async with db.execute(
+                "SELECT * FROM conversations WHERE user_id = ? AND chat_id = ?",
+                (user_id, chat_id),
+            ) as cursor:
+                row = await cursor.fetchone()
             await db.execute(
-                """
-                INSERT OR REPLACE INTO sessions
-                    (user_id, chat_id, content_file_id, content_unique_id, content_size,
-                     updated_at)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """,
-                (
-                    user_id,
-                    chat_id,
-                    content.file_id,
-                    content.file_unique_id,
-                    content.file_size,
-                    self._clock(),
-                ),
+                "DELETE FROM conversations WHERE user_id = ? AND chat_id = ?", (user_id, chat_id)
             )
-        return replaced
+            if conversation.waiting is not Waiting.NOTHING:
+                await self._ensure_user(db, user_id)
+                content = conversation.content
+                await db.execute(
+                    """
+                    INSERT INTO conversations
+                        (user_id, chat_id, waiting, content_file_id, content_unique_id,
+                         content_size, preset_id, mix_base, set_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    (
+                        user_id,
+                        chat_id,
+                        conversation.waiting,
+                        content.file_id if content else None,
+                        content.file_unique_id if content else None,
+                        content.file_size if content else None,
+                        conversation.preset_id,
+                        conversation.mix_base,
+                        self._clock(),
+                    ),
+                )
+        return conversation_from_row(row) if row else Conversation()
 
-    async def clear_pending(self, user_id: int) -> None:
-        await self._write("DELETE FROM sessions WHERE user_id = ?", (user_id,))
+    async def clear_conversation(self, user_id: int, chat_id: int) -> Conversation:
+        """Nothing waits any more (/cancel); returns what waited."""
+        return await self.set_conversation(user_id, chat_id, Conversation())
 
     async def forget_user(self, user_id: int) -> None:
-        """Delete the user's settings, pending photo and every job row (the cascade does it).
+        """Delete the user's settings, conversations and every job row (the cascade does it).
 
         A job of theirs that is running notices at its next progress report and stops.
         """
