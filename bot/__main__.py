@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.config import HEARTBEAT_S, Config, ConfigError, deprecated_settings
+from bot.config import HEARTBEAT_S, Config, ConfigError, deprecated_settings, redis_secrets
 from bot.logs import RedactingFormatter, configure_logging
 
 EXIT_CONFIG = 2
@@ -161,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "backup":
         return backup_database(config, args.path)
     formatter = configure_logging(config.token, config.log_level, config.log_format)
+    for secret in redis_secrets(config.redis_url):
+        formatter.add_secret(secret)
     for notice in deprecated_settings():
         logging.getLogger("bot").warning(notice)
     return run_bot(config, formatter)

@@ -9,6 +9,7 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from nst_engine import precision
 from nst_engine.precision import Choice
@@ -52,13 +53,46 @@ REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def redis_url(env: Mapping[str, str]) -> str | None:
-    """NST_REDIS_URL, checked for a scheme Redis clients understand; None when it is not set."""
+    """NST_REDIS_URL, checked for a scheme Redis clients understand; None when it is not set.
+
+    It may carry a user and password (redis://user:password@host:6379/0, or ?password= for
+    unix://) and ask for TLS (rediss://, with redis-py's ssl_* query options).
+    """
     raw = env.get("NST_REDIS_URL", "").strip()
     if raw and not raw.startswith(REDIS_SCHEMES):
         raise ConfigError(
             f"NST_REDIS_URL must start with {', '.join(REDIS_SCHEMES)}, like redis://redis:6379/0"
         )
+    parts = urlsplit(raw)
+    if parts.fragment or "@" in parts.path + parts.query:  # a password's "#", "/" or "?" raw
+        raise ConfigError(
+            "NST_REDIS_URL: percent-encode the password's special characters"
+            " (# as %23, / as %2F, ? as %3F, @ as %40)"
+        )
     return raw or None
+
+
+_QUERY_PASSWORD = re.compile(r"(^|&)password=([^&]*)")
+
+
+def redis_secrets(url: str | None) -> list[str]:
+    """The password in a Redis URL, as written and percent-decoded: what no log line may show."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    written = [parts.password or "", *(m.group(2) for m in _QUERY_PASSWORD.finditer(parts.query))]
+    return [secret for raw in written if raw for secret in {raw, unquote(raw)}]
+
+
+def safe_url(url: str) -> str:
+    """A Redis URL as logs and messages show it: its password replaced by ***."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        credentials, _, host = netloc.rpartition("@")
+        netloc = f"{credentials.split(':', 1)[0]}:***@{host}"
+    query = _QUERY_PASSWORD.sub(r"\1password=***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def _choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:

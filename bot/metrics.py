@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from importlib import metadata
 from typing import Any
 
@@ -48,6 +49,14 @@ TELEGRAM_ERRORS = Counter(
 REFUSED = Counter(
     "nst_downloads_refused_total", "Files people sent that the bot refused, by reason", ["reason"]
 )
+# When the job waiting longest was queued (None: none waits); the gauge reads its age on scrape.
+_oldest_queued_at: float | None = None
+OLDEST_WAIT = Gauge(
+    "nst_oldest_job_wait_seconds", "How long the job waiting longest has waited (0: none waits)"
+)
+OLDEST_WAIT.set_function(
+    lambda: 0.0 if _oldest_queued_at is None else time.time() - _oldest_queued_at
+)
 ENGINES = Gauge(
     "nst_engines_online", "Engines ready to run jobs: in the bot's process, or on nst-workers"
 )
@@ -80,9 +89,11 @@ def job_finished(outcome: str, quality: str, run_s: float | None = None) -> None
         JOB_RUN.labels(quality).observe(run_s)
 
 
-def queue(queued: int, running: int) -> None:
+def queue(queued: int, running: int, oldest_queued_at: float | None) -> None:
+    global _oldest_queued_at
     QUEUE_LENGTH.set(queued)
     JOBS_RUNNING.set(running)
+    _oldest_queued_at = oldest_queued_at
 
 
 def preview_sent(seconds: float) -> None:

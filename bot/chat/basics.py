@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 
 from telegram import Update
@@ -13,6 +14,8 @@ from bot.chat import keyboards
 from bot.chat.common import job_id, say, svc, who_is
 from bot.chat.presets import show_presets, try_every_preset
 from bot.chat.settings import show_settings
+from bot.jobs.runner import Capacity
+from bot.jobs.status import duration_text
 from bot.models import ACTIVE_STATUSES, Waiting
 from bot.texts import language_for, t
 
@@ -47,13 +50,29 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         markup = keyboards.presets_only_button(who.language)
     lines = lines or [t(who.language, "status_idle")]
     capacity = await svc(context).dispatcher.capacity()
-    if capacity.remote:  # with workers on other machines, how many are there is news
-        queued, _ = await svc(context).store.queue_counts()
-        busy = capacity.busy
-        lines.append(
-            t(who.language, "status_capacity", engines=capacity.engines, busy=busy, queue=queued)
-        )
+    if capacity.remote:  # with workers on other machines, whether any is there is news
+        lines.append(await _painters_text(context, who.language, capacity))
     await context.bot.send_message(who.chat_id, "\n\n".join(lines), reply_markup=markup)
+
+
+async def _painters_text(
+    context: ContextTypes.DEFAULT_TYPE, language: str, capacity: Capacity
+) -> str:
+    """How many painters are online (or that none is and pictures wait for one), and how long
+    the first in line has waited."""
+    store = svc(context).store
+    queued, _ = await store.queue_counts()
+    if capacity.online:
+        busy = capacity.busy
+        text = t(language, "status_capacity", engines=capacity.engines, busy=busy, queue=queued)
+    else:
+        text = t(language, "status_offline", queue=queued)
+    oldest = await store.oldest_queued_at()
+    if oldest is not None:
+        text += "\n" + t(
+            language, "status_oldest", wait=duration_text(language, time.time() - oldest)
+        )
+    return text
 
 
 async def cancel_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,19 +20,24 @@ Nothing here imports telegram or TensorFlow: the bot and `nst-worker` both impor
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import AsyncGenerator
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import EqualJitterBackoff, ExponentialWithJitterBackoff
+from redis.exceptions import AuthenticationError, ReadOnlyError, ResponseError
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from taskiq import AckableMessage
 from taskiq_redis import RedisStreamBroker
 
+from bot.config import safe_url
 from bot.models import PersonMode
 from nst_engine.settings import Settings
 
@@ -43,10 +48,18 @@ GROUP = "nst-workers"
 TASK_NAME = "nst.stylize"
 # Every key expires: a crashed bot or worker leaves nothing behind for longer than this.
 DATA_TTL_S = 3600
-# How long a worker waits before reading the stream again after Redis went away.
-RECONNECT_S = 1.0
-# Errors that mean "Redis is not reachable right now": wait and try again.
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+# Errors that mean "Redis cannot serve us right now": down, restarting, LOADING its data (a
+# ConnectionError), silent past the socket timeout, or a replica after a failover (READONLY).
+UNREACHABLE = (RedisConnectionError, RedisTimeoutError, ReadOnlyError, OSError)
+# Between tries while Redis is away: 0.25 s, doubling, at most this (jittered, redis-py's backoff).
+BACKOFF_BASE_S = 0.25
+BACKOFF_CAP_S = 5.0
+# A Redis that has not answered a command in this long is taken for gone: a frozen server or a
+# dead network path raises a timeout instead of hanging a worker for ever. Longer than any
+# blocking read (XREADGROUP blocks 2 s, a worker's BLPOP lease_s / 3).
+MIN_SOCKET_TIMEOUT_S = 5.0
+
+T = TypeVar("T")
 
 # Set the result only while holding the lease: a worker that lost it (killed and replaced, or
 # the job ended and its keys were deleted) has its late result dropped here.
@@ -182,27 +195,91 @@ class WorkerInfo:
         return cls(**{name: value for name, value in data.items() if name in known})
 
 
-def safe_url(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    scheme, sep, rest = url.partition("://")
-    if "@" not in rest:
-        return url
-    credentials, _, host = rest.rpartition("@")
-    user = credentials.split(":", 1)[0]
-    return f"{scheme}{sep}{user + ':' if user else ''}***@{host}"
+def connect(url: str, lease_s: float) -> Redis:
+    """A client for NST_REDIS_URL (password, ACL user and rediss:// as redis-py reads them)."""
+    return Redis.from_url(url, **client_options(lease_s))
+
+
+def client_options(lease_s: float) -> dict[str, Any]:
+    """Our clients' and taskiq's pool's: a timeout instead of a hang, and a command that meets a
+    connection Redis closed (a restart) sent again on a new one at once, so only an outage that
+    lasts reaches Outage (redis-py gives a bare pool's connections no retries at all)."""
+    timeout = max(float(lease_s), MIN_SOCKET_TIMEOUT_S)
+    retry = Retry(ExponentialWithJitterBackoff(cap=0.5, base=0.01), 3, (RedisConnectionError,))
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": retry}
+
+
+def unreachable_line(url: str, error: Exception) -> str:
+    """What an operator reads when Redis cannot be used at start: one line, no password."""
+    if isinstance(error, AuthenticationError):
+        return (
+            f"NST_REDIS_URL: Redis at {safe_url(url)} refused the login ({error}):"
+            " check the user and password in the URL"
+        )
+    return f"NST_REDIS_URL: cannot reach Redis at {safe_url(url)}: {error}"
+
+
+class Outage:
+    """How one process rides out Redis being away: a log line when it goes, one when it is back.
+
+    Every loop that talks to Redis goes through `retry` (or reports to `failed` and `answered`),
+    so an outage is two lines however many loops notice it, and each loop waits a capped,
+    jittered backoff between its tries, so many workers do not hammer a Redis starting up.
+    """
+
+    def __init__(self, log: logging.Logger) -> None:
+        self._log = log
+        self._since: float | None = None
+        self._backoff = EqualJitterBackoff(cap=BACKOFF_CAP_S, base=BACKOFF_BASE_S)
+
+    def failed(self, error: Exception) -> None:
+        """A call failed: logged if it starts an outage."""
+        if self._since is None:
+            self._since = time.monotonic()
+            self._log.warning("Redis unreachable, waiting for it: %s", error)
+
+    async def pause(self, tries: int) -> None:
+        """The wait before try number tries + 1."""
+        await asyncio.sleep(self._backoff.compute(tries))
+
+    def answered(self) -> None:
+        if self._since is not None:
+            self._log.warning("Redis answers again, after %.0f s", time.monotonic() - self._since)
+            self._since = None
+
+    async def retry(
+        self, call: Callable[[], Awaitable[T]], give_up: Callable[[], bool] = lambda: False
+    ) -> T:
+        """call() until Redis answers; its error is raised once give_up() says to stop waiting."""
+        tries = 0
+        while True:
+            try:
+                result = await call()
+            except UNREACHABLE as error:
+                if give_up():
+                    raise
+                self.failed(error)
+                tries += 1
+                await self.pause(tries)
+                continue
+            self.answered()
+            return result
 
 
 class StreamBroker(RedisStreamBroker):
-    """taskiq-redis's stream broker, reading one message at a time and surviving Redis restarts.
+    """taskiq-redis's stream broker, reading one message at a time and riding out Redis faults.
 
     One message per read: a busy worker never holds tasks another idle worker could run. Messages
-    are acknowledged on receipt (the worker's lease, not the stream's pending list, says who runs a
-    task), so nothing waits for taskiq-redis's reclaim, which only runs when a new message arrives;
-    the bot's reconciler sends a task again when its lease lapses. A lost connection is waited out
-    instead of ending the listener, which would cancel the jobs running in this worker.
+    are acknowledged on receipt, and only as well as Redis allows (the worker's lease, not the
+    stream's pending list, says who runs a task), so nothing waits for taskiq-redis's reclaim,
+    which only runs when a new message arrives; the bot's reconciler sends a task again when its
+    lease lapses. A lost connection is waited out instead of ending the listener, which would
+    cancel the jobs running in this worker, and a group that Redis lost is declared again.
     """
 
-    def __init__(self, url: str, consumer_name: str | None = None) -> None:
+    def __init__(
+        self, url: str, lease_s: float, outage: Outage, consumer_name: str | None = None
+    ) -> None:
         # consumer_id "0": a group declared again after Redis lost its data reads what is there.
         super().__init__(
             url,
@@ -212,35 +289,39 @@ class StreamBroker(RedisStreamBroker):
             consumer_id="0",
             maxlen=10_000,
             xread_count=1,
+            **client_options(lease_s),
         )
+        self.outage = outage
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async with Redis(connection_pool=self.connection_pool) as redis:
-            while True:
+
+            async def read() -> Any:
                 try:
-                    fetched: Any = await redis.xreadgroup(
+                    return await redis.xreadgroup(
                         GROUP, self.consumer_name, {STREAM: ">"}, count=1, block=self.block
                     )
                 except ResponseError as error:
                     if "NOGROUP" not in str(error):
                         raise
-                    await self._declare_again()
-                    continue
-                except UNREACHABLE as error:
-                    log.warning("Redis unreachable, reading the queue again soon: %s", error)
-                    await asyncio.sleep(RECONNECT_S)
-                    continue
+                    log.warning(
+                        "the task stream's group is gone (Redis lost its data): declared again"
+                    )
+                    await self._declare_consumer_group()
+                    return None
+
+            while True:
+                fetched = await self.outage.retry(read)
                 for _stream, messages in fetched or []:
                     for message_id, fields in messages:
-                        yield AckableMessage(
-                            data=fields[b"data"],
-                            ack=self._ack_generator(id=message_id, queue_name=STREAM),
-                        )
+                        yield AckableMessage(data=fields[b"data"], ack=self._acker(message_id))
 
-    async def _declare_again(self) -> None:
-        """Redis restarted without its data: the stream and group are declared again."""
-        log.warning("the task stream's group is gone (Redis lost its data); declaring it again")
-        try:
-            await self._declare_consumer_group()
-        except UNREACHABLE:
-            await asyncio.sleep(RECONNECT_S)
+    def _acker(self, message_id: bytes) -> Callable[[], Awaitable[None]]:
+        """XACK if Redis answers; if not, the lease still says who runs the task."""
+        ack = self._ack_generator(id=message_id, queue_name=STREAM)  # type: ignore[arg-type]
+
+        async def best_effort() -> None:
+            with contextlib.suppress(*UNREACHABLE):
+                await ack()
+
+        return best_effort

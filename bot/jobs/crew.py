@@ -43,6 +43,8 @@ class Crew:
     styles: StyleSource
     running: dict[int, Running] = field(default_factory=dict)  # by job id
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # a job may be claimable now
+    # False while nobody can paint (painters.py): nothing is claimed, queued jobs say so.
+    painters_online: bool = True
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
@@ -63,4 +65,5 @@ class Crew:
             log.error("job task failed", exc_info=task.exception())
 
     async def count_queue(self) -> None:
-        metrics.queue(*await self.store.queue_counts())
+        queued, running = await self.store.queue_counts()
+        metrics.queue(queued, running, await self.store.oldest_queued_at())

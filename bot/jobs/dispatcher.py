@@ -20,6 +20,7 @@ from bot.jobs.delivery import Deliverer
 from bot.jobs.execution import Execution
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import Messenger, status_digest
+from bot.jobs.painters import PainterWatch
 from bot.jobs.recovery import housekeep, recover
 from bot.jobs.runner import Capacity, JobRunner
 from bot.jobs.running import Running, StopReason
@@ -49,6 +50,7 @@ class Dispatcher:
         self._deliverer = Deliverer(crew, self._board)
         self._execution = Execution(crew, self._board, self._deliverer)
         self._sheets = ContactSheets(crew)
+        self._painters = PainterWatch(crew, self._board)
         # What /try calls: draw the contact sheet and send it (False if one is under way).
         self.try_presets = self._sheets.start
         self._slots = asyncio.Semaphore(config.concurrent_jobs)
@@ -123,7 +125,8 @@ class Dispatcher:
         position = await self._crew.store.queue_position(job.id)
         if position == 0:  # it started a moment ago
             return JobStatusView(job, 0, 0.0, await self._board.expected_run_s(job))
-        return JobStatusView(job, position, 0.0, await self._board.expected_wait(job, position))
+        wait = await self._board.expected_wait(job, position)
+        return JobStatusView(job, position, 0.0, wait, self._crew.painters_online)
 
     def preview_available(self) -> bool:
         return self._crew.runner.fast_error is None
@@ -141,8 +144,10 @@ class Dispatcher:
     async def start(self) -> None:
         """Recover what a previous run left behind, then start taking jobs."""
         await recover(self._crew, self._board, self._deliverer)
+        await self._painters.check()
         self._claiming = asyncio.create_task(self._dispatch(), name="dispatch")
         self._crew.spawn(housekeep(self._crew, self._deliverer))
+        self._crew.spawn(self._painters.watch())
 
     async def stop(self) -> None:
         """Stop taking jobs; running ones go back to the queue (their attempt not counted)."""
@@ -173,6 +178,7 @@ class Dispatcher:
             waited = (job.started_at or job.created_at) - job.created_at
             metrics.job_started(str(job.request.settings.quality), waited)
             log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
+            await self._crew.count_queue()
             if job.id in self._cancel_requested:
                 self._cancel_requested.discard(job.id)
                 running.stop(StopReason.USER)
@@ -180,9 +186,13 @@ class Dispatcher:
             task.add_done_callback(lambda _: self._slots.release())
 
     async def _claim(self) -> Job | None:
-        """The next job, waiting for one as long as needed; None once stopping."""
+        """The next job, waiting for one (and for a painter) as long as needed; None once
+        stopping."""
         while not self._crew.stopped.is_set():
             self._crew.wake.clear()
+            if not self._crew.painters_online:
+                await self._crew.wake.wait()
+                continue
             try:
                 job = await self._crew.store.claim_next()
             except Exception:

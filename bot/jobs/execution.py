@@ -24,7 +24,7 @@ from bot.jobs.folders import ANIMATION_FILE, RESULT_FILE, remove_dir, remove_inp
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
 from bot.jobs.pictures import as_shown
-from bot.jobs.runner import NotStarted
+from bot.jobs.runner import NotStarted, PainterOffline
 from bot.jobs.running import Running, StopReason
 from bot.jobs.status import StatusBoard, progress_text
 from bot.models import FileRef, Job, JobStatus, PersonMode, Quality
@@ -83,6 +83,9 @@ class Execution:
             else:
                 output = workdir / RESULT_FILE
                 await self._stylize(running, content, styles, output)
+        except PainterOffline:
+            await self._wait_for_painter(running)
+            return
         except Cancelled as stop:
             await self._stopped_early(running, started=not isinstance(stop, NotStarted))
             return
@@ -275,6 +278,14 @@ class Execution:
             await self._discard_files(job)
             await self._board.show(job, t(language, "job_cancelled"))
         self._crew.messenger.forget_message(job.request.chat_id, job.status_message_id)
+
+    async def _wait_for_painter(self, running: Running) -> None:
+        """No painter online: back to the queue, the attempt not counted, until one is back."""
+        job = running.job
+        self._crew.painters_online = False  # nothing more is claimed until the watch sees one
+        if await self._crew.store.requeue(job.id, refund_attempt=True):
+            log.warning("job %s: no painter online; back in the queue", job.id)
+            await self._board.show_queued(job)
 
     async def _discard_files(self, job: Job) -> None:
         """The job's pictures are deleted before the user is told that it ended."""

@@ -4,10 +4,12 @@ Chosen when NST_REDIS_URL is set. The bot stays the only one that talks to Teleg
 store stays the truth about jobs: this runner only gets one picture made. It writes the inputs to
 Redis, sends a taskiq message naming the task, then watches the task's keys (bot/jobs/channel.py):
 events bring progress and the outcome, the lease says a worker is alive. It is also the
-reconciler: a task whose lease lapsed (its worker was killed or lost) or that nobody took is sent
-again, and a duplicate that reaches a second worker is dropped there by the lease. A result already
-in Redis is taken as it is, never computed again, which is how a restarted bot picks up the work
-its predecessor sent out.
+reconciler: a task whose lease lapsed (its worker was killed or lost), whose inputs Redis lost, or
+that nobody took is sent again, and a duplicate that reaches a second worker is dropped there by
+the lease. A result already in Redis is taken as it is, never computed again, which is how a
+restarted bot picks up the work its predecessor sent out. With no worker online for a lease (none
+beating, or Redis away that long) a task nobody holds gives up with PainterOffline, and the job
+waits in the queue (bot/jobs/painters.py). Contact sheets and clips are made here (LocalFast).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ import logging
 import math
 import threading
 from collections.abc import Awaitable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -28,32 +29,25 @@ from taskiq.exceptions import SendTaskError
 from taskiq.kicker import AsyncKicker
 
 from bot import metrics
+from bot.config import safe_url
 from bot.jobs.channel import (
     DATA_TTL_S,
-    RECONNECT_S,
     TASK_NAME,
     UNREACHABLE,
     WORKER_PATTERN,
+    Outage,
     StreamBroker,
     TaskKeys,
     WorkerInfo,
-    safe_url,
+    connect,
     settings_to_wire,
     task_key,
+    unreachable_line,
 )
-from bot.jobs.runner import (
-    Capacity,
-    NotStarted,
-    Progress,
-    RunnerUnavailable,
-    _lower_priority,
-    from_thread,
-)
+from bot.jobs.local_fast import LocalFast
+from bot.jobs.runner import Capacity, NotStarted, PainterOffline, Progress, RunnerUnavailable
 from bot.models import Job, PersonMode
-from nst_engine import animation, sheet
-from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
-from nst_engine.fast import FastStylizer
-from nst_engine.images import load_image
+from nst_engine.errors import Cancelled, EngineError, ImageError
 from nst_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -73,34 +67,28 @@ class RemoteRunner:
         """fast_models_dir: this machine's fast models (for sheets and animations); by default
         $NST_FAST_MODELS_DIR, else downloaded on first use."""
         self._url = url
-        self._fast_models_dir = fast_models_dir
         self._lease_s = lease_s
         self._redis: Redis | None = None
-        self._broker = StreamBroker(url)
+        self._outage = Outage(log)
+        self._broker = StreamBroker(url, lease_s, self._outage)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
         self._workers: list[WorkerInfo] = []
-        # Contact sheets and animations run here, by the fast method (LiteRT on the CPU, no
-        # TensorFlow): seconds of work that would gain little from a round trip to a worker.
-        self._local = ThreadPoolExecutor(
-            1, thread_name_prefix="nst-fast", initializer=_lower_priority
-        )
-        self._fast: FastStylizer | None = None
+        self._worker_seen_at = -math.inf  # the loop's time a heartbeat was last read
+        self._local = LocalFast(fast_models_dir)  # contact sheets and clips
 
     async def start(self) -> None:
-        self._redis = Redis.from_url(self._url)
+        self._redis = connect(self._url, self._lease_s)
         try:
             await self._redis.ping()
             await self._broker.startup()
         except UNREACHABLE as error:
             await self._redis.aclose()
-            raise RunnerUnavailable(
-                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self._url)}: {error}"
-            ) from None
+            raise RunnerUnavailable(unreachable_line(self._url, error)) from None
         await self.capacity()
         log.info("sending jobs to workers through %s", safe_url(self._url))
 
     async def stop(self) -> None:
-        await asyncio.to_thread(self._local.shutdown, wait=True, cancel_futures=True)
+        await self._local.stop()
         await self._broker.shutdown()
         if self._redis is not None:
             await self._redis.aclose()
@@ -125,14 +113,21 @@ class RemoteRunner:
         try:
             names = [name async for name in redis.scan_iter(match=WORKER_PATTERN)]
             values = await redis.mget(names) if names else []
+            self._outage.answered()
+            self._workers = [WorkerInfo.from_json(value) for value in values if value]
         except UNREACHABLE as error:
-            log.warning("worker heartbeats unreadable: %s", error)
-            metrics.engines_online(0)
-            return Capacity(0, 0, remote=True)
-        self._workers = [WorkerInfo.from_json(value) for value in values if value]
-        online = sum(w.concurrency for w in self._workers)
-        metrics.engines_online(online)
-        return Capacity(online, sum(w.busy for w in self._workers), remote=True)
+            self._outage.failed(error)
+            self._workers = []
+        engines = sum(w.concurrency for w in self._workers)
+        metrics.engines_online(engines)
+        if engines:
+            self._worker_seen_at = asyncio.get_running_loop().time()
+        busy = sum(w.busy for w in self._workers)
+        return Capacity(engines, busy, remote=True, online=self._online())
+
+    def _online(self) -> bool:
+        """A worker's heartbeat was read within a lease (a Redis away for as long counts too)."""
+        return asyncio.get_running_loop().time() - self._worker_seen_at < self._lease_s
 
     async def forget(self, job_id: int) -> None:
         """Delete the job's keys: its images, result, lease and events (a late worker stops).
@@ -179,6 +174,8 @@ class RemoteRunner:
                 if watch.has_result:
                     await self._fetch(keys, output, cancel)
                     return
+            elif not (await self.capacity()).online:
+                raise PainterOffline("no worker online")
             elif watch.due(loop.time()) and watch.cancel_sent_at is None:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
                 await self._send(keys, content, style, wire, watch, cancel)
@@ -193,16 +190,8 @@ class RemoteRunner:
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
-        """On this machine (see _local): the fast method paints frame by frame."""
-        loop = asyncio.get_running_loop()
-        report = from_thread(loop, progress)
-
-        def work() -> None:
-            animation.stylize_clip(
-                self._stylizer(), content, style, settings, output, report, cancel
-            )
-
-        await loop.run_in_executor(self._local, work)
+        """On this machine (LocalFast): the fast method paints frame by frame."""
+        await self._local.animate(content, style, settings, output, progress, cancel)
 
     async def contact_sheet(
         self,
@@ -211,22 +200,8 @@ class RemoteRunner:
         settings: Settings,
         output: Path,
     ) -> None:
-        """On this machine (see _local), so a sheet never waits behind the workers' queue."""
-
-        def work() -> None:
-            picture = sheet.contact_sheet(self._stylizer(), load_image(content), styles, settings)
-            output.write_bytes(sheet.jpeg(picture))
-
-        await asyncio.get_running_loop().run_in_executor(self._local, work)
-
-    def _stylizer(self) -> FastStylizer:
-        """The fast networks on this machine, loaded on first use (on the _local thread)."""
-        if self._fast is None:
-            try:
-                self._fast = FastStylizer(self._fast_models_dir)
-            except WeightsError as error:
-                raise EngineError(f"fast mode is not available on the bot: {error}") from error
-        return self._fast
+        """On this machine (LocalFast), so a sheet never waits behind the workers' queue."""
+        await self._local.contact_sheet(content, styles, settings, output)
 
     # The conversation with the task's keys.
 
@@ -266,18 +241,20 @@ class RemoteRunner:
         """Whether the task has a result, a worker holding its lease, or events still to read.
 
         Read together, atomically: a worker's outcome removes its lease and adds its last event
-        in one step, so a lease gone with no event behind it means the worker vanished.
+        in one step, so a lease gone with no event behind it means the worker vanished, and
+        inputs gone as well mean Redis lost its data (the task's message with them).
         """
         async with self._client().pipeline(transaction=True) as pipe:
             pipe.exists(keys.result)
             pipe.get(keys.lease)
             pipe.llen(keys.events)
-            has_result, holder, unread = await pipe.execute()
+            pipe.exists(keys.content)
+            has_result, holder, unread, inputs = await pipe.execute()
         watch.has_result = bool(has_result)
         if holder is not None:
             watch.leased(asyncio.get_running_loop().time())
         elif not unread:
-            watch.lease_lapsed()
+            watch.lease_lapsed(inputs_kept=bool(inputs))
         return watch.has_result or holder is not None or bool(unread)
 
     async def _on_event(
@@ -340,11 +317,13 @@ class RemoteRunner:
     async def _try(self, call: Awaitable[T]) -> T | None:
         """One call; None (after a pause) when Redis cannot be reached right now."""
         try:
-            return await call
+            result = await call
         except UNREACHABLE as error:
-            log.warning("Redis unreachable: %s", error)
-            await asyncio.sleep(RECONNECT_S)
+            self._outage.failed(error)
+            await self._outage.pause(1)
             return None
+        self._outage.answered()
+        return result
 
     async def _retry(
         self, call: Any, cancel: threading.Event, stopped: type[Cancelled] = NotStarted
@@ -352,16 +331,17 @@ class RemoteRunner:
         """call() until Redis answers: what must happen (sending, fetching).
 
         Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
-        NotStarted by default, as no worker can have taken a task Redis never handed out.
+        NotStarted by default, as no worker can have taken a task Redis never handed out. Away
+        for a lease, Redis leaves no worker online: PainterOffline, the job waits in the queue.
         """
-        while True:
-            try:
-                return await call()
-            except UNREACHABLE as error:
-                if cancel.is_set():
-                    raise stopped("Redis unreachable") from error
-                log.warning("Redis unreachable, trying again: %s", error)
-                await asyncio.sleep(RECONNECT_S)
+        try:
+            return await self._outage.retry(
+                call, give_up=lambda: cancel.is_set() or not self._online()
+            )
+        except UNREACHABLE as error:
+            if cancel.is_set():
+                raise stopped("Redis unreachable") from error
+            raise PainterOffline("Redis unreachable for a lease") from error
 
 
 class _Watch:
@@ -390,9 +370,10 @@ class _Watch:
         self._backoff = self.lease_s
         self._resend_at = math.inf
 
-    def lease_lapsed(self) -> None:
-        """A lease seen before is gone: its worker vanished, so the task goes out at once."""
-        if self.alive:
+    def lease_lapsed(self, inputs_kept: bool) -> None:
+        """A lease seen before is gone (its worker vanished), or the task's inputs are (Redis
+        lost its data): either way nobody will run it, so it goes out again at once."""
+        if self.alive or not inputs_kept:
             self.alive = False
             self._resend_at = -math.inf
 

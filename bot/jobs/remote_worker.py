@@ -8,7 +8,10 @@ engine (NST_WORKER_CONCURRENCY, default 1: one per device). It never talks to Te
 needs the token: the images come from Redis keys and the result goes back to one (the bot sends
 it). It imports nothing of telegram. A task is worked on only under its lease (bot/jobs/channel.py):
 a duplicate, late or stale message finds the lease taken, the result there or the inputs gone, and
-is dropped. A missing model or an unreachable Redis at start is one line on stderr and exit 2.
+is dropped. A missing model, or a Redis that cannot be reached or refuses the password at start,
+is one line on stderr and exit 2. Once started, a worker never exits on a Redis fault (down,
+restarted empty, LOADING, failed over, silent): it logs one line, waits with a capped backoff and
+takes work again when Redis is back (see Outage, and docs/jobs.md's fault table).
 """
 
 from __future__ import annotations
@@ -27,31 +30,32 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from redis.asyncio import Redis
 from taskiq import TaskiqEvents, TaskiqState
 from taskiq.acks import AcknowledgeType
 from taskiq.receiver import Receiver
 
-from bot.config import ConfigError, WorkerConfig
+from bot.config import ConfigError, WorkerConfig, redis_secrets, safe_url
 from bot.jobs.channel import (
     DATA_TTL_S,
     END_SCRIPT,
     FINISH_SCRIPT,
     PUSH_SCRIPT,
-    RECONNECT_S,
     RELEASE_SCRIPT,
     RENEW_SCRIPT,
     TASK_NAME,
     UNREACHABLE,
+    Outage,
     StreamBroker,
     TaskKeys,
     WorkerInfo,
+    connect,
     event,
-    safe_url,
     settings_from_wire,
+    unreachable_line,
     worker_key,
 )
 from bot.jobs.runner import InProcessRunner, RunnerUnavailable
+from bot.logs import configure_logging
 from nst_engine.errors import Cancelled, ImageError, WeightsError
 
 log = logging.getLogger("nst.worker")
@@ -67,8 +71,9 @@ class RemoteWorker:
 
     def __init__(self, config: WorkerConfig) -> None:
         self.config = config
-        self.redis = Redis.from_url(config.redis_url)
-        self.broker = StreamBroker(config.redis_url, consumer_name=config.name)
+        self.outage = Outage(log)
+        self.redis = connect(config.redis_url, config.lease_s)
+        self.broker = StreamBroker(config.redis_url, config.lease_s, self.outage, config.name)
         self.broker.is_worker_process = True
         self.broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, self._build_engines)
 
@@ -91,9 +96,7 @@ class RemoteWorker:
         try:
             await self.redis.ping()
         except UNREACHABLE as error:
-            raise RunnerUnavailable(
-                f"NST_REDIS_URL: cannot reach Redis at {safe_url(self.config.redis_url)}: {error}"
-            ) from None
+            raise RunnerUnavailable(unreachable_line(self.config.redis_url, error)) from None
 
     def info(self) -> WorkerInfo:
         runner = self.runner
@@ -107,17 +110,20 @@ class RemoteWorker:
         )
 
     async def beat(self) -> None:
-        """Tell the bot this worker is alive and how busy it is; touch the health file."""
+        """Tell the bot this worker is alive and how busy it is; touch the health file.
+
+        While Redis is away it tries again after a backoff, not a beat, so a Redis back without
+        its data has the heartbeat again within seconds.
+        """
         while True:
-            try:
-                await self.redis.set(
+            await self.outage.retry(
+                lambda: self.redis.set(
                     worker_key(self.config.name),
                     self.info().to_json(),
                     px=int(self.config.lease_s * 1000),
                 )
-                await asyncio.to_thread(self.config.heartbeat_path.touch)
-            except UNREACHABLE as error:
-                log.warning("heartbeat not sent, Redis unreachable: %s", error)
+            )
+            await asyncio.to_thread(self.config.heartbeat_path.touch)
             await asyncio.sleep(self.config.beat_s)
 
     def stop(self) -> None:
@@ -133,10 +139,15 @@ class RemoteWorker:
         keys = TaskKeys(key)
         lease = f"{self.config.name}:{uuid.uuid4().hex[:8]}"
         lease_ms = int(self.config.lease_s * 1000)
-        if self.stopping or await self.redis.exists(keys.result):
-            return  # a stored result is never computed again
-        if not await self.redis.set(keys.lease, lease, nx=True, px=lease_ms):
-            return  # another worker runs it: this message is a duplicate
+        if self.stopping:
+            return
+        try:
+            if await self.redis.exists(keys.result):
+                return  # a stored result is never computed again
+            if not await self.redis.set(keys.lease, lease, nx=True, px=lease_ms):
+                return  # another worker runs it: this message is a duplicate
+        except UNREACHABLE:
+            return  # nobody holds it: the bot sends it again once Redis is back
         cancel = threading.Event()
         self._running.add(cancel)
         try:
@@ -153,7 +164,10 @@ class RemoteWorker:
         folder: Path,
         cancel: threading.Event,
     ) -> None:
-        inputs = await self._fetch_inputs(keys, folder)
+        try:
+            inputs = await self._fetch_inputs(keys, folder)
+        except UNREACHABLE:
+            inputs = None  # not ours any more: the lease goes, and the bot sends it again
         if inputs is None:  # the job ended (its keys were deleted) before this message came
             await self._release(keys, lease)
             return
@@ -211,8 +225,7 @@ class RemoteWorker:
     async def _finish(self, keys: TaskKeys, lease: str, result: Path) -> None:
         """Store the result and "done", only while the lease is still ours (FINISH_SCRIPT)."""
         image = await asyncio.to_thread(result.read_bytes)
-        finished = await self._retry(
-            self.redis.eval,
+        finished = await self._settle(
             FINISH_SCRIPT,
             5,
             keys.lease,
@@ -233,19 +246,26 @@ class RemoteWorker:
     async def _watch(
         self, keys: TaskKeys, lease: str, cancel: threading.Event, lost: asyncio.Event
     ) -> None:
-        """Renew the lease while the engine works; stop it on a cancel or a lost lease."""
+        """Renew the lease while the engine works; stop it on a cancel or a lost lease.
+
+        While Redis is away the engine keeps painting. Back with the lease (AOF on, away for less
+        than a lease), the run goes on; back without it (expired, or Redis lost its data), the
+        bot sends the task again, so this run stops and leaves the task to whoever takes it.
+        """
         lease_ms = int(self.config.lease_s * 1000)
+
+        async def must_stop() -> bool:
+            if await self.redis.blpop([keys.cancel], timeout=self.config.beat_s):
+                return True
+            if not await self.redis.eval(RENEW_SCRIPT, 1, keys.lease, lease, lease_ms):
+                log.warning("task %s: lease lost; stopping", keys.key)
+                lost.set()
+                return True
+            return False
+
         while not cancel.is_set():
-            try:
-                if await self.redis.blpop([keys.cancel], timeout=self.config.beat_s):
-                    cancel.set()
-                elif not await self.redis.eval(RENEW_SCRIPT, 1, keys.lease, lease, lease_ms):
-                    log.warning("task %s: lease lost; stopping", keys.key)
-                    lost.set()
-                    cancel.set()
-            except UNREACHABLE as error:
-                log.warning("task %s: Redis unreachable: %s", keys.key, error)
-                await asyncio.sleep(RECONNECT_S)
+            if await self.outage.retry(must_stop):
+                cancel.set()
 
     async def _push(self, keys: TaskKeys, lease: str, message: str) -> None:
         """An event for the bot (best effort: progress may be skipped while Redis is away)."""
@@ -256,8 +276,7 @@ class RemoteWorker:
             )
 
     async def _end(self, keys: TaskKeys, lease: str, message: str) -> None:
-        await self._retry(
-            self.redis.eval,
+        await self._settle(
             END_SCRIPT,
             4,
             keys.lease,
@@ -273,14 +292,15 @@ class RemoteWorker:
         with contextlib.suppress(*UNREACHABLE):
             await self.redis.eval(RELEASE_SCRIPT, 1, keys.lease, lease)
 
-    async def _retry(self, call: Any, *args: Any) -> Any:
-        """What must reach Redis (an outcome): tried until it does, or the lease expires there."""
-        while True:
-            try:
-                return await call(*args)
-            except UNREACHABLE as error:
-                log.warning("Redis unreachable, trying again: %s", error)
-                await asyncio.sleep(RECONNECT_S)
+    async def _settle(self, script: str, numkeys: int, *args: Any) -> Any:
+        """An outcome's script, tried until Redis answers (the lease there says whether it still
+        counts); 0 if the worker stops first: the lease then expires and the bot sends it again."""
+        try:
+            return await self.outage.retry(
+                lambda: self.redis.eval(script, numkeys, *args), give_up=lambda: self.stopping
+            )
+        except UNREACHABLE:
+            return 0
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
@@ -364,10 +384,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "health":
         return check_health(config)
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    # The bot's redacting log, with no token here: the Redis password is what it blanks out.
+    formatter = configure_logging("", os.environ.get("LOG_LEVEL", "INFO").upper())
+    for secret in redis_secrets(config.redis_url):
+        formatter.add_secret(secret)
     try:
         asyncio.run(serve(config))
     except (RunnerUnavailable, WeightsError) as error:

@@ -63,6 +63,11 @@ class NotStarted(Cancelled):
     """Stopped before any engine took the job: no worker was free (or online) in time."""
 
 
+class PainterOffline(NotStarted):
+    """Nobody took the job and no remote worker has been online for a lease: it goes back to
+    the queue and waits there until one is (Capacity.online)."""
+
+
 @dataclass(frozen=True)
 class Capacity:
     """What /status and /stats show about the machinery: engines online and how many are busy."""
@@ -70,6 +75,9 @@ class Capacity:
     engines: int  # in this process, or the nst-workers' engines online
     busy: int
     remote: bool = False  # the engines are remote workers, which come and go
+    # Whether a job can be painted now: remote workers count as gone only once none has sent its
+    # heartbeat for a lease, so a Redis restart that drops the heartbeats for a beat is no outage.
+    online: bool = True
 
 
 class JobRunner(Protocol):

@@ -2,7 +2,7 @@
 
 Edits that would change nothing are skipped, even across a restart (the store keeps a digest of
 what the message shows), since Telegram refuses them. The waits it promises come from the store's
-recent run times.
+recent run times; while no painter is online (painters.py) it promises none and says why.
 """
 
 from __future__ import annotations
@@ -47,12 +47,18 @@ class JobStatusView:
     position: int  # 1 = runs next; 0 = running
     progress: float
     wait_s: float  # queued: until the result is ready; running: time left
+    painters_online: bool = True
 
     def describe(self, language: str) -> str:
         if self.job.status is JobStatus.QUEUED:
-            wait = duration_text(language, self.wait_s)
-            return t(language, "job_queued", position=self.position, wait=wait)
+            return queued_text(language, self.position, self.wait_s, self.painters_online)
         return progress_text(language, self.progress, self.wait_s)
+
+
+def queued_text(language: str, position: int, wait_s: float, painters_online: bool) -> str:
+    if not painters_online:
+        return t(language, "job_queued_offline", position=position)
+    return t(language, "job_queued", position=position, wait=duration_text(language, wait_s))
 
 
 class StatusBoard:
@@ -102,8 +108,12 @@ class StatusBoard:
     async def queued_text(self, job: Job) -> str:
         position = await self._crew.store.queue_position(job.id)
         wait = await self.expected_wait(job, max(position, 1))
-        language = job.request.language
-        return t(language, "job_queued", position=position, wait=duration_text(language, wait))
+        return queued_text(job.request.language, position, wait, self._crew.painters_online)
+
+    async def show_queued(self, job: Job) -> None:
+        """The job's place in the queue, or that it waits for a painter to come back."""
+        keyboard = cancel_keyboard(job.request.language, job.id)
+        await self.show(job, await self.queued_text(job), keyboard)
 
     async def expected_run_s(self, job: Job) -> float:
         quality = job.request.settings.quality

@@ -128,6 +128,16 @@ class Queue(Database):
             await db.execute("DELETE FROM conversations WHERE set_at < ?", (cutoff,))
         return purged
 
+    async def queued_jobs(self) -> list[Job]:
+        """The jobs waiting to run, first in line first."""
+        rows = await self._all("SELECT * FROM jobs WHERE status = 'queued' ORDER BY id")
+        return [job_from_row(row) for row in rows]
+
+    async def oldest_queued_at(self) -> float | None:
+        """When the job waiting longest was queued; None when none waits."""
+        row = await self._one("SELECT MIN(created_at) AS oldest FROM jobs WHERE status = 'queued'")
+        return None if row is None or row["oldest"] is None else float(row["oldest"])
+
     async def queue_counts(self) -> tuple[int, int]:
         """(queued, running) right now."""
         row = await self._one(
