@@ -92,14 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = parse_pairs(args.pairs)
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; out: {args.out}")
 
-    if not os.environ.get("NST_SEGMENTATION_MODEL"):  # the person segmenter: the wheel's copy
-        from tests import assets
-
-        try:
-            os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
-        except assets.AssetError as error:  # no registry: no subject term, said once
-            print(f"no person segmenter ({error}): faces are not held")
-            os.environ["NST_SEGMENTATION_MODEL"] = str(args.out / "no-segmenter.tflite")
+    use_test_segmenter(args.out)
     start = time.perf_counter()
     from nst_engine.engine import Engine
 
@@ -147,6 +140,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.grid:
         write_grid(rows, args.grid)
     return 0
+
+
+def use_test_segmenter(out: Path) -> None:
+    """$NST_SEGMENTATION_MODEL, unless set: the person segmenter from the tests' wheel."""
+    if os.environ.get("NST_SEGMENTATION_MODEL"):
+        return
+    from tests import assets
+
+    try:
+        os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
+    except assets.AssetError as error:  # no registry: no subject term, said once
+        print(f"no person segmenter ({error}): faces are not held")
+        os.environ["NST_SEGMENTATION_MODEL"] = str(out / "no-segmenter.tflite")
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

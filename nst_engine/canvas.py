@@ -103,7 +103,13 @@ def resize(array: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """A [1, h, w, C] array resized to `size` (width, height), bicubic, on the host."""
     source = Canvas.exact((array.shape[2], array.shape[1]))
     rows, columns = resize_matrices(source, Canvas.exact(size))
-    return np.einsum("ih,bhwc,jw->bijc", rows, array, columns).astype(np.float32)
+    return apply(rows, columns, array)
+
+
+def apply(rows: np.ndarray, columns: np.ndarray, array: np.ndarray) -> np.ndarray:
+    """rows @ array @ columns.T on each channel of a [1, h, w, C] array, axis by axis."""
+    resized = np.einsum("ih,bhwc->biwc", rows, array, optimize=True)
+    return np.einsum("jw,biwc->bijc", columns, resized, optimize=True).astype(np.float32)
 
 
 def _axis(length: int, new_length: int, canvas: int, new_canvas: int) -> np.ndarray:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nst_engine.canvas import Canvas, resize, resize_matrices
+from nst_engine.canvas import Canvas, apply, resize, resize_matrices
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_resizing_between_canvases_is_resizing_the_picture_then_placing_it() -> 
     small = rng.uniform(0, 255, (1, 30, 40, 3)).astype(np.float32)
     source, target = Canvas.bucketed((40, 30)), Canvas.bucketed((80, 50))
     rows, columns = resize_matrices(source, target)
-    on_canvas = np.einsum("ih,bhwc,jw->bijc", rows, source.place(small), columns)
+    on_canvas = apply(rows, columns, source.place(small))
     np.testing.assert_allclose(on_canvas, target.place(resize(small, (80, 50))), atol=1e-3)
 
 
