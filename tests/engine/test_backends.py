@@ -75,3 +75,15 @@ def test_a_second_process_reuses_the_compiled_programs(
     assert sorted(path.name for path in cache.rglob("*") if path.is_file()) == files
     print(f"compiling: {first['compile_s']:.1f} s, then {second['compile_s']:.1f} s")
     assert second["compile_s"] < 0.5 * first["compile_s"]
+
+
+def test_tensorflows_start_up_notices_stay_out_of_the_log() -> None:
+    """ "Could not find cuda drivers", "This TensorFlow binary is optimized...": written by
+    TensorFlow's C++ core straight to stderr while it loads, before any log level applies."""
+    environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    command = [sys.executable, "-c", "import nst_engine.backend; print('loaded')"]
+    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip() == "loaded"
+    assert "cudart_stub" not in result.stderr
+    assert "absl::InitializeLog" not in result.stderr
+    assert "cpu_feature_guard" not in result.stderr
