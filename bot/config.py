@@ -144,6 +144,15 @@ def deprecated_settings(env: Mapping[str, str] = os.environ) -> list[str]:
 
 
 @dataclass(frozen=True)
+class EngineOptions:
+    """How a process builds its engines: the bot's in-process runner, or an nst-worker's."""
+
+    precision: Choice = "auto"  # the convolutions; auto: bfloat16 where it is fast
+    compilation_cache: Path | None = None  # JAX's compiled programs; None: the engine's default
+    warm_sides: tuple[int, ...] = (512, 768)  # output sides compiled for before the first job
+
+
+@dataclass(frozen=True)
 class Config:
     """Every environment variable the bot reads, with its default (README lists the same)."""
 
@@ -162,6 +171,7 @@ class Config:
     high_side: int = 768
     quality_steps: int | None = None  # None: the engine's own budget for each size
     precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
+    compilation_cache: Path | None = None  # JAX's compiled programs; None: data_dir/compiled
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
@@ -196,6 +206,7 @@ class Config:
             high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
             quality_steps=_int(env, "NST_QUALITY_STEPS", 0) or None,
             precision=_precision(env),
+            compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
@@ -211,6 +222,12 @@ class Config:
     @property
     def database_path(self) -> Path:
         return self.data_dir / "bot.sqlite3"
+
+    @property
+    def engine_options(self) -> EngineOptions:
+        """The in-process engines': JAX's compiled programs kept in the data folder."""
+        cache = self.compilation_cache or self.data_dir / "compiled"
+        return EngineOptions(self.precision, cache, (self.standard_side, self.high_side))
 
     @property
     def webhook_secret_path(self) -> Path:
@@ -231,7 +248,7 @@ class WorkerConfig:
     name: str
     concurrency: int = 1
     lease_s: int = 30
-    precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
+    engine: EngineOptions = EngineOptions()
     heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
 
     @classmethod
@@ -245,7 +262,7 @@ class WorkerConfig:
             name=env.get("NST_WORKER_NAME", "").strip() or f"{socket.gethostname()}-{os.getpid()}",
             concurrency=_int(env, "NST_WORKER_CONCURRENCY", cls.concurrency, minimum=1),
             lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
-            precision=_precision(env),
+            engine=_worker_engine(env),
             heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
         )
 
@@ -253,3 +270,19 @@ class WorkerConfig:
     def beat_s(self) -> float:
         """Heartbeats and lease renewals come three times per lease."""
         return self.lease_s / 3
+
+
+def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
+    """A worker compiles for the sides the bot asks for: set NST_STANDARD_SIDE and
+    NST_HIGH_SIDE as the bot's (the defaults match); the compilation cache is
+    $NST_COMPILATION_CACHE, else the engine's default."""
+    sides = (
+        _int(env, "NST_STANDARD_SIDE", Config.standard_side, minimum=64),
+        _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
+    )
+    return EngineOptions(_precision(env), _path(env, "NST_COMPILATION_CACHE"), sides)
+
+
+def _path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name, "").strip()
+    return Path(raw).expanduser() if raw else None

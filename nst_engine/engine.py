@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Generic, TypeVar
 
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
-from nst_engine import gatys
+from nst_engine import backend, gatys
 from nst_engine import precision as _precision
+from nst_engine.canvas import ASPECTS
 from nst_engine.errors import EngineError, WeightsError
-from nst_engine.fast import FastStylizer
+from nst_engine.fast import FastStylizer, cache_dir
 from nst_engine.images import ImageSource, load_image, resize_longer_side
+from nst_engine.objective import Objective, Styles
 from nst_engine.segmentation import PersonSegmenter
 from nst_engine.settings import Settings
 from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
@@ -41,6 +44,9 @@ class Engine:
 
     The extractor for the default layers is built now, so a missing weights file is found at
     start-up rather than on the first user's photo. Gatys' deeper layer set is built on first use.
+    On a backend that compiles per shape (JAX), `warm_up` compiles the common canvases before
+    the first job, and compiled programs are kept in `compilation_cache` (else
+    $NST_COMPILATION_CACHE) for the next process.
     """
 
     def __init__(
@@ -50,24 +56,36 @@ class Engine:
         precision: _precision.Choice | None = None,
         segmentation_model: str | Path | None = None,
         segmenter: OptionalModel[PersonSegmenter] | None = None,
+        compilation_cache: str | Path | None = None,
     ) -> None:
         """segmenter: one already built and shared (the bot's runner hands every engine and
-        person mode the same), instead of one of its own from segmentation_model."""
+        person mode the same), instead of one of its own from segmentation_model.
+        compilation_cache: where JAX keeps compiled programs; else $NST_COMPILATION_CACHE,
+        else the download cache's `compiled` folder."""
+        self.compilation_cache = backend.use_compilation_cache(
+            Path(
+                compilation_cache
+                or os.environ.get(backend.COMPILATION_CACHE_ENV)
+                or cache_dir() / "compiled"
+            ).expanduser()
+        )
         self.weights_path = resolve_weights(vgg_weights)
         # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
         # offline never looks for them. Without Magenta's files there are no previews and no
         # warm start; without the segmenter a person's face is not held at the finer scales.
         self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
         self._segmenter = segmenter or OptionalModel(lambda: PersonSegmenter(segmentation_model))
-        self.device = _device_name()
+        self.backend = backend.NAME
+        self.device = backend.device()
         # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32
-        # (nst_engine/precision.py); `precision` or $NST_PRECISION overrides the choice.
+        # (nst_engine/precision.py); `precision` or $NST_PRECISION overrides the choice. A CPU's
+        # bfloat16 kernels are oneDNN's, which only the TensorFlow backend uses.
         self.precision = _precision.choose(
             precision or _precision.from_env(),
             gpu=self.device.startswith("GPU"),
-            flags=_precision.cpu_flags(),
+            flags=_precision.cpu_flags() if backend.NAME == "tensorflow" else frozenset(),
         )
-        self._objectives: dict[str, gatys.Objective] = {}
+        self._objectives: dict[str, Objective] = {}
         self._lock = threading.Lock()
         # relu5_1 where the weights hold it (Keras' full ImageNet file), else up to relu4_1.
         deep = "block5_conv1" in weight_layers(self.weights_path)
@@ -92,14 +110,14 @@ class Engine:
         """None when previews work, else why not (loads the models on first use)."""
         return self._fast.error
 
-    def _objective(self, layer_set: str) -> gatys.Objective:
+    def _objective(self, layer_set: str) -> Objective:
         if layer_set == "default":
             layer_set = self.default_layers
         if layer_set not in self._objectives:
             layers = gatys.LAYER_SETS[layer_set]
             extractor = vgg19_features(layers.outputs, dtype=self.precision)
             load_weights(extractor, self.weights_path)
-            self._objectives[layer_set] = gatys.Objective(extractor, layers)
+            self._objectives[layer_set] = Objective(extractor, layers)
         return self._objectives[layer_set]
 
     def run(
@@ -110,10 +128,14 @@ class Engine:
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
+        resume: ImageSource | None = None,
     ) -> Result:
         """Stylize and report seconds, steps and device; `plan` overrides the schedule.
 
         style: one painting, or several to mix in the proportions of settings.style_weights.
+        resume: a finished painting of this photo (an earlier result, same settings) to continue
+        at settings.max_side, a larger side: print size. Only the finer scales run
+        (`gatys.print_plan`), so its large structures stay those of the painting.
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
@@ -127,6 +149,9 @@ class Engine:
             )
         content_image = load_image(content)
         paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
+        earlier = None if resume is None else load_image(resume)
+        if earlier is not None and plan is None:
+            plan = gatys.print_plan(max(earlier.size), settings.max_side)
         with self._lock:
             began = time.perf_counter()
             run = gatys.stylize(
@@ -137,13 +162,43 @@ class Engine:
                 plan=plan,
                 progress=progress,
                 cancel=cancel,
-                start=self._warm_start(content_image, paintings, settings),
+                start=None if earlier else self._warm_start(content_image, paintings, settings),
                 subject=self._subject(content_image, settings.max_side),
+                resume=earlier,
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
 
+    def warm_up(self, sides: Sequence[int] = (512,)) -> float:
+        """Compile what quality jobs of these output sides will run; the seconds it took.
+
+        On JAX: every scale's canvas in each of the five shapes (canvas.py), so that no photo,
+        whatever its aspect ratio, waits for a compiler; from the compilation cache after the
+        first start. The shapes of one side compile at once, on threads of their own (XLA
+        compiles without holding Python's lock), coarser sides first, since a finer side's
+        jobs reuse their canvases. On TensorFlow: two tiny runs, after which one traced step
+        serves any size.
+        """
+        began = time.perf_counter()
+        sizes = _warm_up_sizes(sides)
+        with self._lock:
+            for side in sorted({max(size) for size in sizes}):
+                batch = [
+                    Image.new("RGB", size, (128, 100, 80)) for size in sizes if max(size) == side
+                ]
+                threads = len(batch) if backend.COMPILES_PER_SHAPE else 1
+                with ThreadPoolExecutor(threads, thread_name_prefix="nst-warm-up") as pool:
+                    list(pool.map(self._warm_up_run, batch))
+        return time.perf_counter() - began
+
+    def _warm_up_run(self, picture: Image.Image) -> None:
+        """One step a scale on a blank picture, painted with itself: compiles, paints nothing."""
+        side = max(picture.size)
+        plan = gatys.Plan(scales=tuple((s, 1) for s in gatys.scale_sides(side)), tolerance=None)
+        settings = Settings(max_side=side, start="noise")
+        gatys.stylize(self._objective("default"), picture, [(picture, 1.0)], settings, plan)
+
     def _warm_start(
-        self, content: Image.Image, paintings: gatys.Styles, settings: Settings
+        self, content: Image.Image, paintings: Styles, settings: Settings
     ) -> Image.Image | None:
         """The fast network's painting of the photo, where settings.start asks for it and the
         fast models are there; at the coarsest scale, where the quality method begins.
@@ -252,6 +307,20 @@ def stylize(
     return engine.stylize(content, style, settings, progress, cancel)
 
 
+def _warm_up_sizes(sides: Sequence[int]) -> list[tuple[int, int]]:
+    """Pictures whose scales meet every canvas a job of these sides will use (see warm_up)."""
+    if not sides:
+        return []
+    if not backend.COMPILES_PER_SHAPE:
+        return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
+    sizes = []
+    for side in sorted(set(sides)):
+        for aspect in ASPECTS:
+            shorter = math.ceil(aspect * side)
+            sizes += [(side, shorter)] + ([(shorter, side)] if shorter < side else [])
+    return sizes
+
+
 def _style_list(style: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:
     """One painting or several as a list (bytes and str are sources, not sequences here)."""
     if isinstance(style, list | tuple):
@@ -259,12 +328,3 @@ def _style_list(style: ImageSource | Sequence[ImageSource]) -> list[ImageSource]
             raise EngineError("no style image given")
         return list(style)
     return [style]  # type: ignore[list-item]
-
-
-def _device_name() -> str:
-    """Where the convolutions run, for the command line's last line and the benchmark."""
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        return f"GPU ({details.get('device_name', gpus[0].name)})"
-    return f"CPU ({os.cpu_count()} cores)"

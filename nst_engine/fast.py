@@ -13,14 +13,11 @@ for every shape. docs/engine.md has the measurements.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import sys
-import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +29,7 @@ from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.download import checked, fetch
 from nst_engine.errors import Cancelled, WeightsError
 from nst_engine.images import load_image, resize_longer_side
+from nst_engine.quiet import without_notices
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 
 try:
@@ -50,9 +48,6 @@ STYLE_SIDE = 256  # the prediction network's input size
 VECTOR_SIZE = 100  # the style vector's length
 VARIATION_CROP = 0.7  # the part of a painting's shorter side a variation's style vector sees
 MAX_CACHED_VECTORS = 256  # 400 bytes each: every preset, with room for a local manifest
-
-# The notice LiteRT's C++ core prints on stderr for every process that builds an interpreter.
-_DELEGATE_NOTICE = "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
 
 
 @dataclass(frozen=True)
@@ -112,7 +107,7 @@ class FastStylizer:
     def __init__(self, models_dir: str | Path | None = None) -> None:
         prediction = model_path(PREDICTION, models_dir)
         transfer = model_path(TRANSFER, models_dir)
-        with _without_delegate_notice():
+        with without_notices():
             self._predict = _load(prediction)
             self._transfer = _load(transfer)
         self._lock = threading.Lock()
@@ -325,25 +320,3 @@ def _load(path: Path) -> Any:
         interpreter = Interpreter(model_path=str(path), num_threads=os.cpu_count() or 1)
     interpreter.allocate_tensors()
     return interpreter
-
-
-@contextlib.contextmanager
-def _without_delegate_notice() -> Iterator[None]:
-    """Drop LiteRT's XNNPACK notice from stderr while the body runs; pass on anything else.
-
-    The C++ core writes it straight to file descriptor 2 and no setting turns it off
-    (TF_CPP_MIN_LOG_LEVEL does not reach it), so the descriptor itself is redirected to a
-    temporary file for the moment the interpreters are built, and the rest is written back.
-    """
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as capture:
-        os.dup2(capture.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            capture.seek(0)
-            lines = capture.read().decode(errors="replace").splitlines(keepends=True)
-            sys.stderr.write("".join(ln for ln in lines if not ln.startswith(_DELEGATE_NOTICE)))

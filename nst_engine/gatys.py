@@ -20,48 +20,38 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
 4. The style loss matches the painting's Gram matrices and, beside them, each channel's mean and
    standard deviation (Li et al. 2017): at no measurable cost, it took the last anchor pairs'
    style_mobile (an unrelated network's mean/std view) under jcjohnson's.
+5. The scales are 128 px doubling up to the largest below the output's side, then the output's
+   side (128, 256, 512, 768 for 768 px): every quality shares its coarser scales' canvases, so
+   on a backend that compiles per shape (JAX) the programs compiled for one serve the others.
+
+The maths of one scale (features, losses, the optimiser's step, resizing) is objective.py's, in
+keras.ops; this module decides what each scale asks of it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import math
 import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
-import keras
 import numpy as np
-import tensorflow as tf
 from PIL import Image
 
-from nst_engine import losses
+from nst_engine import backend
+from nst_engine.backend import Tensor, ops
+from nst_engine.canvas import Canvas, fit, resize, zero_pad
 from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.errors import Cancelled, ImageError
-from nst_engine.images import CAFFE_MAX, CAFFE_MIN, from_caffe, resize_longer_side, to_caffe
+from nst_engine.images import from_caffe, resize_longer_side, to_caffe
+from nst_engine.losses import LossWeights
+from nst_engine.objective import Layers, Objective, Scale, Styles
 from nst_engine.optim import LBFGS, Optimiser
 from nst_engine.segmentation import resize_mask
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
+from nst_engine.tiles import GRID, TiledObjective, tiled, tiling_for
+from nst_engine.vgg import stride
 
 Progress = Callable[[float, Image.Image | None], None]
-# Paintings and their weights (summing to 1): one painting, or several to mix.
-Styles = Sequence[tuple[Image.Image, float]]
-
-
-@dataclass(frozen=True)
-class Layers:
-    """Which VGG19 layers the style and content losses look at."""
-
-    style: tuple[str, ...]
-    content: tuple[str, ...]
-
-    @property
-    def outputs(self) -> tuple[str, ...]:
-        """Every layer the extractor must return, each once, in order of first use."""
-        return tuple(dict.fromkeys(self.style + self.content))
-
 
 RELU4_STYLE = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
 LAYER_SETS = {
@@ -74,9 +64,8 @@ LAYER_SETS = {
     "gatys": Layers(style=(*RELU4_STYLE, "block5_conv1"), content=("block4_conv2",)),
 }
 
-# The coarsest scale's longer side, and the most one scale may grow over the one before.
+# The coarsest scale's longer side; each finer one doubles it, up to the output's side.
 COARSEST_SIDE = 128
-MAX_SCALE_RATIO = 2.0
 # Steps at the coarsest scale from photo + noise, and from the fast network's painting (which
 # has the painting's colours and textures already); at finer ones: 30 at 256 px, falling
 # slower than the pixel count grows (12 at 512 px), never fewer than MIN_FINE_STEPS.
@@ -87,11 +76,8 @@ WARM_START_SIDE = 256
 FINE_STEPS_AT_256 = 30
 FINE_STEPS_EXPONENT = 1.32
 MIN_FINE_STEPS = 8
-# Paintings' statistics kept across jobs, one entry a painting and scale (three scales for
-# 512 px): about 1.4 MB each up to relu4_1, 2.5 MB with relu5_1.
-CACHED_STYLE_TARGETS = 32
 # The painting is never resized past this longer side (a 4x brush on a large output would
-# otherwise need gigabytes), nor below the shorter one.
+# otherwise need gigabytes, and a print-size one only blurs it), nor below the shorter one.
 MAX_STYLE_SIDE = 1024
 MIN_STYLE_SIDE = 64
 # A shorter side below this leaves VGG's deepest layers (1/8 of it) next to nothing to see.
@@ -102,6 +88,10 @@ MIN_SIDE = 16
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
 SUBJECT_WEIGHT = 0.4
+# Steps at each scale of a print (a finished painting continued at 2048 or 4096 px).
+PRINT_STEPS = 4
+# Activations of one window, in bytes: a 2048 px canvas in six windows of 512 px (tiles.py).
+TILE_MEMORY = 1.0e9
 # The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
 # strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
 # the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
@@ -109,14 +99,6 @@ SUBJECT_WEIGHT = 0.4
 LOOK_STRENGTHS = (0.0, 0.4, FULL_STYLE_STRENGTH, 0.95)
 LOOK_CONTENT_WEIGHTS = (20.0, 0.95, 0.15, 0.01)
 LOOK_DETAIL = (1.0, 1.0, 0.25, 0.0)
-
-
-class StyleTarget(NamedTuple):
-    """What the style loss matches, per style layer: Gram matrices, channel means and deviations."""
-
-    grams: list[tf.Tensor]
-    means: list[tf.Tensor]
-    stds: list[tf.Tensor]
 
 
 @dataclass(frozen=True)
@@ -139,7 +121,7 @@ class Plan:
     """How to spend the steps: per scale (longer side, step budget), the optimiser, when to stop."""
 
     scales: tuple[tuple[int, int], ...]
-    optimiser: Callable[[], Optimiser] = LBFGS
+    optimiser: Optimiser = LBFGS()  # noqa: RUF009 (frozen: one shared default is safe)
     # A scale stops once the loss fell by less than this fraction over the last `window` steps
     # (converged: the picture no longer changes visibly); None runs every step.
     tolerance: float | None = 0.001
@@ -156,15 +138,18 @@ class Plan:
     # which the coarsest scale, where a face is a few dozen pixels, paints over. 0 turns it off
     # (docs/engine.md measures both).
     subject_weight: float = SUBJECT_WEIGHT
+    # Bytes of activations a step may hold at once: a larger canvas is painted window by window
+    # (tiles.py), exactly, so that memory follows this and not the picture.
+    tile_memory: float = TILE_MEMORY
+    # Paint on one of a few canvas shapes (canvas.py) rather than the picture's own: what a
+    # backend that compiles per shape needs; the result has the picture's exact size either way.
+    buckets: bool = backend.COMPILES_PER_SHAPE
 
 
 def scale_sides(max_side: int) -> list[int]:
-    """Longer sides from COARSEST_SIDE to max_side, evenly spaced in log: 128, 256, 512 for 512."""
-    if max_side <= COARSEST_SIDE:
-        return [max_side]
-    count = math.ceil(math.log(max_side / COARSEST_SIDE, MAX_SCALE_RATIO) - 1e-9)
-    ratio = (max_side / COARSEST_SIDE) ** (1 / count)
-    return [round(COARSEST_SIDE * ratio**k) for k in range(count)] + [max_side]
+    """Longer sides from COARSEST_SIDE, doubling, to max_side: 128, 256, 512, 768 for 768."""
+    sides = [COARSEST_SIDE * 2**k for k in range(16) if COARSEST_SIDE * 2**k < max_side]
+    return [*sides, max_side]
 
 
 def default_plan(settings: Settings, warm: bool = False) -> Plan:
@@ -182,100 +167,15 @@ def default_plan(settings: Settings, warm: bool = False) -> Plan:
     return Plan(scales=tuple((s, n) for s, n in zip(sides, steps, strict=True) if n > 0))
 
 
-class Objective:
-    """Loss and gradient for one layer set; each tf.function is traced once, for every size."""
-
-    def __init__(self, extractor: keras.Model, layers: Layers) -> None:
-        self.extractor = extractor
-        self.layers = layers
-        channels = {
-            name: int(out.shape[-1])
-            for name, out in zip(layers.outputs, extractor.outputs, strict=True)
-        }
-        image = tf.TensorSpec([1, None, None, 3], tf.float32)
-        vectors = [tf.TensorSpec([channels[n]], tf.float32) for n in layers.style]
-        target = StyleTarget(
-            grams=[tf.TensorSpec([channels[n], channels[n]], tf.float32) for n in layers.style],
-            means=vectors,
-            stds=vectors,
-        )
-        contents = [tf.TensorSpec([1, None, None, channels[n]], tf.float32) for n in layers.content]
-        masks = [tf.TensorSpec([1, None, None, 1], tf.float32) for _ in layers.content]
-        weights = tf.TensorSpec([5], tf.float32)
-        self.statistics = tf.function(self._statistics, input_signature=[image])
-        # The latest paintings' statistics per (pixels, side), least recently used dropped first.
-        self._cache: OrderedDict[tuple[bytes, tuple[int, int], int], StyleTarget] = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self.contents = tf.function(self._contents, input_signature=[image])
-        self.loss_and_grad = tf.function(
-            self._loss_and_grad,
-            input_signature=[image, target, contents, contents, masks, weights],
-        )
-
-    def _features(self, image: tf.Tensor) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
-        outputs = dict(zip(self.layers.outputs, self.extractor(image, training=False), strict=True))
-        return [outputs[n] for n in self.layers.style], [outputs[n] for n in self.layers.content]
-
-    def _statistics(self, style: tf.Tensor) -> StyleTarget:
-        """The painting's statistics at each style layer, once per scale."""
-        features = self._features(style)[0]
-        means, stds = zip(*[losses.moments(f) for f in features], strict=True)
-        return StyleTarget([losses.gram(f) for f in features], list(means), list(stds))
-
-    def _contents(self, content: tf.Tensor) -> list[tf.Tensor]:
-        """The content target: the picture's features at the content layers, once per scale."""
-        return [tf.cast(f, tf.float32) for f in self._features(content)[1]]
-
-    def style_target(self, styles: Styles, side: int) -> StyleTarget:
-        """The paintings' statistics, every painting resized to `side`; a mix weighs them."""
-        weights = [weight for _, weight in styles]
-        targets = [self._painting_statistics(painting, side) for painting, _ in styles]
-        return tf.nest.map_structure(
-            lambda *values: tf.add_n([w * v for w, v in zip(weights, values, strict=True)]),
-            *targets,
-        )
-
-    def _painting_statistics(self, painting: Image.Image, side: int) -> StyleTarget:
-        """One painting's statistics at `side`, kept for the next job that paints with it.
-
-        Presets are painted again and again; the key is the pixels, so a recoloured painting
-        (preserve_colors) or an upload of the same file are told apart or matched correctly.
-        """
-        key = (hashlib.blake2b(painting.tobytes(), digest_size=16).digest(), painting.size, side)
-        with self._cache_lock:
-            cached = self._cache.get(key)
-            if cached is not None:
-                self._cache.move_to_end(key)
-                return cached
-        target = self.statistics(tf.constant(to_caffe(resize_longer_side(painting, side))))
-        with self._cache_lock:
-            self._cache[key] = target
-            while len(self._cache) > CACHED_STYLE_TARGETS:
-                self._cache.popitem(last=False)
-        return target
-
-    def _loss_and_grad(
-        self,
-        image: tf.Tensor,
-        style: StyleTarget,
-        contents: Sequence[tf.Tensor],
-        subject: Sequence[tf.Tensor],
-        masks: Sequence[tf.Tensor],
-        weights: tf.Tensor,
-    ) -> tuple[tf.Tensor, tf.Tensor]:
-        """weights: of the Gram style loss, the content loss, total variation, the moments loss,
-        the photo's content (`subject` features) where its person is (`masks`, 0..1)."""
-        with tf.GradientTape(watch_accessed_variables=False) as tape:
-            tape.watch(image)
-            style_features, content_features = self._features(image)
-            loss = (
-                weights[0] * losses.style_loss(style_features, style.grams)
-                + weights[1] * losses.content_loss(content_features, contents)
-                + weights[2] * losses.total_variation(image)
-                + weights[3] * losses.moments_loss(style_features, style.means, style.stds)
-                + weights[4] * losses.masked_content_loss(content_features, subject, masks)
-            )
-        return loss, tape.gradient(loss, image)
+def print_plan(painted_side: int, max_side: int) -> Plan:
+    """A finished painting continued at max_side (print size): the ladder's scales above the
+    painting's own side, PRINT_STEPS each, L-BFGS remembering only as many steps as it takes
+    (at 4096 px each remembered step is two 150-MB images)."""
+    sides = [side for side in scale_sides(max_side) if side > painted_side]
+    if not sides:
+        raise ValueError(f"a print must be larger than the painting's {painted_side} px")
+    optimiser = LBFGS(history=PRINT_STEPS - 1)
+    return Plan(scales=tuple((side, PRINT_STEPS) for side in sides), optimiser=optimiser)
 
 
 @dataclass
@@ -296,11 +196,14 @@ def stylize(
     cancel: threading.Event | None = None,
     start: Image.Image | None = None,
     subject: np.ndarray | None = None,
+    resume: Image.Image | None = None,
 ) -> Run:
     """Run `plan` (default: `default_plan`); the image has the content's aspect ratio.
 
     start: a picture to begin from (the fast network's painting of the photo: a warm start),
     resized to the coarsest scale; None begins from the photo plus seeded noise.
+    resume: a finished painting of this photo to continue at the plan's (larger) scales, each
+    of them a finer scale: its large structures stay those of that painting.
     subject: where the photo's person is, 0..1 at the content's size (PersonSegmenter.mask):
     the finer scales hold the photo's own content there, with plan.subject_weight.
 
@@ -317,71 +220,87 @@ def stylize(
     if settings.preserve_colors:
         styles = [(match_colors(style, photos[-1]), weight) for style, weight in styles]
     look = Look.of(settings.style_strength)
+    tiling = tiling_for(objective.layers.outputs, plan.tile_memory)
     work = [p.size[0] * p.size[1] * n for p, (_, n) in zip(photos, plan.scales, strict=True)]
     done, steps = 0, 0
-    x = _starting_point(photos[0], start, settings.seed, plan.init_noise * settings.style_strength)
-    for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
-        # `keep` is what the content loss holds on to: the photo, then each coarser result.
-        if index == 0:
-            keep = to_caffe(photo)
-            weights = (1.0, look.content_weight, 0.0, plan.moments_weight, 0.0)
-        else:
-            x = keep = _upsample(x, photos[index - 1], photo, look.detail)
-            held = plan.subject_weight if subject is not None else 0.0
-            weights = (1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
-        style_side = round(settings.style_scale * side)
-        target = objective.style_target(
-            styles, max(MIN_STYLE_SIDE, min(style_side, max(side, MAX_STYLE_SIDE)))
+    # The scale before the one being painted: (its photo, its canvas); none before the coarsest.
+    previous: tuple[Image.Image, Canvas] | None = None
+    if resume is not None:
+        previous = (
+            content.resize(resume.size, Image.Resampling.LANCZOS),
+            fit(resume.size, plan.buckets),
         )
-        contents = objective.contents(tf.constant(keep))
-        held_contents, masks = _subject_terms(objective, photo, contents, subject, weights[4])
-        optimiser = plan.optimiser()
+        x = ops.convert_to_tensor(previous[1].place(to_caffe(resume)))
+    for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
+        canvas = fit(photo.size, plan.buckets)
+        painter: Objective | TiledObjective = objective
+        if tiling.needed(canvas.shape):
+            canvas, painter = canvas.rounded(GRID), tiled(objective, tiling)
+        # `keep` is what the content loss holds on to: the photo, then each coarser result.
+        if previous is None:
+            noise = plan.init_noise * settings.style_strength
+            x = ops.convert_to_tensor(
+                canvas.place(_starting_point(photo, start, settings.seed, noise))
+            )
+            keep = ops.convert_to_tensor(canvas.place(to_caffe(photo)))
+            weights = LossWeights(1.0, look.content_weight, 0.0, plan.moments_weight, 0.0)
+        else:
+            detail = _detail(previous[0], photo, canvas, look.detail)
+            x = keep = objective.upsample(x, previous[1], canvas, detail)
+            held = plan.subject_weight if subject is not None else 0.0
+            weights = LossWeights(1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
+        style_side = max(MIN_STYLE_SIDE, min(round(settings.style_scale * side), MAX_STYLE_SIDE))
+        target = objective.style_target(styles, style_side, plan.buckets)
+        contents = painter.contents(keep, canvas)
+        held_contents, masks = _subject_terms(painter, photo, canvas, contents, subject, weights)
+        scale = Scale(
+            ops.convert_to_tensor(canvas.region()), target, contents, held_contents, masks
+        )
+        step = painter.step(plan.optimiser)
+        state = plan.optimiser.init(x)
         scale_losses: list[float] = []
-        for step in range(1, scale_steps + 1):
+        for number in range(1, scale_steps + 1):
             if cancel is not None and cancel.is_set():
                 raise Cancelled("stylization cancelled")
-            loss, grad = objective.loss_and_grad(
-                tf.constant(x),
-                target,
-                contents,
-                held_contents,
-                masks,
-                tf.constant(weights, tf.float32),
-            )
+            loss, x, state = step(x, state, scale, weights)
             scale_losses.append(float(loss))
-            x = np.clip(optimiser.step(x, grad.numpy()), CAFFE_MIN, CAFFE_MAX)
             steps += 1
             if progress is not None:
-                progress((done + work[index] * step / scale_steps) / sum(work), None)
+                progress((done + work[index] * number / scale_steps) / sum(work), None)
             if _converged(scale_losses, plan):
                 break
         done += work[index]
+        previous = (photo, canvas)
         if progress is not None and index < len(photos) - 1:
-            progress(done / sum(work), from_caffe(x))
-    image = from_caffe(x)
+            progress(done / sum(work), _picture(x, canvas))
+    image = _picture(x, canvas)
     if settings.preserve_colors:
         image = transfer_luminance(image, photos[-1])
     return _finish(image, steps, progress)
 
 
 def _subject_terms(
-    objective: Objective,
+    painter: Objective | TiledObjective,
     photo: Image.Image,
-    contents: list[tf.Tensor],
+    canvas: Canvas,
+    contents: list[Tensor],
     subject: np.ndarray | None,
-    weight: float,
-) -> tuple[list[tf.Tensor], list[tf.Tensor]]:
+    weights: LossWeights,
+) -> tuple[list[Tensor], list[Tensor]]:
     """The photo's content features and the subject mask at each content layer's size.
 
     Without a subject (or at weight 0) the term is off: the scale's own contents and a zero
-    mask stand in, so the loss keeps one traced signature and costs no extra VGG pass.
+    mask stand in, so the step keeps one compiled signature and costs no extra VGG pass.
     """
-    if subject is None or weight == 0.0:
-        return contents, [tf.zeros([1, *c.shape[1:3], 1], tf.float32) for c in contents]
-    held = objective.contents(tf.constant(to_caffe(photo)))
-    masks = [
-        tf.constant(resize_mask(subject, (c.shape[2], c.shape[1]))[None, :, :, None]) for c in held
-    ]
+    if subject is None or weights.subject == 0.0:
+        return contents, [ops.zeros((*c.shape[:3], 1)) for c in contents]
+    held = painter.contents(ops.convert_to_tensor(canvas.place(to_caffe(photo))), canvas)
+    width, height = photo.size
+    masks = []
+    for layer, features in zip(painter.layers.content, held, strict=True):
+        size = (width // stride(layer), height // stride(layer))
+        mask = resize_mask(subject, size)[None, :, :, None]
+        masks.append(ops.convert_to_tensor(zero_pad(mask, features.shape)))
     return held, masks
 
 
@@ -399,28 +318,30 @@ def _starting_point(
     return x + noise * np.random.default_rng(seed).standard_normal(x.shape, np.float32)
 
 
-def _finish(image: Image.Image, steps: int, progress: Progress | None) -> Run:
-    if progress is not None:
-        progress(1.0, image)
-    return Run(image, steps)
-
-
-def _upsample(
-    x: np.ndarray, coarse_photo: Image.Image, photo: Image.Image, detail: float
+def _detail(
+    coarse_photo: Image.Image, photo: Image.Image, canvas: Canvas, share: float
 ) -> np.ndarray:
-    """The coarse result at the next size, plus `detail` times the photo's detail it lacked.
+    """`share` of the photo's detail that the coarser scale lacked, on the finer scale's canvas.
 
     That detail is photo - upsampled(coarse photo): edges and textures too small for the coarse
     scale. All of it keeps the photo crisp under the painting's texture (soft); a quarter keeps
     the outlines one recognises and gives the finer scale's strokes an edge to follow (medium);
     none lets the finer scale paint over them as the painter would (strong).
     """
-    size = (photo.size[1], photo.size[0])
-    upsampled = tf.image.resize(x, size, "bicubic").numpy()
-    if detail > 0.0:
-        coarse = tf.image.resize(to_caffe(coarse_photo), size, "bicubic").numpy()
-        upsampled += detail * (to_caffe(photo) - coarse)
-    return np.clip(upsampled, CAFFE_MIN, CAFFE_MAX)
+    if share == 0.0:
+        return np.zeros((1, *canvas.shape, 3), np.float32)
+    lacking = to_caffe(photo) - resize(to_caffe(coarse_photo), photo.size)
+    return canvas.place(share * lacking)
+
+
+def _picture(x: Tensor, canvas: Canvas) -> Image.Image:
+    return from_caffe(canvas.crop(ops.convert_to_numpy(x)))
+
+
+def _finish(image: Image.Image, steps: int, progress: Progress | None) -> Run:
+    if progress is not None:
+        progress(1.0, image)
+    return Run(image, steps)
 
 
 def _converged(history: list[float], plan: Plan) -> bool:

@@ -1,84 +1,176 @@
-"""Gatys' losses, each normalised so that one set of weights works at any size and with any weights.
+"""Gatys' losses in keras.ops, each normalised so that one set of weights works at any size.
 
 Raw Gram and feature differences grow with the image's pixel count and with the scale of the
 network's activations (Gatys' normalised VGG19 and Keras' caffe-converted one differ by orders of
 magnitude per layer). Averaging Grams over positions and dividing each layer's error by the
 target's own size removes both, so every layer counts equally and a loss near 1 means "as far
 away as the target is from zero".
+
+Every loss counts only the picture's own positions, given as a `region` mask (1 on the picture,
+0 on the canvas beyond it: canvas.py). The style statistics are kept as sums over positions
+(`Sums`) until the end, so a picture's parts add up to the whole.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
-import tensorflow as tf
+from nst_engine.backend import Tensor, ops
 
-
-def gram(features: tf.Tensor) -> tf.Tensor:
-    """[1, H, W, C] -> [C, C] feature correlations, averaged over the H*W positions."""
-    flat = tf.reshape(tf.cast(features, tf.float32), [-1, tf.shape(features)[-1]])
-    return tf.matmul(flat, flat, transpose_a=True) / tf.cast(tf.shape(flat)[0], tf.float32)
+EPSILON = 1e-8
 
 
-def relative_error(value: tf.Tensor, target: tf.Tensor) -> tf.Tensor:
+class LossWeights(NamedTuple):
+    """How much each term counts; the recipe (gatys.py) sets them per scale."""
+
+    style: float = 1.0  # the painting's Gram matrices
+    content: float = 0.0  # what the scale keeps: the photo, or the coarser scale's result
+    total_variation: float = 0.0  # neighbouring pixels' differences
+    moments: float = 0.0  # the painting's channel means and deviations
+    subject: float = 0.0  # the photo's own content where its person is
+
+
+class Sums(NamedTuple):
+    """One layer's features summed over positions: what its statistics are made of."""
+
+    products: Tensor  # [C, C]: sum of f fᵀ
+    total: Tensor  # [C]: sum of f
+    squares: Tensor  # [C]: sum of f²
+    count: Tensor  # []: positions
+
+
+class StyleTarget(NamedTuple):
+    """What the style loss matches, per style layer: Gram matrices, channel means and deviations."""
+
+    grams: list[Tensor]
+    means: list[Tensor]
+    stds: list[Tensor]
+
+
+def region_at(region: Tensor, stride: int) -> Tensor:
+    """The region at a layer `stride` times smaller: positions whose whole window is inside."""
+    if stride == 1:
+        return region
+    return -ops.max_pool(-region, pool_size=stride, strides=stride, padding="valid")
+
+
+def sums(features: Tensor, region: Tensor) -> Sums:
+    """[1, H, W, C] features over a [1, H, W, 1] region -> their sums (in float32)."""
+    values = ops.cast(features, "float32") * region
+    flat = ops.reshape(values, (-1, ops.shape(values)[-1]))
+    return Sums(
+        ops.matmul(ops.transpose(flat), flat),
+        ops.sum(flat, axis=0),
+        ops.sum(flat * flat, axis=0),
+        ops.sum(region),
+    )
+
+
+def statistics(layers: Sequence[Sums]) -> StyleTarget:
+    """Gram matrices (averaged over positions), means and standard deviations from sums."""
+    grams, means, stds = [], [], []
+    for layer in layers:
+        count = ops.maximum(layer.count, 1.0)
+        mean = layer.total / count
+        grams.append(layer.products / count)
+        means.append(mean)
+        stds.append(ops.sqrt(ops.maximum(layer.squares / count - mean * mean, 0.0) + EPSILON))
+    return StyleTarget(grams, means, stds)
+
+
+def relative_error(value: Tensor, target: Tensor) -> Tensor:
     """||value - target||² / ||target||²: 0 on target, 1 for zeros, the same at every scale."""
-    value = tf.cast(value, tf.float32)
-    return tf.reduce_sum(tf.square(value - target)) / (tf.reduce_sum(tf.square(target)) + 1e-8)
+    value = ops.cast(value, "float32")
+    return ops.sum(ops.square(value - target)) / (ops.sum(ops.square(target)) + EPSILON)
 
 
-def style_loss(features: Sequence[tf.Tensor], target_grams: Sequence[tf.Tensor]) -> tf.Tensor:
+def style_loss(current: StyleTarget, target: StyleTarget) -> Tensor:
     """Mean over layers of the relative squared error of the Gram matrices."""
-    return tf.add_n(
-        [relative_error(gram(f), g) for f, g in zip(features, target_grams, strict=True)]
-    ) / len(target_grams)
+    errors = [relative_error(g, t) for g, t in zip(current.grams, target.grams, strict=True)]
+    return ops.sum(ops.stack(errors)) / len(errors)
 
 
-def moments(features: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
-    """[1, H, W, C] -> each channel's mean and standard deviation over the positions, [C] each."""
-    mean, variance = tf.nn.moments(tf.cast(features, tf.float32), axes=[0, 1, 2])
-    return mean, tf.sqrt(variance + 1e-8)
-
-
-def moments_loss(
-    features: Sequence[tf.Tensor], means: Sequence[tf.Tensor], stds: Sequence[tf.Tensor]
-) -> tf.Tensor:
+def moments_loss(current: StyleTarget, target: StyleTarget) -> Tensor:
     """Mean over layers of the relative errors of the channels' means and standard deviations.
 
     The statistics AdaIN matches, which Li et al. (2017) show to be a style loss in their own
     right. Beside the Gram they give each channel's overall level and spread a weight of their
     own; in the Gram alone the largest entries dominate.
     """
-    errors = []
-    for f, mean, std in zip(features, means, stds, strict=True):
-        f_mean, f_std = moments(f)
-        errors.append(relative_error(f_mean, mean) + relative_error(f_std, std))
-    return tf.add_n(errors) / (2 * len(features))
+    errors = [
+        relative_error(mean, target_mean) + relative_error(std, target_std)
+        for mean, std, target_mean, target_std in zip(
+            current.means, current.stds, target.means, target.stds, strict=True
+        )
+    ]
+    return ops.sum(ops.stack(errors)) / (2 * len(errors))
 
 
-def content_loss(features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor]) -> tf.Tensor:
-    """Mean over layers of the relative squared error of the feature maps."""
-    return tf.add_n([relative_error(f, t) for f, t in zip(features, targets, strict=True)]) / len(
-        targets
-    )
+def content_loss(
+    features: Sequence[Tensor],
+    targets: Sequence[Tensor],
+    regions: Sequence[Tensor],
+    sizes: Sequence[Tensor] | None = None,
+) -> Tensor:
+    """Mean over layers of the relative squared error of the feature maps, on the region."""
+    return masked_content_loss(features, targets, regions, regions, sizes)
 
 
 def masked_content_loss(
-    features: Sequence[tf.Tensor], targets: Sequence[tf.Tensor], masks: Sequence[tf.Tensor]
-) -> tf.Tensor:
+    features: Sequence[Tensor],
+    targets: Sequence[Tensor],
+    masks: Sequence[Tensor],
+    regions: Sequence[Tensor],
+    sizes: Sequence[Tensor] | None = None,
+) -> Tensor:
     """content_loss counted only where each [1, H, W, 1] mask (0..1) is.
 
     Divided by the whole target's size, not the masked part's: the term weighs as much as the
     mask covers, so a faint mask (a segmenter's haze over a landscape) adds next to nothing.
+    sizes: each target's size over the whole picture, where these are a tile's (tiles.py);
+    None: over `regions`.
     """
+    if sizes is None:
+        sizes = [target_size(t, r) for t, r in zip(targets, regions, strict=True)]
     errors = []
-    for f, target, mask in zip(features, targets, masks, strict=True):
-        difference = mask * tf.square(tf.cast(f, tf.float32) - target)
-        errors.append(tf.reduce_sum(difference) / (tf.reduce_sum(tf.square(target)) + 1e-8))
-    return tf.add_n(errors) / len(targets)
+    for f, target, mask, region, size in zip(features, targets, masks, regions, sizes, strict=True):
+        difference = mask * region * ops.square(ops.cast(f, "float32") - target)
+        errors.append(ops.sum(difference) / (size + EPSILON))
+    return ops.sum(ops.stack(errors)) / len(errors)
 
 
-def total_variation(image: tf.Tensor) -> tf.Tensor:
-    """Mean squared difference between neighbouring pixels, in units of the full 0-255 range."""
-    dy = image[:, 1:, :, :] - image[:, :-1, :, :]
-    dx = image[:, :, 1:, :] - image[:, :, :-1, :]
-    return (tf.reduce_mean(tf.square(dy)) + tf.reduce_mean(tf.square(dx))) / 255.0**2
+def target_size(target: Tensor, region: Tensor) -> Tensor:
+    """||target||² over the region: what a content error is measured against."""
+    return ops.sum(region * ops.square(target))
+
+
+def total_variation(
+    image: Tensor,
+    region: Tensor,
+    owned: Tensor | None = None,
+    pairs: tuple[Tensor, Tensor] | None = None,
+) -> Tensor:
+    """Mean squared difference between neighbouring pixels of the region, in units of the full
+    0-255 range.
+
+    Where `image` is a tile of a larger picture (tiles.py): `owned` marks the pixels whose pairs
+    (with the next pixel down, and right) the tile counts, and `pairs` are the whole picture's
+    numbers of such pairs (`neighbour_pairs`).
+    """
+    owned = region if owned is None else owned
+    rows = owned[:, :-1, :, :] * region[:, 1:, :, :] * region[:, :-1, :, :]
+    columns = owned[:, :, :-1, :] * region[:, :, 1:, :] * region[:, :, :-1, :]
+    dy = ops.sum(rows * ops.square(image[:, 1:, :, :] - image[:, :-1, :, :]))
+    dx = ops.sum(columns * ops.square(image[:, :, 1:, :] - image[:, :, :-1, :]))
+    row_pairs, column_pairs = neighbour_pairs(region) if pairs is None else pairs
+    channels = ops.cast(ops.shape(image)[-1], "float32")
+    return (dy / (channels * row_pairs) + dx / (channels * column_pairs)) / 255.0**2
+
+
+def neighbour_pairs(region: Tensor) -> tuple[Tensor, Tensor]:
+    """How many vertical and horizontal pairs of neighbouring pixels the region holds (at least
+    1 each, so that a picture one pixel high divides by something)."""
+    rows = ops.sum(region[:, 1:, :, :] * region[:, :-1, :, :])
+    columns = ops.sum(region[:, :, 1:, :] * region[:, :, :-1, :])
+    return ops.maximum(rows, 1.0), ops.maximum(columns, 1.0)

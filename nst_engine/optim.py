@@ -1,24 +1,40 @@
-"""The two optimisers measured for the engine, over a float32 image array: Adam and L-BFGS.
+"""The two optimisers measured for the engine, Adam and L-BFGS, in keras.ops.
 
-Both take one loss-and-gradient evaluation per step, so their steps cost the same and can be
-compared step for step. They run in numpy: the image has at most a few million values, so their
-arithmetic is milliseconds beside the network's hundreds.
+Both are pure functions of (image, gradient, state), so the update runs in the same compiled
+program as the gradient: on a GPU a step never waits for the host, whose arithmetic (the L-BFGS
+two-loop over ten image-sized vectors) would otherwise cost as much as the network's pass. Both
+take one loss-and-gradient evaluation per step, so their steps cost the same and can be compared
+step for step.
+
+An optimiser is a frozen dataclass: its settings are constants of the compiled step, and equal
+settings share one compiled program.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any, NamedTuple, Protocol
 
-import numpy as np
+from nst_engine.backend import Tensor, ops
 
 
 class Optimiser(Protocol):
-    def step(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        """The next image, from the current one and the loss's gradient there."""
+    def init(self, x: Tensor) -> Any:
+        """The state before the first step at image x."""
+        ...
+
+    def update(self, x: Tensor, grad: Tensor, state: Any) -> tuple[Tensor, Any]:
+        """The next image and state, from the current image and the loss's gradient there."""
         ...
 
 
+class AdamState(NamedTuple):
+    first: Tensor  # the gradient's running mean
+    second: Tensor  # its running mean square
+    steps: Tensor  # [] steps taken
+
+
+@dataclass(frozen=True)
 class Adam:
     """Adam (Kingma & Ba 2015).
 
@@ -26,25 +42,34 @@ class Adam:
     is in gradient units, which for the engine's normalised losses are ~1e-7 per pixel.
     """
 
-    def __init__(
-        self, rate: float, beta1: float = 0.9, beta2: float = 0.999, epsilon: float = 1e-10
-    ) -> None:
-        self.rate, self.beta1, self.beta2, self.epsilon = rate, beta1, beta2, epsilon
-        self._m: np.ndarray | None = None
-        self._v: np.ndarray | None = None
-        self._t = 0
+    rate: float
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-10
 
-    def step(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        if self._m is None or self._v is None:
-            self._m, self._v = np.zeros_like(x), np.zeros_like(x)
-        self._t += 1
-        self._m = self.beta1 * self._m + (1 - self.beta1) * grad
-        self._v = self.beta2 * self._v + (1 - self.beta2) * grad * grad
-        m_hat = self._m / (1 - self.beta1**self._t)
-        v_hat = self._v / (1 - self.beta2**self._t)
-        return x - self.rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+    def init(self, x: Tensor) -> AdamState:
+        return AdamState(ops.zeros_like(x), ops.zeros_like(x), ops.convert_to_tensor(0.0))
+
+    def update(self, x: Tensor, grad: Tensor, state: AdamState) -> tuple[Tensor, AdamState]:
+        steps = state.steps + 1.0
+        first = self.beta1 * state.first + (1 - self.beta1) * grad
+        second = self.beta2 * state.second + (1 - self.beta2) * grad * grad
+        first_hat = first / (1 - ops.power(self.beta1, steps))
+        second_hat = second / (1 - ops.power(self.beta2, steps))
+        change = self.rate * first_hat / (ops.sqrt(second_hat) + self.epsilon)
+        return x - change, AdamState(first, second, steps)
 
 
+class LBFGSState(NamedTuple):
+    moves: Tensor  # [history, *image]: s = x_{k+1} - x_k, oldest first
+    changes: Tensor  # [history, *image]: y = grad_{k+1} - grad_k
+    rho: Tensor  # [history]: 1 / (s·y); 0 marks an empty slot, which the two loops skip
+    x: Tensor  # the last image
+    grad: Tensor  # the gradient there
+    started: Tensor  # []: 1 once x and grad hold a real step
+
+
+@dataclass(frozen=True)
 class LBFGS:
     """Limited-memory BFGS without a line search, as neural-style and torch.optim.LBFGS use it.
 
@@ -53,30 +78,41 @@ class LBFGS:
     pixels of the first (plain gradient) step, before any curvature is known.
     """
 
-    def __init__(self, history: int = 10, first_step: float = 1.0) -> None:
-        self.first_step = first_step
-        self._pairs: deque[tuple[np.ndarray, np.ndarray, float]] = deque(maxlen=history)
-        self._last: tuple[np.ndarray, np.ndarray] | None = None
+    history: int = 10
+    first_step: float = 1.0
 
-    def step(self, x: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        if self._last is not None:
-            s, y = x - self._last[0], grad - self._last[1]
-            sy = float(np.vdot(s, y))
-            if sy > 1e-10:  # skip pairs that would break positive definiteness
-                self._pairs.append((s, y, 1.0 / sy))
-        self._last = (x, grad)
-        if not self._pairs:
-            return x - grad * (self.first_step / (float(np.abs(grad).max()) + 1e-12))
+    def init(self, x: Tensor) -> LBFGSState:
+        pairs = ops.zeros((self.history, *x.shape))
+        return LBFGSState(
+            pairs, pairs, ops.zeros((self.history,)), x, ops.zeros_like(x), ops.zeros(())
+        )
+
+    def update(self, x: Tensor, grad: Tensor, state: LBFGSState) -> tuple[Tensor, LBFGSState]:
+        move, change = x - state.x, grad - state.grad
+        curvature = ops.sum(move * change)
+        # A pair with s·y <= 0 would break positive definiteness: it is not kept.
+        keep = ops.logical_and(state.started > 0, curvature > 1e-10)
+        moves = ops.where(keep, _push(state.moves, move), state.moves)
+        changes = ops.where(keep, _push(state.changes, change), state.changes)
+        rho = ops.where(keep, _push(state.rho, 1.0 / ops.maximum(curvature, 1e-10)), state.rho)
+        new_state = LBFGSState(moves, changes, rho, x, grad, ops.ones(()))
         # Two-loop recursion: direction = -H grad, H the inverse-Hessian estimate.
-        q = grad.copy()
+        q = grad
         alphas = []
-        for s, y, rho in reversed(self._pairs):
-            alpha = rho * float(np.vdot(s, q))
-            q -= alpha * y
+        for i in reversed(range(self.history)):
+            alpha = rho[i] * ops.sum(moves[i] * q)
+            q = q - alpha * changes[i]
             alphas.append(alpha)
-        s, y, _ = self._pairs[-1]
-        q *= float(np.vdot(s, y)) / float(np.vdot(y, y))
-        for (s, y, rho), alpha in zip(self._pairs, reversed(alphas), strict=True):
-            beta = rho * float(np.vdot(y, q))
-            q += (alpha - beta) * s
-        return x - q
+        newest_yy = ops.maximum(ops.sum(changes[-1] * changes[-1]), 1e-30)
+        q = q * (ops.sum(moves[-1] * changes[-1]) / newest_yy)
+        for i, alpha in zip(range(self.history), reversed(alphas), strict=True):
+            beta = rho[i] * ops.sum(changes[i] * q)
+            q = q + (alpha - beta) * moves[i]
+        # Before any pair is kept: a plain gradient step, first_step pixels at the most.
+        gradient_step = grad * (self.first_step / (ops.max(ops.abs(grad)) + 1e-12))
+        return x - ops.where(rho[-1] > 0, q, gradient_step), new_state
+
+
+def _push(stack: Tensor, value: Tensor) -> Tensor:
+    """The stack without its oldest entry, `value` appended as the newest."""
+    return ops.concatenate([stack[1:], ops.expand_dims(value, 0)], axis=0)

@@ -28,7 +28,8 @@ from PIL import Image
 
 from nst_engine.download import checked, fetch
 from nst_engine.errors import WeightsError
-from nst_engine.fast import ModelFile, _load, _without_delegate_notice, cache_dir
+from nst_engine.fast import ModelFile, _load, cache_dir
+from nst_engine.quiet import without_notices
 
 MODEL_ENV = "NST_SEGMENTATION_MODEL"
 SIDE = 256  # the model's input and output size
@@ -74,7 +75,7 @@ class PersonSegmenter:
 
     def __init__(self, model: str | Path | None = None) -> None:
         path = model_path(model)
-        with _without_delegate_notice():
+        with without_notices():
             self._interpreter = _load(path)
         self._input = self._interpreter.get_input_details()[0]["index"]
         self._output = self._interpreter.get_output_details()[0]["index"]

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import h5py
-import keras
 import numpy as np
 
+from nst_engine.backend import keras
 from nst_engine.errors import WeightsError
 
 # Keras' ImageNet weights for VGG19 without the classifier, as keras.applications.vgg19 gets them.
@@ -32,6 +32,11 @@ CONV_LAYERS = tuple(
     for block, (_, convs) in enumerate(BLOCKS, start=1)
     for conv in range(1, convs + 1)
 )
+
+
+def stride(layer: str) -> int:
+    """How many input pixels one position of a conv layer's output steps over: 2 per pooling."""
+    return 2 ** (int(layer.removeprefix("block").partition("_")[0]) - 1)
 
 
 def vgg19_features(outputs: Sequence[str], dtype: str | None = None) -> keras.Model:

@@ -1,8 +1,10 @@
 """Config.from_env: defaults, parsing, and one clear line for a malformed value."""
 
+from pathlib import Path
+
 import pytest
 
-from bot.config import Config, ConfigError, deprecated_settings
+from bot.config import Config, ConfigError, WorkerConfig, deprecated_settings
 
 TOKEN = {"TELEGRAM_BOT_TOKEN": "1:x"}
 
@@ -92,3 +94,18 @@ def test_quality_steps_reach_the_engine_settings() -> None:
     assert default.steps is None  # the engine's own budget
     fewer = Config.from_env({**TOKEN, "NST_QUALITY_STEPS": "40"})
     assert engine_settings(UserSettings(), fewer, fast_available=True).steps == 40
+
+
+def test_the_engines_compile_for_the_qualities_and_keep_programs_in_the_data_folder() -> None:
+    config = Config.from_env({**TOKEN, "NST_DATA_DIR": "/srv/nst", "NST_HIGH_SIDE": "1024"})
+    options = config.engine_options
+    assert options.compilation_cache == Path("/srv/nst/compiled")
+    assert options.warm_sides == (512, 1024)
+    moved = Config.from_env({**TOKEN, "NST_COMPILATION_CACHE": "/var/cache/nst"})
+    assert moved.engine_options.compilation_cache == Path("/var/cache/nst")
+
+
+def test_a_worker_compiles_for_the_sides_the_bot_uses() -> None:
+    env = {"NST_REDIS_URL": "redis://r:6379/0", "NST_STANDARD_SIDE": "640"}
+    options = WorkerConfig.from_env(env).engine
+    assert options.warm_sides == (640, 768) and options.compilation_cache is None

@@ -1,6 +1,6 @@
 """Mixing two paintings through the real stack: an album of three, [Mix with…] then a painting
 or a preset, the 30/50/70 % re-runs (also after a restart), in both languages. Jobs run by the
-fast method, to be quick; tests/test_engine_mix.py covers the quality method's mixing."""
+fast method, to be quick; tests/engine/test_mix.py covers the quality method's mixing."""
 
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.config import EngineOptions
 from bot.jobs.runner import InProcessRunner
 from nst_engine import segmentation
 
@@ -29,7 +30,7 @@ async def test_two_engines_and_person_mode_load_one_segmenter(
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(segmentation.PersonSegmenter, "__init__", counting)
-    runner = InProcessRunner(2, precision="float32")
+    runner = InProcessRunner(2, options=EngineOptions(precision="float32", warm_sides=()))
     await runner.start()
     try:
         assert runner.person_error is None

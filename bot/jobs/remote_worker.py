@@ -88,7 +88,7 @@ class RemoteWorker:
 
     async def _build_engines(self, _state: TaskiqState) -> None:
         """taskiq's worker-startup event: the engines are built once, before the first task."""
-        runner = InProcessRunner(self.config.concurrency, precision=self.config.precision)
+        runner = InProcessRunner(self.config.concurrency, options=self.config.engine)
         await runner.start()
         self.runner = runner
 

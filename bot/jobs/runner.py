@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Protocol
 
 from PIL import Image
 
+from bot.config import EngineOptions
 from bot.jobs.person import PersonKeeper
 from bot.models import Job, PersonMode
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError
 from nst_engine.images import load_image
-from nst_engine.precision import Choice
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,16 +173,29 @@ def _shared_segmenter() -> OptionalModel[PersonSegmenter]:
     return OptionalModel(PersonSegmenter)
 
 
-def _build_engine(precision: Choice, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
+def _build_engine(options: EngineOptions, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
     # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
     # download cache).
     from nst_engine.engine import Engine
 
-    engine = Engine(precision=precision, segmenter=segmenter)
+    engine = Engine(
+        precision=options.precision,
+        segmenter=segmenter,
+        compilation_cache=options.compilation_cache,
+    )
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
-    # network, and the segmenter that keeps a person's face.
+    # network, the segmenter that keeps a person's face, and the compiled steps.
     engine.load_fast()
     engine.load_segmenter()
+    seconds = engine.warm_up(options.warm_sides)
+    log.info(
+        "engine ready: %s on %s, %s, compiled for %s px in %.1f s",
+        engine.backend,
+        engine.device,
+        engine.precision or "float32",
+        "/".join(str(side) for side in options.warm_sides),
+        seconds,
+    )
     return engine
 
 
@@ -190,13 +203,16 @@ class InProcessRunner:
     """Runs jobs on `engines` engines in this process, one job each at a time."""
 
     def __init__(
-        self, engines: int, engine: Engine | None = None, precision: Choice = "auto"
+        self,
+        engines: int,
+        engine: Engine | None = None,
+        options: EngineOptions = EngineOptions(),  # noqa: B008 (frozen: a shared default is safe)
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
-        start() builds `engines` Engines, each used by one thread at a time."""
+        start() builds `engines` Engines as `options` say, each used by one thread at a time."""
         self._engine_count = engines
         self._given = engine
-        self._precision = precision
+        self._options = options
         self._executor = ThreadPoolExecutor(
             engines, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
@@ -223,7 +239,7 @@ class InProcessRunner:
                 await asyncio.gather(
                     *(
                         loop.run_in_executor(
-                            self._executor, _build_engine, self._precision, segmenter
+                            self._executor, _build_engine, self._options, segmenter
                         )
                         for _ in range(self._engine_count)
                     )
@@ -237,7 +253,7 @@ class InProcessRunner:
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
         log.info(
-            "engine ready: %d engine(s), preview %s", self._engine_count, self._fast_error or "on"
+            "runner ready: %d engine(s), preview %s", self._engine_count, self._fast_error or "on"
         )
 
     async def stop(self) -> None:

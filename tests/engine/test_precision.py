@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tensorflow as tf
 from PIL import Image
 
-from nst_engine import Engine, Settings, precision
+from nst_engine import Engine, Settings, backend, precision
 from nst_engine.images import load_image, resize_longer_side, to_caffe
+from nst_engine.losses import LossWeights
+from tests.engine.scales import coarsest_scale
 
 AVX2_ONLY = frozenset({"fma", "avx2", "f16c"})
 WITH_BF16 = AVX2_ONLY | {"avx512f", "avx512_bf16"}
@@ -64,13 +65,8 @@ def painting(style_painting: Path) -> Image.Image:
 
 def _loss(engine: Engine, photo: Image.Image, painting: Image.Image) -> float:
     objective = engine._objective("default")
-    x = tf.constant(to_caffe(photo))
-    target = objective.style_target([(painting, 1.0)], 64)
-    weights = tf.constant((1.0, 0.15, 0.0, 1.0, 0.0), tf.float32)
-    contents = objective.contents(x)
-    masks = [tf.zeros([1, *c.shape[1:3], 1]) for c in contents]
-    loss, _ = objective.loss_and_grad(x, target, contents, contents, masks, weights)
-    return float(loss)
+    scale = coarsest_scale(objective, photo, painting)
+    return objective.evaluate(to_caffe(photo), scale, LossWeights(1.0, 0.15, 0.0, 1.0, 0.0))
 
 
 def test_forced_off_and_on_the_convolutions_run_in_that_precision_with_the_same_loss(
@@ -84,3 +80,13 @@ def test_forced_off_and_on_the_convolutions_run_in_that_precision_with_the_same_
     assert _loss(half, photo, painting) == pytest.approx(_loss(full, photo, painting), rel=0.02)
     result = np.asarray(half.stylize(photo, painting, Settings(max_side=64, steps=4)), np.float32)
     assert result.shape == (48, 64, 3) and result.std() > 1.0
+
+
+def test_auto_uses_a_cpus_bfloat16_kernels_only_on_tensorflow(
+    vgg_weights: Path, fast_models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """oneDNN's bfloat16 kernels are TensorFlow's; XLA's CPU backend (JAX) has none."""
+    monkeypatch.setattr(precision, "cpu_flags", lambda: WITH_BF16)
+    engine = Engine(vgg_weights, fast_models_dir, precision="auto")
+    expected = "mixed_bfloat16" if backend.NAME == "tensorflow" else None
+    assert engine.precision == expected

@@ -1,0 +1,130 @@
+"""The one place that knows which Keras backend runs the engine, and what differs between them.
+
+The engine's maths is written once, in `keras.ops`. Three things cannot be: compiling a function,
+taking a gradient, and calling the network with its weights. Each has one function per backend
+here. The backend is Keras' own setting, `KERAS_BACKEND`, read when Keras is first imported:
+
+- "tensorflow" (the default): the right choice on a CPU, where oneDNN's kernels make a step
+  about three times cheaper than JAX's. `tf.function` traces a step once for every image size.
+- "jax": the choice for an NVIDIA GPU. `jax.jit` compiles a fused step (gradient and optimiser
+  update in one program) per input shape, which is why canvases come in a few sizes
+  (canvas.py) and why compiled programs are kept on disk (`use_compilation_cache`).
+
+TensorFlow is imported only when it is the backend, so a JAX worker needs none of it. Import
+`keras` and `ops` from here (`from nst_engine.backend import keras, ops`): loading them through
+this module keeps TensorFlow's C++ start-up notices out of the log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nst_engine.quiet import without_notices
+
+with without_notices():
+    import keras
+    from keras import ops as ops  # re-exported: `from nst_engine.backend import ops`
+
+NAME: str = keras.backend.backend()
+if NAME not in ("tensorflow", "jax"):
+    raise ImportError(f"nst_engine runs on Keras' tensorflow or jax backend, not {NAME!r}")
+# Whether a new input shape means a new compilation (seconds), rather than a cheap retrace.
+COMPILES_PER_SHAPE = NAME == "jax"
+COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
+# Programs that took less than this to compile are not worth a file in the cache.
+MIN_CACHED_COMPILE_S = 0.5
+
+Tensor = Any  # a backend tensor: tf.Tensor or jax.Array
+Weights = Sequence[Tensor]
+
+
+def compiled(function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function` as one compiled program: jax.jit, or a tf.function traced for any size."""
+    if NAME == "jax":
+        import jax
+
+        return jax.jit(function)
+    import tensorflow as tf
+
+    return tf.function(function, reduce_retracing=True)
+
+
+def value_and_grad(function: Callable[..., Tensor]) -> Callable[..., tuple[Tensor, Tensor]]:
+    """(value, gradient with respect to the first argument) of a scalar function; the first
+    argument may be a tensor or a nested structure of them (the gradient has its structure)."""
+    if NAME == "jax":
+        import jax
+
+        return jax.value_and_grad(function)
+    import tensorflow as tf
+
+    def with_tape(x: Tensor, *args: Any) -> tuple[Tensor, Tensor]:
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch(x)
+            value = function(x, *args)
+        return value, tape.gradient(value, x)
+
+    return with_tape
+
+
+def bind(model: keras.Model) -> tuple[Weights, Callable[[Weights, Tensor], list[Tensor]]]:
+    """The model's weights and a pure call(weights, image) -> outputs, for compiled functions.
+
+    On JAX the weights must be arguments of the jitted function (closed over, they would be
+    baked into every program as constants); TensorFlow's traced functions read the variables.
+    """
+    if NAME == "jax":
+        weights = [variable.value for variable in model.trainable_variables]
+
+        def stateless(weights: Weights, image: Tensor) -> list[Tensor]:
+            outputs, _ = model.stateless_call(weights, [], image, training=False)
+            return list(outputs)
+
+        return weights, stateless
+
+    def call(weights: Weights, image: Tensor) -> list[Tensor]:
+        return list(model(image, training=False))
+
+    return [], call
+
+
+def device() -> str:
+    """Where the convolutions run, for logs, the command line and the benchmark."""
+    if NAME == "jax":
+        import jax
+
+        first = jax.devices()[0]
+        if first.platform == "gpu":
+            return f"GPU ({first.device_kind})"
+    else:
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return f"GPU ({details.get('device_name', gpus[0].name)})"
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+def use_compilation_cache(folder: Path) -> Path | None:
+    """Keep compiled programs in `folder` across processes; None where nothing is kept.
+
+    Only JAX compiles per shape, so only JAX uses it. XLA's GPU autotuning results are kept
+    there too: they are much of a first compilation's time. The folder is trusted like code
+    (JAX runs what it finds there): give it the bot's or worker's own user only.
+    """
+    if NAME != "jax":
+        return None
+    import jax
+
+    folder.mkdir(parents=True, exist_ok=True)
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_CACHED_COMPILE_S)
+    jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
+    jax.config.update(
+        "jax_persistent_cache_enable_xla_caches", "xla_gpu_per_fusion_autotune_cache_dir"
+    )
+    return folder

@@ -1,0 +1,347 @@
+"""The loss and its gradient for a picture too large to hold VGG19's activations, window by
+window, exactly: the memory a step needs follows the window, not the picture.
+
+At 4096x3072 the first layers' activations alone are gigabytes, so the canvas is cut into
+square windows. Each window owns its interior and sees a halo around it as wide as the deepest
+layer's reach, so the features it computes at its own positions are the whole canvas's (windows
+start on the pooling grid, and a window is moved inside the canvas rather than past its edge,
+where its padding is the canvas's own). The style loss is global (the Gram matrices and moments
+of the whole picture), so a step takes two passes:
+
+1. every window adds its own positions' feature sums (`losses.Sums`) to the picture's;
+2. the style loss's gradient with respect to those sums is taken once; each window's gradient
+   is then that of a surrogate: the sums' inner product with it, plus the window's share of the
+   local terms (content, subject, total variation, each divided by the whole picture's
+   normaliser). The windows' gradients, halos included, add up to the picture's gradient.
+
+The interiors partition the canvas, so whatever windows contribute is accumulated by adding.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from nst_engine import backend, losses
+from nst_engine.backend import Tensor, ops
+from nst_engine.canvas import Canvas
+from nst_engine.losses import LossWeights, StyleTarget, Sums
+from nst_engine.objective import Layers, Objective, Scale, clip
+from nst_engine.optim import Optimiser
+from nst_engine.vgg import CONV_LAYERS, stride
+
+# Window origins and interiors fall on the grid of VGG19's fourth pooling.
+GRID = 16
+# Bytes per input pixel, per channel of a layer at that layer's resolution: float32 activations,
+# their gradients and the pooling's bookkeeping (a 512x384 step's peak near 1.5 GB fits it).
+BYTES_PER_ACTIVATION = 12
+
+
+class Window(NamedTuple):
+    """A window's origin in the canvas, and the part it owns (top, left, bottom, right)."""
+
+    top: int
+    left: int
+    interior: tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Tiling:
+    """Windows of side `interior + 2 * halo` whose interiors tile a canvas."""
+
+    interior: int
+    halo: int
+
+    @property
+    def window(self) -> int:
+        return self.interior + 2 * self.halo
+
+    def needed(self, shape: tuple[int, int]) -> bool:
+        """Whether a canvas of `shape` is larger than one window."""
+        return max(shape) > self.window
+
+    def window_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
+        """The windows' shape on a canvas of `shape`: a window's, or the canvas's where narrower."""
+        return (min(self.window, shape[0]), min(self.window, shape[1]))
+
+    def windows(self, shape: tuple[int, int]) -> list[Window]:
+        """Windows over a canvas of `shape` (sides multiples of GRID) whose interiors cover it
+        exactly once."""
+        height, width = self.window_shape(shape)
+        return [
+            Window(top, left, (first, start, last, end))
+            for top, first, last in self._spans(shape[0], height)
+            for left, start, end in self._spans(shape[1], width)
+        ]
+
+    def _spans(self, length: int, window: int) -> list[tuple[int, int, int]]:
+        """(window origin, interior start, interior end) along one side."""
+        if window >= length:
+            return [(0, 0, length)]
+        spans = []
+        for index in range(math.ceil(length / self.interior)):
+            first, last = index * self.interior, min((index + 1) * self.interior, length)
+            spans.append((min(max(first - self.halo, 0), length - window), first, last))
+        return spans
+
+
+def reach(layer: str) -> int:
+    """How far a position of `layer` sees on either side, in input pixels: half its receptive
+    field, and one stride more for where its pooling windows start."""
+    field, jump = 1, 1
+    for name in CONV_LAYERS[: CONV_LAYERS.index(layer) + 1]:
+        if name.endswith("conv1") and name != "block1_conv1":
+            field, jump = field + jump, 2 * jump  # the 2x2 pooling before this block
+        field += 2 * jump  # a 3x3 convolution
+    return field // 2 + stride(layer)
+
+
+def tiling_for(layers: tuple[str, ...], budget_bytes: float) -> Tiling:
+    """The largest windows whose activations fit `budget_bytes`, for VGG19 up to `layers`."""
+    deepest = max(layers, key=CONV_LAYERS.index)
+    halo = GRID * math.ceil(reach(deepest) / GRID)
+    per_pixel = BYTES_PER_ACTIVATION * sum(
+        _channels(name) / stride(name) ** 2
+        for name in CONV_LAYERS[: CONV_LAYERS.index(deepest) + 1]
+    )
+    side = math.sqrt(budget_bytes / per_pixel)
+    return Tiling(max(GRID, GRID * math.floor((side - 2 * halo) / GRID)), halo)
+
+
+def _channels(layer: str) -> int:
+    return min(64 * stride(layer), 512)
+
+
+class Normalisers(NamedTuple):
+    """The whole picture's sizes the local terms are divided by (losses.py)."""
+
+    contents: list[Tensor]  # ||content target||² per content layer
+    subject: list[Tensor]  # ||the photo's content||² per content layer
+    pairs: tuple[Tensor, Tensor]  # neighbouring pixel pairs, down and across
+
+
+@functools.lru_cache(maxsize=8)
+def tiled(objective: Objective, tiling: Tiling) -> TiledObjective:
+    """One TiledObjective per objective and tiling: its compiled programs are kept."""
+    return TiledObjective(objective, tiling)
+
+
+class TiledObjective:
+    """An Objective's loss and gradient at a canvas, computed window by window; `contents` and
+    `step` stand in for the Objective's own where a canvas is larger than a window."""
+
+    def __init__(self, objective: Objective, tiling: Tiling) -> None:
+        self.objective = objective
+        self.tiling = tiling
+        self._window_sums = backend.compiled(self._sums)
+        self._style_loss = backend.compiled(backend.value_and_grad(self._style))
+        self._window_gradient = backend.compiled(self._gradient)
+        self._window_contents = backend.compiled(self._contents)
+        self._updates: dict[Optimiser, Callable[..., Any]] = {}
+
+    @property
+    def layers(self) -> Layers:
+        return self.objective.layers
+
+    def step(self, optimiser: Optimiser) -> Callable[..., tuple[Tensor, Tensor, Any]]:
+        """step(x, state, scale, weights) -> (loss at x, next x, next state), as Objective's."""
+        if optimiser not in self._updates:
+            self._updates[optimiser] = backend.compiled(
+                lambda x, grad, state: _clipped(*optimiser.update(x, grad, state))
+            )
+        update = self._updates[optimiser]
+
+        def step(x: Tensor, state: Any, scale: Scale, weights: LossWeights) -> Any:
+            terms = LossWeights(*(ops.convert_to_tensor(float(w)) for w in weights))
+            loss, grad = self.value_and_grad(x, scale, terms, self.normalisers(scale))
+            return (loss, *update(x, grad, state))
+
+        return step
+
+    def contents(self, image: Tensor, canvas: Canvas) -> list[Tensor]:
+        """The content layers' features of a whole canvas image, assembled window by window."""
+        region = ops.convert_to_tensor(canvas.region())
+        height, width = image.shape[1:3]
+        names = self.objective.layers.content
+        maps: list[Tensor] = []
+        for window in self.tiling.windows((height, width)):
+            owned = self._window_contents(
+                self.objective.weights,
+                self._cut(image, window, 1),
+                self._cut(region, window, 1),
+                _interior(window),
+            )
+            if not maps:
+                maps = [
+                    ops.zeros((1, height // stride(n), width // stride(n), f.shape[-1]))
+                    for f, n in zip(owned, names, strict=True)
+                ]
+            maps = [
+                _add(m, f, window, stride(n)) for m, f, n in zip(maps, owned, names, strict=True)
+            ]
+        return maps
+
+    def normalisers(self, scale: Scale) -> Normalisers:
+        names = self.objective.layers.content
+        regions = [losses.region_at(scale.region, stride(n)) for n in names]
+        return Normalisers(
+            [losses.target_size(t, r) for t, r in zip(scale.contents, regions, strict=True)],
+            [losses.target_size(t, r) for t, r in zip(scale.subject, regions, strict=True)],
+            losses.neighbour_pairs(scale.region),
+        )
+
+    def value_and_grad(
+        self, x: Tensor, scale: Scale, terms: LossWeights, normalisers: Normalisers
+    ) -> tuple[Tensor, Tensor]:
+        """The loss at the canvas image x and its gradient, as Objective.loss gives them."""
+        windows = self.tiling.windows((x.shape[1], x.shape[2]))
+        weights = self.objective.weights
+        total: list[Sums] | None = None
+        for window in windows:
+            sums = self._window_sums(
+                weights,
+                self._cut(x, window, 1),
+                self._cut(scale.region, window, 1),
+                _interior(window),
+            )
+            total = (
+                sums if total is None else [_sum(a, b) for a, b in zip(total, sums, strict=True)]
+            )
+        assert total is not None
+        style, upstream = self._style_loss(total, scale.style, terms)
+        grad, surrogates = ops.zeros_like(x), 0.0
+        for window in windows:
+            value, window_grad = self._window_gradient(
+                weights,
+                self._cut(x, window, 1),
+                self._window_terms(scale, window),
+                _interior(window),
+                upstream,
+                terms,
+                normalisers,
+            )
+            grad = _add(grad, window_grad, window, 1)
+            surrogates = surrogates + value
+        # The surrogates' values hold the sums' inner product with the upstream gradient once
+        # over: what is left is the local terms' share.
+        return style + surrogates - _inner(upstream, total), grad
+
+    # The compiled programs, on one window's arrays.
+
+    def _sums(self, weights: Any, image: Tensor, region: Tensor, interior: Tensor) -> list[Sums]:
+        style, _ = self.objective.features(weights, image)
+        owned = region * _mask(image, interior)
+        return [
+            losses.sums(f, losses.region_at(owned, stride(name)))
+            for f, name in zip(style, self.objective.layers.style, strict=True)
+        ]
+
+    def _style(self, sums: list[Sums], target: StyleTarget, terms: LossWeights) -> Tensor:
+        current = losses.statistics(sums)
+        style = losses.style_loss(current, target)
+        return terms.style * style + terms.moments * losses.moments_loss(current, target)
+
+    def _contents(
+        self, weights: Any, image: Tensor, region: Tensor, interior: Tensor
+    ) -> list[Tensor]:
+        _, content = self.objective.features(weights, image)
+        owned = region * _mask(image, interior)
+        return [
+            ops.cast(f, "float32") * losses.region_at(owned, stride(name))
+            for f, name in zip(content, self.objective.layers.content, strict=True)
+        ]
+
+    def _gradient(
+        self,
+        weights: Any,
+        image: Tensor,
+        scale: Scale,
+        interior: Tensor,
+        upstream: list[Sums],
+        terms: LossWeights,
+        normalisers: Normalisers,
+    ) -> tuple[Tensor, Tensor]:
+        owned = scale.region * _mask(image, interior)
+        names = self.objective.layers.content
+        owned_at = [losses.region_at(owned, stride(n)) for n in names]
+
+        def surrogate(image: Tensor) -> Tensor:
+            style, content = self.objective.features(weights, image)
+            sums = [
+                losses.sums(f, losses.region_at(owned, stride(name)))
+                for f, name in zip(style, self.objective.layers.style, strict=True)
+            ]
+            held = losses.masked_content_loss(
+                content, scale.subject, scale.masks, owned_at, normalisers.subject
+            )
+            return (
+                _inner(upstream, sums)
+                + terms.content
+                * losses.content_loss(content, scale.contents, owned_at, normalisers.contents)
+                + terms.total_variation
+                * losses.total_variation(image, scale.region, owned, normalisers.pairs)
+                + terms.subject * held
+            )
+
+        return backend.value_and_grad(surrogate)(image)
+
+    def _window_terms(self, scale: Scale, window: Window) -> Scale:
+        """The scale's arrays cut to a window: the region and each content layer's maps."""
+        names = self.objective.layers.content
+        return Scale(
+            self._cut(scale.region, window, 1),
+            scale.style,
+            [self._cut(t, window, stride(n)) for t, n in zip(scale.contents, names, strict=True)],
+            [self._cut(t, window, stride(n)) for t, n in zip(scale.subject, names, strict=True)],
+            [self._cut(m, window, stride(n)) for m, n in zip(scale.masks, names, strict=True)],
+        )
+
+    def _cut(self, array: Tensor, window: Window, step: int) -> Tensor:
+        """`array` (a canvas, or a layer's map `step` times smaller) cut to the window."""
+        height, width = self.tiling.window_shape((array.shape[1] * step, array.shape[2] * step))
+        start = [0, window.top // step, window.left // step, 0]
+        return ops.slice(array, start, [1, height // step, width // step, array.shape[-1]])
+
+
+def _clipped(x: Tensor, state: Any) -> tuple[Tensor, Any]:
+    return clip(x), state
+
+
+def _interior(window: Window) -> Any:
+    """The window's own part, in the window's coordinates, as the compiled programs take it."""
+    top, left, bottom, right = window.interior
+    box = [top - window.top, left - window.left, bottom - window.top, right - window.left]
+    return ops.convert_to_tensor(box, dtype="int32")
+
+
+def _mask(image: Tensor, interior: Tensor) -> Tensor:
+    """[1, H, W, 1]: 1 on the window's own part, from its (top, left, bottom, right)."""
+    rows = ops.arange(ops.shape(image)[1], dtype="int32")
+    columns = ops.arange(ops.shape(image)[2], dtype="int32")
+    inside_rows = ops.logical_and(rows >= interior[0], rows < interior[2])
+    inside_columns = ops.logical_and(columns >= interior[1], columns < interior[3])
+    inside = ops.logical_and(inside_rows[:, None], inside_columns[None, :])
+    return ops.cast(inside, "float32")[None, :, :, None]
+
+
+def _sum(a: Sums, b: Sums) -> Sums:
+    return Sums(*(x + y for x, y in zip(a, b, strict=True)))
+
+
+def _inner(upstream: list[Sums], sums: list[Sums]) -> Tensor:
+    """Σ over layers of the sums' inner product with their gradient (the count is a constant)."""
+    total = 0.0
+    for slope, value in zip(upstream, sums, strict=True):
+        for s, v in zip(slope[:3], value[:3], strict=True):
+            total = total + ops.sum(s * v)
+    return total
+
+
+def _add(canvas: Tensor, part: Tensor, window: Window, step: int) -> Tensor:
+    """`part` added into `canvas` (both `step` times smaller than the image) at the window."""
+    start = [0, window.top // step, window.left // step, 0]
+    current = ops.slice(canvas, start, part.shape)
+    return ops.slice_update(canvas, start, current + part)

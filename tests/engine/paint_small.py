@@ -1,0 +1,64 @@
+"""One small painting in a process of its own, on whichever backend $KERAS_BACKEND names:
+
+    python -m tests.engine.paint_small WEIGHTS PHOTO PAINTING OUT.json
+
+It writes what the cross-backend tests compare (the picture, its loss), and what a process
+reveals only from inside: whether TensorFlow was imported, and on JAX how often the persistent
+compilation cache answered and how long compiling took.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+
+def main(weights: str, photo: str, painting: str, out: str) -> None:
+    events: Counter[str] = Counter()
+    compile_s = 0.0
+    began = time.perf_counter()
+    from nst_engine import backend
+
+    if backend.NAME == "jax":
+        import jax.monitoring
+
+        def seconds(event: str, duration_secs: float, **_: str | int) -> None:
+            nonlocal compile_s
+            if event == "/jax/core/compile/backend_compile_duration":
+                compile_s += duration_secs
+
+        jax.monitoring.register_event_listener(lambda event, **_: events.update([event]))
+        jax.monitoring.register_event_duration_secs_listener(seconds)
+
+    from nst_engine import Settings, gatys
+    from nst_engine.engine import Engine
+    from nst_engine.images import load_image, resize_longer_side, to_caffe
+    from nst_engine.losses import LossWeights
+    from tests.engine.scales import coarsest_scale
+
+    engine = Engine(weights, fast_models_dir=Path(weights).parent)
+    picture, style = resize_longer_side(load_image(photo), 64), load_image(painting)
+    plan = gatys.Plan(scales=((64, 8),), tolerance=None, buckets=True)
+    result = engine.run(picture, style, Settings(max_side=64, start="noise"), plan=plan).image
+    objective = engine._objective("default")
+    scale = coarsest_scale(objective, picture, resize_longer_side(style, 64))
+    loss = objective.evaluate(to_caffe(result), scale, LossWeights(1.0, 0.15, 0.0, 1.0, 0.0))
+    report = {
+        "backend": backend.NAME,
+        "pixels": np.asarray(result).tolist(),
+        "loss": loss,
+        "tensorflow_imported": "tensorflow" in sys.modules,
+        "cache_hits": events["/jax/compilation_cache/cache_hits"],
+        "compile_s": compile_s,
+        "seconds": time.perf_counter() - began,
+    }
+    Path(out).write_text(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])

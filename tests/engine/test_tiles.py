@@ -1,0 +1,136 @@
+"""Window by window, exactly: the tiled loss and gradient against the whole canvas's, the windows'
+layout, their size from a memory budget, and a print continued from a finished painting."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_engine import Engine, Settings, backend, gatys, losses, vgg
+from nst_engine.backend import ops
+from nst_engine.canvas import Canvas
+from nst_engine.images import load_image, resize_longer_side, to_caffe
+from nst_engine.losses import LossWeights
+from nst_engine.objective import Objective, Scale
+from nst_engine.tiles import GRID, TiledObjective, Tiling, tiling_for
+
+TERMS = LossWeights(style=1.0, content=0.3, total_variation=2.0, moments=1.0, subject=0.4)
+
+
+@pytest.mark.parametrize("shape", [(160, 208), (96, 400), (48, 48), (512, 384)])
+def test_windows_own_every_pixel_once_and_stay_on_the_canvas(shape: tuple[int, int]) -> None:
+    tiling = Tiling(interior=32, halo=48)
+    owned = np.zeros(shape, int)
+    for window in tiling.windows(shape):
+        top, left, bottom, right = window.interior
+        owned[top:bottom, left:right] += 1
+        height, width = tiling.window_shape(shape)
+        assert 0 <= window.top <= window.top + height <= shape[0]
+        assert 0 <= window.left <= window.left + width <= shape[1]
+        assert window.top % GRID == window.left % GRID == 0
+        assert window.top <= top and bottom <= window.top + height  # it holds what it owns
+    assert (owned == 1).all()
+
+
+def test_windows_grow_with_the_memory_budget_and_the_halo_with_the_network() -> None:
+    relu4 = gatys.LAYER_SETS["relu4"].outputs
+    relu5 = gatys.LAYER_SETS["relu5"].outputs
+    small, large = tiling_for(relu4, 0.5e9), tiling_for(relu4, 2e9)
+    assert large.window > small.window
+    assert large.window == pytest.approx(2 * small.window, abs=2 * GRID)  # memory ~ side²
+    assert tiling_for(relu5, 1e9).halo > tiling_for(relu4, 1e9).halo >= 42  # relu4_1 sees 42 px
+
+
+def _scale(
+    objective: Objective, canvas: Canvas, photo: Image.Image, painting: Image.Image
+) -> Scale:
+    keep = canvas.place(to_caffe(photo))
+    contents = objective.contents(keep, canvas)
+    subject = np.zeros((*contents[0].shape[:3], 1), np.float32)
+    subject[:, 4:12, 6:16] = 0.8  # a person's mask, at the content layer
+    style = objective.style_target([(painting, 1.0)], max(photo.size), buckets=False)
+    return Scale(canvas.region(), style, contents, contents, [subject])
+
+
+def _compare(
+    objective: Objective, photo: Image.Image, painting: Image.Image, interior: int
+) -> None:
+    """The loss and gradient over windows with `interior` px of their own and the halo the
+    engine gives this network, against the whole canvas's."""
+    canvas = Canvas.exact(photo.size).rounded(GRID)  # the picture and a margin to the grid
+    noise = np.random.default_rng(0).normal(0.0, 20.0, (1, *canvas.shape, 3))
+    x = ops.convert_to_tensor((canvas.place(to_caffe(photo)) + noise).astype(np.float32))
+    scale = _scale(objective, canvas, photo, painting)
+    loss, grad = backend.value_and_grad(objective.loss)(x, objective.weights, scale, TERMS)
+    halo = tiling_for(objective.layers.outputs, 1e9).halo
+    tiled = TiledObjective(objective, Tiling(interior, halo))
+    assert len(tiled.tiling.windows(canvas.shape)) >= 20
+    contents = tiled.contents(canvas.place(to_caffe(photo)), canvas)
+    region = _content_region(objective, canvas)
+    for ours, theirs in zip(contents, scale.contents, strict=True):
+        np.testing.assert_allclose(
+            ops.convert_to_numpy(ours) * region, ops.convert_to_numpy(theirs) * region, atol=1e-3
+        )
+    tiled_scale = Scale(scale.region, scale.style, contents, contents, scale.masks)
+    tiled_loss, tiled_grad = tiled.value_and_grad(
+        x, tiled_scale, TERMS, tiled.normalisers(tiled_scale)
+    )
+    assert float(tiled_loss) == pytest.approx(float(loss), rel=1e-4)
+    ours, theirs = ops.convert_to_numpy(tiled_grad), ops.convert_to_numpy(grad)
+    assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
+
+
+def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
+    """The picture's positions at the content layer (features beyond it are never compared)."""
+    step = vgg.stride(objective.layers.content[0])
+    return ops.convert_to_numpy(losses.region_at(canvas.region(), step))
+
+
+@pytest.fixture(scope="module")
+def photo(content_photo: Path) -> Image.Image:
+    return resize_longer_side(load_image(content_photo), 200)
+
+
+@pytest.fixture(scope="module")
+def painting(style_painting: Path) -> Image.Image:
+    return resize_longer_side(load_image(style_painting), 200)
+
+
+def test_the_tiled_gradient_is_the_whole_canvases(
+    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+) -> None:
+    engine = Engine(vgg_weights, precision="float32")
+    _compare(engine._objective("default"), photo, painting, interior=32)
+
+
+def test_the_tiled_gradient_is_exact_to_relu5_1_too(
+    photo: Image.Image, painting: Image.Image
+) -> None:
+    """Keras' full weights reach relu5_1, whose reach (and so the halo) is twice relu4_1's."""
+    layers = gatys.LAYER_SETS["relu5"]
+    extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
+    larger = photo.resize((384, 288))
+    _compare(Objective(extractor, layers), larger, painting, interior=64)
+
+
+def test_a_print_continues_the_painting_and_keeps_its_large_structures(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    small = engine.run(photo, painting, Settings(max_side=96, steps=20)).image
+    plan = gatys.print_plan(96, 192)
+    assert [side for side, _ in plan.scales] == [128, 192]
+    # Windows of 128 px (32 of their own): 30 of them at 192 px.
+    tiny_windows = gatys.Plan(scales=plan.scales, optimiser=plan.optimiser, tile_memory=5.2e7)
+    large = engine.run(photo, painting, Settings(max_side=192), resume=small, plan=tiny_windows)
+    assert large.image.size == (192, 144)
+    assert large.steps == 2 * gatys.PRINT_STEPS
+    shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
+    assert np.abs(shrunk - np.asarray(small, float)).mean() < 12  # the same painting, larger
+
+
+def test_a_print_is_larger_than_the_painting() -> None:
+    with pytest.raises(ValueError, match="larger than the painting"):
+        gatys.print_plan(512, 512)
