@@ -1,7 +1,7 @@
 """The jobs a person can ask for beyond a photo and its painting: a photo with a preset, an earlier
-job again (a re-run, a mix), a clip. Each is checked first (the preset's painting on disk, the
-earlier job theirs), said briefly if refused, then queued through common.submit; each returns
-whether the job was queued."""
+job again (a re-run, a mix, a print), a clip. Each is checked first (the preset's painting on
+disk, the earlier job theirs), said briefly if refused, then queued through common.submit; each
+returns whether the job was queued."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 from telegram.ext import ContextTypes
 
 from bot.chat.common import Who, say, submit, svc
-from bot.models import FileRef, JobRequest, Mix, UserSettings
+from bot.models import FileRef, JobRequest, Mix, PrintSize, UserSettings
 from bot.presets import Preset, PresetUnavailable
 
 log = logging.getLogger(__name__)
@@ -88,4 +88,21 @@ async def again(
         mix=mix,
         animation=request.animation,
         full_size=request.full_size,
+    )
+
+
+async def submit_print(
+    context: ContextTypes.DEFAULT_TYPE, who: Who, request: JobRequest, print_size: PrintSize
+) -> bool:
+    """A finished painting painted on at a print size: the earlier job's photos, paintings and
+    settings, and the painting as Telegram keeps it."""
+    return await submit(
+        context,
+        who,
+        request.content,
+        style=request.style,
+        preset_id=request.preset_id,
+        settings=request.settings,
+        mix=request.mix,
+        print_size=print_size,
     )
