@@ -82,6 +82,11 @@ def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
     return expected_s * (1 / scale**2 - 1)
 
 
+def print_expected_s(side: int) -> float:
+    """What a print of this side is expected to take before the store has run times of its own."""
+    return PRINT_EXPECTED_S * (side / PRINT_BASE_SIDE) ** 2
+
+
 @dataclass(frozen=True)
 class UserSettings:
     """A user's choices in /settings; stored as JSON, so every field needs a default."""
@@ -103,11 +108,6 @@ class FileRef:
     file_id: str
     file_unique_id: str
     file_size: int | None = None
-
-
-def print_expected_s(side: int) -> float:
-    """What a print of this side is expected to take before the store has run times of its own."""
-    return PRINT_EXPECTED_S * (side / PRINT_BASE_SIDE) ** 2
 
 
 @dataclass(frozen=True)

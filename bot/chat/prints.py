@@ -44,12 +44,12 @@ async def print_size_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await who_is(update, context)
+    job = await _printable(query, context, who)
+    if job is None:
+        return
     side = int(query.data.rsplit(":", 1)[1])
     if side not in svc(context).config.print_sides:  # the operator changed the sizes since
         await query.answer(t(who.language, "button_stale"), show_alert=True)
-        return
-    job = await _printable(query, context, who)
-    if job is None:
         return
     await query.answer()
     painting = _painting(job)
