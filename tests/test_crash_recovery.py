@@ -90,6 +90,24 @@ def results(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
     ]
 
 
+def prints(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
+    """The print files sent to this user."""
+    return [
+        c
+        for c in telegram.calls
+        if c.method == "sendDocument"
+        and c.ok
+        and c.params.get("chat_id") == user.id
+        and c.params.get("caption", "").startswith("🖨")
+    ]
+
+
+async def without_preview(database: Path, user: FakeUser) -> None:
+    store = await Store.open(database)
+    await store.save_settings(user.id, UserSettings(preview=False))
+    await store.close()
+
+
 def delivery_state(database: Path, job_id: int) -> str | None:
     with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as db:
         row = db.execute("SELECT delivery FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -132,9 +150,7 @@ async def test_killed_before_the_result_went_out_it_is_delivered_after_restart(
     launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
 ) -> None:
     database = data_dir / "bot.sqlite3"
-    store = await Store.open(database)
-    await store.save_settings(user.id, UserSettings(preview=False))
-    await store.close()
+    await without_preview(database, user)
 
     async with launch() as process:
         telegram.fail("sendPhoto", status=502)  # Telegram hiccups: the result waits for a retry
@@ -157,9 +173,7 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
 ) -> None:
     database = data_dir / "bot.sqlite3"
-    store = await Store.open(database)
-    await store.save_settings(user.id, UserSettings(preview=False))
-    await store.close()
+    await without_preview(database, user)
 
     async with launch() as process:
         await user.send_photo(jpeg(120, 90, (200, 40, 40)))
@@ -183,15 +197,3 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     assert job and job.request.print_size and job.request.print_size.side == 256
     assert job.attempts == 2 and job.delivered
     assert not any((data_dir / "jobs").iterdir())
-
-
-def prints(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
-    """The print files sent to this user."""
-    return [
-        c
-        for c in telegram.calls
-        if c.method == "sendDocument"
-        and c.ok
-        and c.params.get("chat_id") == user.id
-        and c.params.get("caption", "").startswith("🖨")
-    ]

@@ -15,53 +15,46 @@ from telegram.ext import ContextTypes
 
 from bot.chat import keyboards
 from bot.chat.common import Who, job_id, say, svc, who_is
-from bot.chat.requests import submit_print
+from bot.chat.requests import again
 from bot.models import FileRef, Job, PrintSize, print_expected_s
 from bot.texts import t
 
 
 async def print_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[🖨 Print size]: the sizes on offer, each with its wait (measured here, else a guess)."""
+    """[🖨 Print size] (print:<job>) offers the sizes, each with its wait (measured here, else a
+    first guess); a size (print:<job>:<side>) queues that print."""
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await who_is(update, context)
-    job = await _printable(query, context, who)
-    if job is None:
+    found = await _printable(query, context, who)
+    if found is None:
         return
-    await query.answer()
-    store = svc(context).store
-    waits = {
-        side: await store.average_run_s(None, side) or print_expected_s(side)
-        for side in svc(context).config.print_sides
-    }
-    await say(
-        context, who, "print_offer", keyboards.print_sizes_keyboard(who.language, job.id, waits)
-    )
-
-
-async def print_size_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[2048 px · 17 cm · ~3 min]: that print queued."""
-    query = update.callback_query
-    assert query is not None and query.data is not None
-    who = await who_is(update, context)
-    job = await _printable(query, context, who)
-    if job is None:
+    job, painting = found
+    sides = svc(context).config.print_sides
+    chosen = query.data.split(":")[2:]
+    if not chosen:
+        await query.answer()
+        store = svc(context).store
+        waits = {
+            side: await store.average_run_s(None, side) or print_expected_s(side) for side in sides
+        }
+        markup = keyboards.print_sizes_keyboard(who.language, job.id, waits)
+        await say(context, who, "print_offer", markup)
         return
-    side = int(query.data.rsplit(":", 1)[1])
-    if side not in svc(context).config.print_sides:  # the operator changed the sizes since
+    side = int(chosen[0])
+    if side not in sides:  # the operator changed the sizes since
         await query.answer(t(who.language, "button_stale"), show_alert=True)
         return
     await query.answer()
-    painting = _painting(job)
-    assert painting is not None  # _printable checked
-    await submit_print(context, who, job.request, PrintSize(side, painting))
+    request = job.request
+    await again(context, who, request, request.settings, request.mix, PrintSize(side, painting))
 
 
 async def _printable(
     query: CallbackQuery, context: ContextTypes.DEFAULT_TYPE, who: Who
-) -> Job | None:
-    """The job whose painting the button prints, if it can be printed; else the query is
-    answered with why not."""
+) -> tuple[Job, FileRef] | None:
+    """The job whose painting the button prints, and that painting; None (the query answered
+    with why) when there is nothing to print."""
     assert query.data is not None
     if not svc(context).config.print_sides:
         await query.answer(t(who.language, "print_off"), show_alert=True)
@@ -74,16 +67,11 @@ async def _printable(
         await query.answer()
         await say(context, who, "rerun_gone")
         return None
-    if _painting(job) is None:  # its delivery was uncertain, or it predates print sizes
+    # The one a print painted on, or the result as Telegram keeps it: none when its delivery
+    # was uncertain, or it was sent before print sizes.
+    painting = job.request.print_size.result if job.request.print_size else job.sent_result
+    if painting is None:
         await query.answer()
         await say(context, who, "print_unavailable")
         return None
-    return job
-
-
-def _painting(job: Job) -> FileRef | None:
-    """The finished painting a print of this job paints on: the one a print painted on, or the
-    result as Telegram keeps it."""
-    if job.request.print_size is not None:
-        return job.request.print_size.result
-    return job.sent_result
+    return job, painting

@@ -75,9 +75,10 @@ async def again(
     request: JobRequest,
     settings: UserSettings,
     mix: Mix | None = None,
+    print_size: PrintSize | None = None,
 ) -> bool:
     """An earlier job's photo (or clip) and painting queued again, with these settings (and
-    this mix)."""
+    this mix; at this print size, painting on its finished painting)."""
     return await submit(
         context,
         who,
@@ -88,21 +89,5 @@ async def again(
         mix=mix,
         animation=request.animation,
         full_size=request.full_size,
-    )
-
-
-async def submit_print(
-    context: ContextTypes.DEFAULT_TYPE, who: Who, request: JobRequest, print_size: PrintSize
-) -> bool:
-    """A finished painting painted on at a print size: the earlier job's photos, paintings and
-    settings, and the painting as Telegram keeps it."""
-    return await submit(
-        context,
-        who,
-        request.content,
-        style=request.style,
-        preset_id=request.preset_id,
-        settings=request.settings,
-        mix=request.mix,
         print_size=print_size,
     )
