@@ -17,6 +17,7 @@ this module keeps TensorFlow's C++ start-up notices out of the log.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -124,7 +125,8 @@ def use_compilation_cache(folder: Path) -> Path | None:
     jax.config.update("jax_compilation_cache_dir", str(folder))
     jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_CACHED_COMPILE_S)
     jax.config.update("jax_persistent_cache_min_entry_size_bytes", -1)
-    jax.config.update(
-        "jax_persistent_cache_enable_xla_caches", "xla_gpu_per_fusion_autotune_cache_dir"
-    )
+    with contextlib.suppress(AttributeError):  # a JAX without this option compiles the same
+        jax.config.update(
+            "jax_persistent_cache_enable_xla_caches", "xla_gpu_per_fusion_autotune_cache_dir"
+        )
     return folder

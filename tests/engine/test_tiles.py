@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_engine import Engine, Settings, backend, gatys, vgg
+from nst_engine import Engine, Settings, backend, gatys, losses, vgg
 from nst_engine.backend import ops
 from nst_engine.canvas import Canvas
 from nst_engine.images import load_image, resize_longer_side, to_caffe
@@ -86,8 +86,7 @@ def _compare(
 def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
     """The picture's positions at the content layer (features beyond it are never compared)."""
     step = vgg.stride(objective.layers.content[0])
-    region = canvas.region()[:, ::step, ::step]
-    return region[:, : canvas.shape[0] // step, : canvas.shape[1] // step]
+    return ops.convert_to_numpy(losses.region_at(canvas.region(), step))
 
 
 @pytest.fixture(scope="module")
