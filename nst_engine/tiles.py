@@ -50,42 +50,68 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class Tiling:
-    """Windows of side `interior + 2 * halo` whose interiors tile a canvas."""
+    """Windows of at most `area` pixels, each seeing `halo` pixels around the part it owns."""
 
-    interior: int
     halo: int
-
-    @property
-    def window(self) -> int:
-        return self.interior + 2 * self.halo
+    area: int
 
     def needed(self, shape: tuple[int, int]) -> bool:
-        """Whether a canvas of `shape` is larger than one window."""
-        return max(shape) > self.window
+        """Whether a canvas of `shape` is larger than one window may be."""
+        return shape[0] * shape[1] > self.area
 
     def window_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
-        """The windows' shape on a canvas of `shape`: a window's, or the canvas's where narrower."""
-        return (min(self.window, shape[0]), min(self.window, shape[1]))
+        """The windows' shape on a canvas of `shape` (all its windows have it)."""
+        return _layout(self, shape)[0]
 
     def windows(self, shape: tuple[int, int]) -> list[Window]:
-        """Windows over a canvas of `shape` (sides multiples of GRID) whose interiors cover it
-        exactly once."""
-        height, width = self.window_shape(shape)
+        """Windows over a canvas of `shape` (sides multiples of GRID) whose own parts cover it
+        exactly once; a window at the canvas's edge is moved inside rather than past it."""
+        (height, width), (rows, columns) = _layout(self, shape)
         return [
             Window(top, left, (first, start, last, end))
-            for top, first, last in self._spans(shape[0], height)
-            for left, start, end in self._spans(shape[1], width)
+            for top, first, last in self._spans(shape[0], height, rows)
+            for left, start, end in self._spans(shape[1], width, columns)
         ]
 
-    def _spans(self, length: int, window: int) -> list[tuple[int, int, int]]:
-        """(window origin, interior start, interior end) along one side."""
-        if window >= length:
-            return [(0, 0, length)]
+    def _spans(self, length: int, window: int, owned: int) -> list[tuple[int, int, int]]:
+        """(window origin, own start, own end) along one side."""
         spans = []
-        for index in range(math.ceil(length / self.interior)):
-            first, last = index * self.interior, min((index + 1) * self.interior, length)
-            spans.append((min(max(first - self.halo, 0), length - window), first, last))
+        for first in range(0, length, owned):
+            origin = min(max(first - self.halo, 0), length - window)
+            spans.append((origin, first, min(first + owned, length)))
         return spans
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(tiling: Tiling, shape: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(window shape, own part's shape) for a canvas: of the splits whose windows fit the
+    area, the one that computes the fewest pixels in all (halos are computed twice); the
+    smallest windows where none fits."""
+    best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
+    for rows in range(1, shape[0] // GRID + 1):
+        height, owned_height = _axis(tiling, shape[0], rows)
+        for columns in range(1, shape[1] // GRID + 1):
+            width, owned_width = _axis(tiling, shape[1], columns)
+            if height * width > tiling.area:
+                continue
+            count = math.ceil(shape[0] / owned_height) * math.ceil(shape[1] / owned_width)
+            cost = count * height * width
+            if best is None or cost < best[0]:
+                best = (cost, (height, width), (owned_height, owned_width))
+            break  # more columns only cost more
+    if best is None:
+        height, owned_height = _axis(tiling, shape[0], shape[0] // GRID)
+        width, owned_width = _axis(tiling, shape[1], shape[1] // GRID)
+        return (height, width), (owned_height, owned_width)
+    return best[1], best[2]
+
+
+def _axis(tiling: Tiling, length: int, count: int) -> tuple[int, int]:
+    """(window side, owned side) when `length` is cut into about `count` parts."""
+    if count == 1:
+        return length, length
+    owned = GRID * math.ceil(length / count / GRID)
+    return min(length, owned + 2 * tiling.halo), owned
 
 
 def reach(layer: str) -> int:
@@ -107,8 +133,7 @@ def tiling_for(layers: tuple[str, ...], budget_bytes: float) -> Tiling:
         _channels(name) / stride(name) ** 2
         for name in CONV_LAYERS[: CONV_LAYERS.index(deepest) + 1]
     )
-    side = math.sqrt(budget_bytes / per_pixel)
-    return Tiling(max(GRID, GRID * math.floor((side - 2 * halo) / GRID)), halo)
+    return Tiling(halo, int(budget_bytes / per_pixel))
 
 
 def _channels(layer: str) -> int:
