@@ -2,7 +2,7 @@
 window, exactly: the memory a step needs follows the window, not the picture.
 
 At 4096x3072 the first layers' activations alone are gigabytes, so the canvas is cut into
-square windows. Each window owns its interior and sees a halo around it as wide as the deepest
+windows no larger than a memory budget allows. Each window owns its interior and sees a halo around it as wide as the deepest
 layer's reach, so the features it computes at its own positions are the whole canvas's (windows
 start on the pooling grid, and a window is moved inside the canvas rather than past its edge,
 where its padding is the canvas's own). The style loss is global (the Gram matrices and moments
