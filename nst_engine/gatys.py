@@ -42,7 +42,12 @@ from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas, fit, resize, zero_pad
 from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.errors import Cancelled, ImageError
-from nst_engine.images import from_caffe, resize_longer_side, to_caffe
+from nst_engine.images import (
+    from_caffe,
+    resize_longer_side,
+    to_caffe,
+    with_large_structures_of,
+)
 from nst_engine.losses import LossWeights
 from nst_engine.objective import Layers, Objective, Scale, Styles
 from nst_engine.optim import LBFGS, Optimiser
@@ -283,6 +288,8 @@ def stylize(
     image = _picture(x, canvas)
     if settings.preserve_colors:
         image = transfer_luminance(image, photos[-1])
+    if resume is not None:  # a print: its detail over the finished painting's large structures
+        image = with_large_structures_of(resume, image)
     return _finish(image, steps, progress)
 
 

@@ -128,7 +128,9 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     assert large.image.size == (192, 144)
     assert large.steps == 2 * gatys.PRINT_STEPS
     shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
-    assert np.abs(shrunk - np.asarray(small, float)).mean() < 12  # the same painting, larger
+    enlarged = np.asarray(small.resize(large.image.size, Image.Resampling.BICUBIC), float)
+    assert np.abs(shrunk - np.asarray(small, float)).mean() < 1  # the same painting, larger
+    assert np.abs(np.asarray(large.image, float) - enlarged).mean() > 3  # painted, not enlarged
 
 
 def test_a_print_is_larger_than_the_painting() -> None:
