@@ -2,11 +2,11 @@
 window, exactly: the memory a step needs follows the window, not the picture.
 
 At 4096x3072 the first layers' activations alone are gigabytes, so the canvas is cut into
-square windows. Each window owns its interior and sees a halo around it as wide as the deepest
-layer's reach, so the features it computes at its own positions are the whole canvas's (windows
-start on the pooling grid, and a window is moved inside the canvas rather than past its edge,
-where its padding is the canvas's own). The style loss is global (the Gram matrices and moments
-of the whole picture), so a step takes two passes:
+windows no larger than a memory budget allows. Each window owns its interior and sees a halo
+around it as wide as the deepest layer's reach, so the features it computes at its own positions
+are the whole canvas's (windows start on the pooling grid, and a window is moved inside the
+canvas rather than past its edge, where its padding is the canvas's own). The style loss is
+global (the Gram matrices and moments of the whole picture), so a step takes two passes:
 
 1. every window adds its own positions' feature sums (`losses.Sums`) to the picture's;
 2. the style loss's gradient with respect to those sums is taken once; each window's gradient
@@ -25,11 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from nst_engine import backend, losses
 from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas
 from nst_engine.losses import LossWeights, StyleTarget, Sums
-from nst_engine.objective import Layers, Objective, Scale, clip
+from nst_engine.objective import Layers, Objective, Scale, Styles, clip
 from nst_engine.optim import Optimiser
 from nst_engine.vgg import CONV_LAYERS, stride
 
@@ -209,6 +211,17 @@ class TiledObjective:
             ]
         return maps
 
+    def style_target(self, styles: Styles, side: int, buckets: bool) -> StyleTarget:
+        """The paintings' statistics as Objective.style_target's, each painting measured
+        window by window (a print's painting is resized to the print's side)."""
+        return self.objective.style_target(styles, side, buckets, self.picture_statistics)
+
+    def picture_statistics(self, picture: np.ndarray, canvas: Canvas) -> StyleTarget:
+        """As Objective.picture_statistics, window by window."""
+        canvas = canvas.rounded(GRID)
+        image = ops.convert_to_tensor(canvas.place(picture))
+        return losses.statistics(self._total_sums(image, ops.convert_to_tensor(canvas.region())))
+
     def normalisers(self, scale: Scale) -> Normalisers:
         names = self.objective.layers.content
         regions = [losses.region_at(scale.region, stride(n)) for n in names]
@@ -222,23 +235,11 @@ class TiledObjective:
         self, x: Tensor, scale: Scale, terms: LossWeights, normalisers: Normalisers
     ) -> tuple[Tensor, Tensor]:
         """The loss at the canvas image x and its gradient, as Objective.loss gives them."""
-        windows = self.tiling.windows((x.shape[1], x.shape[2]))
-        weights = self.objective.weights
-        total: list[Sums] | None = None
-        for window in windows:
-            sums = self._window_sums(
-                weights,
-                self._cut(x, window, 1),
-                self._cut(scale.region, window, 1),
-                _interior(window),
-            )
-            total = (
-                sums if total is None else [_sum(a, b) for a, b in zip(total, sums, strict=True)]
-            )
-        assert total is not None
+        total = self._total_sums(x, scale.region)
         style, upstream = self._style_loss(total, scale.style, terms)
+        weights = self.objective.weights
         grad, surrogates = ops.zeros_like(x), 0.0
-        for window in windows:
+        for window in self.tiling.windows((x.shape[1], x.shape[2])):
             value, window_grad = self._window_gradient(
                 weights,
                 self._cut(x, window, 1),
@@ -253,6 +254,22 @@ class TiledObjective:
         # The surrogates' values hold the sums' inner product with the upstream gradient once
         # over: what is left is the local terms' share.
         return style + surrogates - _inner(upstream, total), grad
+
+    def _total_sums(self, image: Tensor, region: Tensor) -> list[Sums]:
+        """The style layers' feature sums over a canvas image's picture (`region`)."""
+        total: list[Sums] | None = None
+        for window in self.tiling.windows((image.shape[1], image.shape[2])):
+            sums = self._window_sums(
+                self.objective.weights,
+                self._cut(image, window, 1),
+                self._cut(region, window, 1),
+                _interior(window),
+            )
+            total = (
+                sums if total is None else [_sum(a, b) for a, b in zip(total, sums, strict=True)]
+            )
+        assert total is not None
+        return total
 
     # The compiled programs, on one window's arrays.
 

@@ -128,9 +128,28 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     assert large.image.size == (192, 144)
     assert large.steps == 2 * gatys.PRINT_STEPS
     shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
-    assert np.abs(shrunk - np.asarray(small, float)).mean() < 12  # the same painting, larger
+    enlarged = np.asarray(small.resize(large.image.size, Image.Resampling.BICUBIC), float)
+    assert np.abs(shrunk - np.asarray(small, float)).mean() < 1  # the same painting, larger
+    assert np.abs(np.asarray(large.image, float) - enlarged).mean() > 3  # painted, not enlarged
 
 
 def test_a_print_is_larger_than_the_painting() -> None:
     with pytest.raises(ValueError, match="larger than the painting"):
         gatys.print_plan(512, 512)
+
+
+def test_a_paintings_statistics_by_windows_are_the_whole_ones(
+    vgg_weights: Path, painting: Image.Image
+) -> None:
+    """A print's painting is measured at the print's side, window by window."""
+    objective = Engine(vgg_weights, precision="float32")._objective("default")
+    tiled = TiledObjective(objective, Tiling(tiling_for(objective.layers.outputs, 1e9).halo, 64**2))
+    picture = to_caffe(painting)  # 200 x 125, on a canvas of the windows' grid
+    canvas = Canvas.exact(painting.size).rounded(GRID)
+    assert len(tiled.tiling.windows(canvas.shape)) >= 9
+    whole = objective.picture_statistics(picture, canvas)
+    by_windows = tiled.picture_statistics(picture, canvas)
+    for ours, theirs in zip(by_windows, whole, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            a, b = ops.convert_to_numpy(a), ops.convert_to_numpy(b)
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())
