@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from PIL import Image, ImageCms
 
-from bot.models import Job, JobStatus, PrintSize, Quality, UserSettings
+from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, Quality, UserSettings
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
@@ -67,7 +67,7 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
         assert job.sent_result.file_id == png.result["document"]["file_id"]
 
         offer = await order_print(user, job, 128)
-        first_guess = t("en", "duration_seconds", n=1)  # 3 min at 2048 px, by the pixels
+        first_guess = t("en", "duration_seconds", n=2)  # 10 min at 2048 px, by the pixels
         wait = t("en", "print_size_button", side=128, cm=1, wait=first_guess)
         assert offer.params["reply_markup"]["inline_keyboard"] == [
             [{"text": wait, "callback_data": f"print:{job.id}:128"}]
@@ -153,3 +153,14 @@ async def test_in_a_group_print_size_is_the_askers_and_paints_on_the_photo_sent(
         with print_file(sent) as image:
             assert max(image.size) == 128
         assert await bot.services.store.last_job(bob.id) is None
+
+
+def test_a_print_may_run_four_job_timeouts_at_2048_px_and_longer_with_more_pixels() -> None:
+    photo = FileRef("photo", "p")
+
+    def request(print_size: PrintSize | None) -> JobRequest:
+        return JobRequest(1, 1, photo, None, "starry_night", QUALITY, print_size=print_size)
+
+    assert request(None).time_limit_s(600) == 600
+    assert request(PrintSize(2048, photo)).time_limit_s(600) == 2400
+    assert request(PrintSize(4096, photo)).time_limit_s(600) == 9600
