@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -170,6 +170,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--grid", type=Path, default=None, help="write the result grid PNG")
     parser.add_argument("--weights", default=None, help="VGG19 weights (default: ../shared's)")
     parser.add_argument("--precision", default="auto", help="auto, float32, bfloat16 or float16")
+    parser.add_argument(
+        "--buckets", action="store_true", help="paint on the few canvas shapes JAX compiles for"
+    )
     args = parser.parse_args(argv)
     args.strengths = args.strengths.split(",")
     return args
@@ -232,6 +235,10 @@ def stylize(
     )
     method = BASELINE if baseline else f"fast-{strength}" if fast else strength
     plan = previous_plan(settings) if baseline else None
+    if args.buckets and not baseline:  # what the canvases of a backend that compiles do
+        from nst_engine import gatys
+
+        plan = replace(gatys.default_plan(settings, warm=True), buckets=True)
     cpu = time.process_time()
     result = engine.run(photo_path(photo), style_path(style), settings, plan=plan)
     cpu = time.process_time() - cpu

@@ -15,6 +15,8 @@ from nst_engine import precision
 from nst_engine.precision import Choice
 
 HEARTBEAT_S = 30  # how often the running bot proves it is alive (see `nst-bot health`)
+PRINT_SIDES = (2048, 4096)  # [🖨 Print size]'s choices by default
+MAX_PRINT_SIDE = 4096  # the engine's largest side
 
 TOKEN_MISSING = (
     "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather, "
@@ -170,6 +172,7 @@ class Config:
     standard_side: int = 512
     high_side: int = 768
     quality_steps: int | None = None  # None: the engine's own budget for each size
+    print_sides: tuple[int, ...] = PRINT_SIDES  # [🖨 Print size]'s choices; empty: no button
     precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: data_dir/compiled
     admin_ids: frozenset[int] = field(default_factory=frozenset)
@@ -190,6 +193,8 @@ class Config:
         if need_token and not token:
             raise ConfigError(TOKEN_MISSING)
         presets = env.get("NST_PRESETS_DIR", "").strip()
+        standard_side = _int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64)
+        high_side = _int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64)
         return cls(
             token=token,
             base_url=env.get("TELEGRAM_BASE_URL", "").strip() or cls.base_url,
@@ -202,9 +207,10 @@ class Config:
             job_timeout_s=_int(env, "NST_JOB_TIMEOUT", cls.job_timeout_s, minimum=10),
             retention_days=_int(env, "NST_RETENTION_DAYS", cls.retention_days, minimum=1),
             fast_side=_int(env, "NST_FAST_SIDE", cls.fast_side, minimum=64),
-            standard_side=_int(env, "NST_STANDARD_SIDE", cls.standard_side, minimum=64),
-            high_side=_int(env, "NST_HIGH_SIDE", cls.high_side, minimum=64),
+            standard_side=standard_side,
+            high_side=high_side,
             quality_steps=_int(env, "NST_QUALITY_STEPS", 0) or None,
+            print_sides=_print_sides(env, max(standard_side, high_side)),
             precision=_precision(env),
             compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
@@ -281,6 +287,26 @@ def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
         _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
     )
     return EngineOptions(_precision(env), _path(env, "NST_COMPILATION_CACHE"), sides)
+
+
+def _print_sides(env: Mapping[str, str], painted: int) -> tuple[int, ...]:
+    """NST_PRINT_SIDES: the sides [🖨 Print size] offers, each larger than any painting (the
+    larger of NST_STANDARD_SIDE and NST_HIGH_SIDE); unset: 2048 and 4096; empty: no button."""
+    raw = env.get("NST_PRINT_SIDES")
+    if raw is None:
+        return PRINT_SIDES
+    try:
+        sides = sorted({int(part) for part in raw.replace(" ", "").split(",") if part})
+    except ValueError:
+        raise ConfigError(
+            f"NST_PRINT_SIDES must be comma-separated sides in px like 2048,4096, not {raw!r}"
+        ) from None
+    if sides and not painted < sides[0] <= sides[-1] <= MAX_PRINT_SIDE:
+        raise ConfigError(
+            f"NST_PRINT_SIDES must lie above the paintings' {painted} px (NST_STANDARD_SIDE,"
+            f" NST_HIGH_SIDE) and at most {MAX_PRINT_SIDE}, not {raw!r}"
+        )
+    return tuple(sides)
 
 
 def _path(env: Mapping[str, str], name: str) -> Path | None:

@@ -18,9 +18,10 @@ from prometheus_client import Counter, Gauge, Histogram, Info, start_http_server
 from telegram.error import NetworkError, TimedOut
 from telegram.request import HTTPXRequest
 
-# Seconds: a preview takes one or two, a CPU run about a minute, a long queue many minutes.
+# Seconds: a preview takes one or two, a CPU run about a minute, a 4096 px print on a CPU a
+# quarter of an hour, a long queue many minutes.
 WAIT_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600)
-RUN_BUCKETS = (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600)
+RUN_BUCKETS = (1, 2, 5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 600, 900, 1800, 3600)
 PREVIEW_BUCKETS = (0.25, 0.5, 1, 2, 3, 5, 10, 20, 30)
 _METHOD = re.compile(r"[A-Za-z]{1,40}")
 

@@ -61,6 +61,14 @@ class Delivery(StrEnum):
 # What the user is told to expect before the store has run times of its own (2-core CPU figures
 # from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
+# A print's first guess, for its first side; a larger side takes as much longer as it has more
+# pixels. Measured: a 2048 px print from a 512 px painting, 616 s on a 2-core CPU without
+# bfloat16 kernels (docs/engine.md#print-size).
+PRINT_BASE_SIDE = 2048
+PRINT_EXPECTED_S = 600
+# A print's time limit in NST_JOB_TIMEOUTs at PRINT_BASE_SIDE (more pixels, as much longer):
+# NST_JOB_TIMEOUT is sized for a 512 px picture, which a 2048 px print takes ten times as long.
+PRINT_TIME_LIMIT = 4
 STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
 BRUSH_SCALE = {Brush.SMALL: 0.5, Brush.MEDIUM: 1.0, Brush.LARGE: 2.0}
 
@@ -76,6 +84,11 @@ def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
     if quality is not Quality.FAST or scale >= 1.0:
         return 0.0
     return expected_s * (1 / scale**2 - 1)
+
+
+def print_expected_s(side: int) -> float:
+    """What a print of this side is expected to take before the store has run times of its own."""
+    return PRINT_EXPECTED_S * (side / PRINT_BASE_SIDE) ** 2
 
 
 @dataclass(frozen=True)
@@ -117,6 +130,16 @@ class Mix:
 
 
 MIX_SHARES = (0.3, 0.5, 0.7)  # the re-run buttons under a mixed result
+
+
+@dataclass(frozen=True)
+class PrintSize:
+    """A finished painting painted on at a print size ([🖨 Print size]): the result as Telegram
+    keeps what the bot sent (the PNG file, or the photo where no file was sent) and the longer
+    side asked for, in pixels."""
+
+    side: int
+    result: FileRef
 
 
 class Waiting(StrEnum):
@@ -171,10 +194,30 @@ class JobRequest:
     animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
     reply_to: int | None = None  # a group: the message its status and result reply to
     full_size: bool = True  # also send the full-resolution PNG file (in a group: if asked)
+    print_size: PrintSize | None = None  # a print: the result painted on larger, sent as a file
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):
             raise ValueError("a job needs exactly one of a style photo or a preset")
+
+    @property
+    def kind(self) -> str:
+        """The metrics' label for the job: "print", or its quality."""
+        return "print" if self.print_size is not None else str(self.settings.quality)
+
+    def expected_s(self) -> float:
+        """How long such a job takes before the store has run times of its own."""
+        if self.print_size is not None:
+            return print_expected_s(self.print_size.side)
+        return float(QUALITY_EXPECTED_S[self.settings.quality])
+
+    def time_limit_s(self, job_timeout_s: float) -> float:
+        """NST_JOB_TIMEOUT; a print gets PRINT_TIME_LIMIT times it at PRINT_BASE_SIDE, and as
+        much longer as it has more pixels (4096 px: 16 times)."""
+        if self.print_size is None:
+            return job_timeout_s
+        pixels = (self.print_size.side / PRINT_BASE_SIDE) ** 2
+        return job_timeout_s * PRINT_TIME_LIMIT * max(1.0, pixels)
 
     @property
     def in_group(self) -> bool:
@@ -199,6 +242,9 @@ class Job:
     finished_at: float | None = None
     result_path: str | None = None
     delivery: Delivery = Delivery.NONE
+    # The result as Telegram keeps it once sent (the PNG file, else the photo): what a print of
+    # it downloads, since the file on disk is deleted once sent.
+    sent_result: FileRef | None = None
 
     @property
     def run_s(self) -> float:

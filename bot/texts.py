@@ -282,7 +282,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "• Your pictures by Telegram's reference, never copies: a photo waiting for its"
             " painting, and your pictures' history (so the buttons under a result work), for"
             " {days} days.\n"
-            "• A finished picture only until it has been sent to you.\n"
+            "• A finished picture only until it has been sent to you; then, like your"
+            " pictures, only Telegram's reference to it (for 🖨 Print size).\n"
             "• In a group: only what you ask me with /paint, and whether its admins turned me"
             " off; nothing else said there.\n\n"
             "/forget deletes all of it now."
@@ -334,6 +335,23 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "cmd_paint": "Reply to a photo: paint it (/paint starry night)",
         "button_painting_colors": "Painting's colours",
+        # Print size: a result painted on larger, sent as a file to print.
+        "button_print": "🖨 Print size",
+        "print_offer": (
+            "🖨 I'll paint this picture again, larger: the same painting with finer brushwork, not"
+            " just enlarged, sent as a file to print at 300 dpi. It counts as one picture of your"
+            " daily limit. Which size?"
+        ),
+        "print_size_button": "{side} px · {cm} cm · ~{wait}",
+        "print_off": "Print sizes are turned off on this server.",
+        "print_unavailable": (
+            "🖨 I no longer have this painting, so I can't paint it larger. Tap a button under it"
+            " to paint it again, then 🖨 Print size."
+        ),
+        "job_print_caption": "🖨 {style}\n{side} px — {width} × {height} cm at {dpi} dpi",
+        "job_failed_print_timeout": (
+            "⏱ This print took too long, so I stopped it. Try a smaller size, or again later."
+        ),
     },
     "ru": {
         "button_cancel": "Отменить",
@@ -612,7 +630,8 @@ CATALOG: dict[str, dict[str, str]] = {
             "• Ваши настройки — пока вы их не удалите.\n"
             "• Ваши снимки только как ссылки Telegram, без копий: фото, ждущее картину, и"
             " историю картинок (чтобы работали кнопки под результатом) — {days} дн.\n"
-            "• Готовую картинку — только пока она не отправлена вам.\n"
+            "• Готовую картинку — только пока она не отправлена вам; потом, как и ваши снимки,"
+            " только ссылку Telegram на неё (для «🖨 Для печати»).\n"
             "• В группе — только то, о чём вы просите командой /paint, и выключили ли меня"
             " админы; больше ничего из сказанного там.\n\n"
             "/forget удалит всё это сразу."
@@ -665,6 +684,23 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "cmd_paint": "Ответом на фото: нарисовать его (/paint звёздная ночь)",
         "button_painting_colors": "Цвета картины",
+        "button_print": "🖨 Для печати",
+        "print_offer": (
+            "🖨 Я нарисую эту картину заново, крупнее: та же картина с более тонкими мазками, а не"
+            " просто увеличенная, — и пришлю файлом для печати с разрешением 300 dpi. Это одна"
+            " картинка из вашего дневного лимита. Какой размер?"
+        ),
+        "print_size_button": "{side} px · {cm} см · ~{wait}",
+        "print_off": "Версии для печати на этом сервере выключены.",
+        "print_unavailable": (
+            "🖨 У меня больше нет этой картины, поэтому нарисовать её крупнее не получится."
+            " Нажмите кнопку под ней, чтобы нарисовать её снова, а затем «🖨 Для печати»."
+        ),
+        "job_print_caption": "🖨 {style}\n{side} px — {width} × {height} см при {dpi} dpi",
+        "job_failed_print_timeout": (
+            "⏱ Версия для печати рисовалась слишком долго, и я остановился. Попробуйте размер"
+            " поменьше или повторите позже."
+        ),
     },
 }
 

@@ -1,6 +1,7 @@
 """`nst stylize CONTENT STYLE -o OUT`: the engine from a shell, with a progress bar.
 
-Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`.
+Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`; a finished
+painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`.
 
 TensorFlow is imported only once the arguments are known to be good, so `nst --help` is instant.
 """
@@ -70,6 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=defaults.start,
         help="begin from the fast network's painting (default) or from the photo plus noise",
     )
+    run.add_argument(
+        "--resume",
+        default=None,
+        metavar="PAINTING",
+        help="paint on this finished painting of the photo (same settings) at --size, larger"
+        " than it: print size (--size 2048 or 4096), only the finer scales run",
+    )
     return parser
 
 
@@ -89,6 +97,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     count = len(paintings(args))
     if count == 0:
         raise ValueError("give a painting: nst stylize PHOTO PAINTING, or --style PAINTING")
+    if args.resume and args.fast:
+        raise ValueError("--resume paints on by the quality method: leave out --fast")
     if args.style_weights is not None and len(args.style_weights) != count:
         raise ValueError(f"{len(args.style_weights)} --style-weights for {count} paintings")
     return Settings(
@@ -116,14 +126,22 @@ def stylize(args: argparse.Namespace) -> None:
     from tqdm import tqdm
 
     from nst_engine.engine import Engine
+    from nst_engine.images import load_image
 
+    resume = load_image(args.resume) if args.resume else None
+    if resume is not None and max(resume.size) >= settings.max_side:
+        raise EngineError(
+            f"--size {settings.max_side} must be larger than the painting's {max(resume.size)} px"
+        )
     engine = Engine(settings.vgg_weights, precision=args.precision)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
 
         def progress(fraction: float, preview: Image.Image | None) -> None:
             bar.update(round(100 * fraction) - bar.n)
 
-        result = engine.run(args.content, paintings(args), settings, progress=progress)
+        result = engine.run(
+            args.content, paintings(args), settings, progress=progress, resume=resume
+        )
     result.image.save(args.output)
     print(f"{args.output}: {result.seconds:.1f} s, {result.steps} steps, {result.device}")
 

@@ -42,7 +42,12 @@ from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas, fit, resize, zero_pad
 from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.errors import Cancelled, ImageError
-from nst_engine.images import from_caffe, resize_longer_side, to_caffe
+from nst_engine.images import (
+    from_caffe,
+    resize_longer_side,
+    to_caffe,
+    with_large_structures_of,
+)
 from nst_engine.losses import LossWeights
 from nst_engine.objective import Layers, Objective, Scale, Styles
 from nst_engine.optim import LBFGS, Optimiser
@@ -76,8 +81,8 @@ WARM_START_SIDE = 256
 FINE_STEPS_AT_256 = 30
 FINE_STEPS_EXPONENT = 1.32
 MIN_FINE_STEPS = 8
-# The painting is never resized past this longer side (a 4x brush on a large output would
-# otherwise need gigabytes, and a print-size one only blurs it), nor below the shorter one.
+# A brush larger than the picture never resizes the painting past this longer side (a 4x brush
+# on a large output would otherwise need gigabytes), nor below the shorter one.
 MAX_STYLE_SIDE = 1024
 MIN_STYLE_SIDE = 64
 # A shorter side below this leaves VGG's deepest layers (1/8 of it) next to nothing to see.
@@ -178,6 +183,14 @@ def print_plan(painted_side: int, max_side: int) -> Plan:
     return Plan(scales=tuple((side, PRINT_STEPS) for side in sides), optimiser=optimiser)
 
 
+def style_side(settings: Settings, side: int) -> int:
+    """The painting's longer side when a scale of `side` px is painted: the brush's multiple of
+    it, so that strokes keep their size relative to the picture at every scale (a print's
+    painting is enlarged with it: its strokes are the painting's, not smaller ones)."""
+    brush = round(settings.style_scale * side)
+    return max(MIN_STYLE_SIDE, min(brush, max(side, MAX_STYLE_SIDE)))
+
+
 @dataclass
 class Run:
     """What one stylization did, for the command line and the benchmark."""
@@ -249,8 +262,7 @@ def stylize(
             x = keep = objective.upsample(x, previous[1], canvas, detail)
             held = plan.subject_weight if subject is not None else 0.0
             weights = LossWeights(1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
-        style_side = max(MIN_STYLE_SIDE, min(round(settings.style_scale * side), MAX_STYLE_SIDE))
-        target = objective.style_target(styles, style_side, plan.buckets)
+        target = painter.style_target(styles, style_side(settings, side), plan.buckets)
         contents = painter.contents(keep, canvas)
         held_contents, masks = _subject_terms(painter, photo, canvas, contents, subject, weights)
         scale = Scale(
@@ -276,6 +288,8 @@ def stylize(
     image = _picture(x, canvas)
     if settings.preserve_colors:
         image = transfer_luminance(image, photos[-1])
+    if resume is not None:  # a print: its detail over the finished painting's large structures
+        image = with_large_structures_of(resume, image)
     return _finish(image, steps, progress)
 
 

@@ -87,3 +87,26 @@ def from_caffe(array: np.ndarray) -> Image.Image:
     bgr = np.asarray(array, dtype=np.float32).reshape(array.shape[-3:]) + IMAGENET_MEAN_BGR
     rgb = np.clip(bgr[..., ::-1], 0, 255).round().astype(np.uint8)
     return Image.fromarray(rgb, "RGB")
+
+
+def with_large_structures_of(
+    painting: Image.Image, enlarged: Image.Image, rounds: int = 3
+) -> Image.Image:
+    """`enlarged` (a print painted on from `painting`), corrected until it shrinks back to the
+    painting: each round adds the enlarged difference between the painting and the print shrunk
+    to its size (back-projection). The print keeps its own detail and the painting's large
+    structures, which its finer scales' style loss would otherwise nudge (darker, strokes
+    re-weighed: style_gain at 512 px 0.32 against the painting's 0.88)."""
+
+    def planes(image: Image.Image) -> np.ndarray:
+        return np.stack([np.asarray(band, np.float32) for band in image.split()], axis=-1)
+
+    def resized(values: np.ndarray, size: tuple[int, int], method: Image.Resampling) -> np.ndarray:
+        bands = [Image.fromarray(values[..., c]).resize(size, method) for c in range(3)]
+        return np.stack([np.asarray(band, np.float32) for band in bands], axis=-1)
+
+    target, x = planes(painting), planes(enlarged)
+    for _ in range(rounds):
+        shrunk = resized(x, painting.size, Image.Resampling.LANCZOS)
+        x = x + resized(target - shrunk, enlarged.size, Image.Resampling.BICUBIC)
+    return Image.fromarray(np.clip(x, 0, 255).round().astype(np.uint8))

@@ -30,6 +30,8 @@ from nst_engine.vgg import stride
 
 # Paintings and their weights (summing to 1): one painting, or several to mix.
 Styles = Sequence[tuple[Image.Image, float]]
+# A painting's statistics from its [1, h, w, 3] caffe picture and the canvas it is measured on.
+Measure = Callable[[np.ndarray, Canvas], StyleTarget]
 # Paintings' statistics kept across jobs, one entry a painting and scale (three scales for
 # 512 px): about 1.4 MB each up to relu4_1, 2.5 MB with relu5_1.
 CACHED_STYLE_TARGETS = 32
@@ -96,15 +98,27 @@ class Objective:
         """A canvas image's style statistics over its picture."""
         return self.summary(self.weights, image, canvas.region())[0]
 
-    def style_target(self, styles: Styles, side: int, buckets: bool) -> StyleTarget:
-        """The paintings' statistics, every painting resized to `side`; a mix weighs them."""
+    def picture_statistics(self, picture: np.ndarray, canvas: Canvas) -> StyleTarget:
+        """A [1, h, w, 3] caffe picture's style statistics, measured on `canvas`."""
+        return self.statistics(canvas.place(picture), canvas)
+
+    def style_target(
+        self, styles: Styles, side: int, buckets: bool, measure: Measure | None = None
+    ) -> StyleTarget:
+        """The paintings' statistics, every painting resized to `side` and measured whole (or
+        by `measure`: window by window for a print); a mix weighs them."""
         weights = [weight for _, weight in styles]
-        targets = [self._painting_statistics(painting, side, buckets) for painting, _ in styles]
+        measure = measure or self.picture_statistics
+        targets = [
+            self._painting_statistics(painting, side, buckets, measure) for painting, _ in styles
+        ]
         return keras.tree.map_structure(
             lambda *values: sum(w * v for w, v in zip(weights, values, strict=True)), *targets
         )
 
-    def _painting_statistics(self, painting: Image.Image, side: int, buckets: bool) -> StyleTarget:
+    def _painting_statistics(
+        self, painting: Image.Image, side: int, buckets: bool, measure: Measure
+    ) -> StyleTarget:
         """One painting's statistics at `side`, kept for the next job that paints with it.
 
         Presets are painted again and again; the key is the pixels, so a recoloured painting
@@ -119,7 +133,7 @@ class Objective:
                 return cached
         picture = to_caffe(resize_longer_side(painting, side))
         canvas = fit((picture.shape[2], picture.shape[1]), buckets)
-        target = self.statistics(canvas.place(picture), canvas)
+        target = measure(picture, canvas)
         with self._lock:
             self._cache[key] = target
             while len(self._cache) > CACHED_STYLE_TARGETS:

@@ -61,9 +61,9 @@ class Adam:
 
 
 class LBFGSState(NamedTuple):
-    moves: Tensor  # [history, *image]: s = x_{k+1} - x_k, oldest first
-    changes: Tensor  # [history, *image]: y = grad_{k+1} - grad_k
-    rho: Tensor  # [history]: 1 / (s·y); 0 marks an empty slot, which the two loops skip
+    moves: tuple[Tensor, ...]  # s = x_{k+1} - x_k of each step remembered, oldest first
+    changes: tuple[Tensor, ...]  # y = grad_{k+1} - grad_k of the same steps
+    rho: tuple[Tensor, ...]  # 1 / (s·y) of each; 0 marks an empty slot, which the loops skip
     x: Tensor  # the last image
     grad: Tensor  # the gradient there
     started: Tensor  # []: 1 once x and grad hold a real step
@@ -75,26 +75,33 @@ class LBFGS:
 
     A line search would cost extra network evaluations per step; with these smooth losses the
     quasi-Newton step of length 1 is nearly always acceptable. `first_step` is the length in
-    pixels of the first (plain gradient) step, before any curvature is known.
+    pixels of the first (plain gradient) step, before any curvature is known. The remembered
+    steps are a tuple of images rather than one stacked array: keeping a new pair then moves
+    references, not ten images' worth of memory (on TensorFlow's CPU kernels that copy cost
+    more than the two loops).
     """
 
     history: int = 10
     first_step: float = 1.0
 
     def init(self, x: Tensor) -> LBFGSState:
-        pairs = ops.zeros((self.history, *x.shape))
-        return LBFGSState(
-            pairs, pairs, ops.zeros((self.history,)), x, ops.zeros_like(x), ops.zeros(())
-        )
+        empty = (ops.zeros_like(x),) * self.history
+        zero = ops.zeros(())
+        return LBFGSState(empty, empty, (zero,) * self.history, x, ops.zeros_like(x), zero)
 
     def update(self, x: Tensor, grad: Tensor, state: LBFGSState) -> tuple[Tensor, LBFGSState]:
         move, change = x - state.x, grad - state.grad
         curvature = ops.sum(move * change)
         # A pair with s·y <= 0 would break positive definiteness: it is not kept.
         keep = ops.logical_and(state.started > 0, curvature > 1e-10)
-        moves = ops.where(keep, _push(state.moves, move), state.moves)
-        changes = ops.where(keep, _push(state.changes, change), state.changes)
-        rho = ops.where(keep, _push(state.rho, 1.0 / ops.maximum(curvature, 1e-10)), state.rho)
+        kept = (
+            (*state.moves[1:], move),
+            (*state.changes[1:], change),
+            (*state.rho[1:], 1.0 / ops.maximum(curvature, 1e-10)),
+        )
+        moves, changes, rho = ops.cond(
+            keep, lambda: kept, lambda: (state.moves, state.changes, state.rho)
+        )
         new_state = LBFGSState(moves, changes, rho, x, grad, ops.ones(()))
         # Two-loop recursion: direction = -H grad, H the inverse-Hessian estimate.
         q = grad
@@ -111,8 +118,3 @@ class LBFGS:
         # Before any pair is kept: a plain gradient step, first_step pixels at the most.
         gradient_step = grad * (self.first_step / (ops.max(ops.abs(grad)) + 1e-12))
         return x - ops.where(rho[-1] > 0, q, gradient_step), new_state
-
-
-def _push(stack: Tensor, value: Tensor) -> Tensor:
-    """The stack without its oldest entry, `value` appended as the newest."""
-    return ops.concatenate([stack[1:], ops.expand_dims(value, 0)], axis=0)

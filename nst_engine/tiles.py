@@ -2,11 +2,11 @@
 window, exactly: the memory a step needs follows the window, not the picture.
 
 At 4096x3072 the first layers' activations alone are gigabytes, so the canvas is cut into
-square windows. Each window owns its interior and sees a halo around it as wide as the deepest
-layer's reach, so the features it computes at its own positions are the whole canvas's (windows
-start on the pooling grid, and a window is moved inside the canvas rather than past its edge,
-where its padding is the canvas's own). The style loss is global (the Gram matrices and moments
-of the whole picture), so a step takes two passes:
+windows no larger than a memory budget allows. Each window owns its interior and sees a halo
+around it as wide as the deepest layer's reach, so the features it computes at its own positions
+are the whole canvas's (windows start on the pooling grid, and a window is moved inside the
+canvas rather than past its edge, where its padding is the canvas's own). The style loss is
+global (the Gram matrices and moments of the whole picture), so a step takes two passes:
 
 1. every window adds its own positions' feature sums (`losses.Sums`) to the picture's;
 2. the style loss's gradient with respect to those sums is taken once; each window's gradient
@@ -25,11 +25,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from nst_engine import backend, losses
 from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas
 from nst_engine.losses import LossWeights, StyleTarget, Sums
-from nst_engine.objective import Layers, Objective, Scale, clip
+from nst_engine.objective import Layers, Objective, Scale, Styles, clip
 from nst_engine.optim import Optimiser
 from nst_engine.vgg import CONV_LAYERS, stride
 
@@ -50,42 +52,68 @@ class Window(NamedTuple):
 
 @dataclass(frozen=True)
 class Tiling:
-    """Windows of side `interior + 2 * halo` whose interiors tile a canvas."""
+    """Windows of at most `area` pixels, each seeing `halo` pixels around the part it owns."""
 
-    interior: int
     halo: int
-
-    @property
-    def window(self) -> int:
-        return self.interior + 2 * self.halo
+    area: int
 
     def needed(self, shape: tuple[int, int]) -> bool:
-        """Whether a canvas of `shape` is larger than one window."""
-        return max(shape) > self.window
+        """Whether a canvas of `shape` is larger than one window may be."""
+        return shape[0] * shape[1] > self.area
 
     def window_shape(self, shape: tuple[int, int]) -> tuple[int, int]:
-        """The windows' shape on a canvas of `shape`: a window's, or the canvas's where narrower."""
-        return (min(self.window, shape[0]), min(self.window, shape[1]))
+        """The windows' shape on a canvas of `shape` (all its windows have it)."""
+        return _layout(self, shape)[0]
 
     def windows(self, shape: tuple[int, int]) -> list[Window]:
-        """Windows over a canvas of `shape` (sides multiples of GRID) whose interiors cover it
-        exactly once."""
-        height, width = self.window_shape(shape)
+        """Windows over a canvas of `shape` (sides multiples of GRID) whose own parts cover it
+        exactly once; a window at the canvas's edge is moved inside rather than past it."""
+        (height, width), (rows, columns) = _layout(self, shape)
         return [
             Window(top, left, (first, start, last, end))
-            for top, first, last in self._spans(shape[0], height)
-            for left, start, end in self._spans(shape[1], width)
+            for top, first, last in self._spans(shape[0], height, rows)
+            for left, start, end in self._spans(shape[1], width, columns)
         ]
 
-    def _spans(self, length: int, window: int) -> list[tuple[int, int, int]]:
-        """(window origin, interior start, interior end) along one side."""
-        if window >= length:
-            return [(0, 0, length)]
+    def _spans(self, length: int, window: int, owned: int) -> list[tuple[int, int, int]]:
+        """(window origin, own start, own end) along one side."""
         spans = []
-        for index in range(math.ceil(length / self.interior)):
-            first, last = index * self.interior, min((index + 1) * self.interior, length)
-            spans.append((min(max(first - self.halo, 0), length - window), first, last))
+        for first in range(0, length, owned):
+            origin = min(max(first - self.halo, 0), length - window)
+            spans.append((origin, first, min(first + owned, length)))
         return spans
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(tiling: Tiling, shape: tuple[int, int]) -> tuple[tuple[int, int], tuple[int, int]]:
+    """(window shape, own part's shape) for a canvas: of the splits whose windows fit the
+    area, the one that computes the fewest pixels in all (halos are computed twice); the
+    smallest windows where none fits."""
+    best: tuple[int, tuple[int, int], tuple[int, int]] | None = None
+    for rows in range(1, shape[0] // GRID + 1):
+        height, owned_height = _axis(tiling, shape[0], rows)
+        for columns in range(1, shape[1] // GRID + 1):
+            width, owned_width = _axis(tiling, shape[1], columns)
+            if height * width > tiling.area:
+                continue
+            count = math.ceil(shape[0] / owned_height) * math.ceil(shape[1] / owned_width)
+            cost = count * height * width
+            if best is None or cost < best[0]:
+                best = (cost, (height, width), (owned_height, owned_width))
+            break  # more columns only cost more
+    if best is None:
+        height, owned_height = _axis(tiling, shape[0], shape[0] // GRID)
+        width, owned_width = _axis(tiling, shape[1], shape[1] // GRID)
+        return (height, width), (owned_height, owned_width)
+    return best[1], best[2]
+
+
+def _axis(tiling: Tiling, length: int, count: int) -> tuple[int, int]:
+    """(window side, owned side) when `length` is cut into about `count` parts."""
+    if count == 1:
+        return length, length
+    owned = GRID * math.ceil(length / count / GRID)
+    return min(length, owned + 2 * tiling.halo), owned
 
 
 def reach(layer: str) -> int:
@@ -107,8 +135,7 @@ def tiling_for(layers: tuple[str, ...], budget_bytes: float) -> Tiling:
         _channels(name) / stride(name) ** 2
         for name in CONV_LAYERS[: CONV_LAYERS.index(deepest) + 1]
     )
-    side = math.sqrt(budget_bytes / per_pixel)
-    return Tiling(max(GRID, GRID * math.floor((side - 2 * halo) / GRID)), halo)
+    return Tiling(halo, int(budget_bytes / per_pixel))
 
 
 def _channels(layer: str) -> int:
@@ -184,6 +211,17 @@ class TiledObjective:
             ]
         return maps
 
+    def style_target(self, styles: Styles, side: int, buckets: bool) -> StyleTarget:
+        """The paintings' statistics as Objective.style_target's, each painting measured
+        window by window (a print's painting is resized to the print's side)."""
+        return self.objective.style_target(styles, side, buckets, self.picture_statistics)
+
+    def picture_statistics(self, picture: np.ndarray, canvas: Canvas) -> StyleTarget:
+        """As Objective.picture_statistics, window by window."""
+        canvas = canvas.rounded(GRID)
+        image = ops.convert_to_tensor(canvas.place(picture))
+        return losses.statistics(self._total_sums(image, ops.convert_to_tensor(canvas.region())))
+
     def normalisers(self, scale: Scale) -> Normalisers:
         names = self.objective.layers.content
         regions = [losses.region_at(scale.region, stride(n)) for n in names]
@@ -197,23 +235,11 @@ class TiledObjective:
         self, x: Tensor, scale: Scale, terms: LossWeights, normalisers: Normalisers
     ) -> tuple[Tensor, Tensor]:
         """The loss at the canvas image x and its gradient, as Objective.loss gives them."""
-        windows = self.tiling.windows((x.shape[1], x.shape[2]))
-        weights = self.objective.weights
-        total: list[Sums] | None = None
-        for window in windows:
-            sums = self._window_sums(
-                weights,
-                self._cut(x, window, 1),
-                self._cut(scale.region, window, 1),
-                _interior(window),
-            )
-            total = (
-                sums if total is None else [_sum(a, b) for a, b in zip(total, sums, strict=True)]
-            )
-        assert total is not None
+        total = self._total_sums(x, scale.region)
         style, upstream = self._style_loss(total, scale.style, terms)
+        weights = self.objective.weights
         grad, surrogates = ops.zeros_like(x), 0.0
-        for window in windows:
+        for window in self.tiling.windows((x.shape[1], x.shape[2])):
             value, window_grad = self._window_gradient(
                 weights,
                 self._cut(x, window, 1),
@@ -228,6 +254,22 @@ class TiledObjective:
         # The surrogates' values hold the sums' inner product with the upstream gradient once
         # over: what is left is the local terms' share.
         return style + surrogates - _inner(upstream, total), grad
+
+    def _total_sums(self, image: Tensor, region: Tensor) -> list[Sums]:
+        """The style layers' feature sums over a canvas image's picture (`region`)."""
+        total: list[Sums] | None = None
+        for window in self.tiling.windows((image.shape[1], image.shape[2])):
+            sums = self._window_sums(
+                self.objective.weights,
+                self._cut(image, window, 1),
+                self._cut(region, window, 1),
+                _interior(window),
+            )
+            total = (
+                sums if total is None else [_sum(a, b) for a, b in zip(total, sums, strict=True)]
+            )
+        assert total is not None
+        return total
 
     # The compiled programs, on one window's arrays.
 

@@ -109,3 +109,17 @@ def test_a_worker_compiles_for_the_sides_the_bot_uses() -> None:
     env = {"NST_REDIS_URL": "redis://r:6379/0", "NST_STANDARD_SIDE": "640"}
     options = WorkerConfig.from_env(env).engine
     assert options.warm_sides == (640, 768) and options.compilation_cache is None
+
+
+def test_print_sides_offer_2048_and_4096_or_fewer_or_none() -> None:
+    assert Config.from_env(TOKEN).print_sides == (2048, 4096)
+    assert Config.from_env({**TOKEN, "NST_PRINT_SIDES": "2048"}).print_sides == (2048,)
+    assert Config.from_env({**TOKEN, "NST_PRINT_SIDES": ""}).print_sides == ()  # no button
+    small = {**TOKEN, "NST_STANDARD_SIDE": "128", "NST_HIGH_SIDE": "192"}
+    assert Config.from_env({**small, "NST_PRINT_SIDES": "256, 1024"}).print_sides == (256, 1024)
+
+
+@pytest.mark.parametrize("raw", ["768", "5000", "2048,x"])
+def test_a_print_side_not_above_the_paintings_or_over_4096_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigError, match="NST_PRINT_SIDES must"):
+        Config.from_env({**TOKEN, "NST_PRINT_SIDES": raw})

@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.chat.keyboards import presets_keyboard, settings_keyboard
-from bot.jobs.buttons import result_keyboard
-from bot.models import Brush, Quality, Strength, UserSettings, brush_extra_s
+from bot.chat.keyboards import presets_keyboard, print_sizes_keyboard, settings_keyboard
+from bot.jobs.buttons import job_keyboard, result_keyboard
+from bot.models import (
+    Brush,
+    FileRef,
+    Job,
+    JobRequest,
+    JobStatus,
+    PrintSize,
+    Quality,
+    Strength,
+    UserSettings,
+    brush_extra_s,
+)
 from bot.presets import SHIPPED_MANIFEST, load_manifest
 
 SIDES = {Quality.FAST: 1024, Quality.STANDARD: 512, Quality.HIGH: 768}
@@ -51,7 +62,8 @@ def test_every_callback_fits_telegrams_64_bytes() -> None:
     presets = load_manifest(SHIPPED_MANIFEST)
     markups = [
         presets_keyboard("ru", presets),
-        result_keyboard("en", 2**53),
+        result_keyboard("en", 2**53, printable=True),
+        print_sizes_keyboard("ru", 2**53, {2048: 180.0, 4096: 720.0}),
         settings_keyboard(
             "ru", UserSettings(), SIDES, WAITS, preview_available=True, brush_extra=NO_EXTRA
         ),
@@ -89,3 +101,28 @@ def test_result_colours_button_offers_the_other_choice() -> None:
     assert _buttons(result_keyboard("en", 7))["rerun:7:colors"] == "Keep colours"
     kept = _buttons(result_keyboard("en", 7, colors_kept=True))
     assert kept["rerun:7:colors"] == "Painting's colours"
+
+
+def _job(quality: Quality, print_size: PrintSize | None = None) -> Job:
+    photo = FileRef("photo", "u-photo")
+    settings = UserSettings(quality=quality)
+    request = JobRequest(1, 1, photo, None, "starry", settings, print_size=print_size)
+    return Job(7, request, JobStatus.DONE)
+
+
+def test_print_size_is_offered_under_quality_pictures_only() -> None:
+    rows = job_keyboard(_job(Quality.HIGH), printable=True).inline_keyboard
+    assert [b.callback_data for b in rows[-1]] == ["print:7"]
+    assert "print:7" not in _buttons(job_keyboard(_job(Quality.HIGH), printable=False))
+    assert "print:7" not in _buttons(job_keyboard(_job(Quality.FAST), printable=True))
+    # A print's own message (its delivery uncertain) offers the sizes again, nothing else.
+    printed = _job(Quality.STANDARD, PrintSize(2048, FileRef("painting", "u-painting")))
+    assert _buttons(job_keyboard(printed, printable=True)) == {"print:7": "🖨 Print size"}
+
+
+def test_print_sizes_show_pixels_centimetres_and_wait() -> None:
+    buttons = _buttons(print_sizes_keyboard("en", 7, {2048: 180.0, 4096: 720.0}))
+    assert buttons == {
+        "print:7:2048": "2048 px · 17 cm · ~3 min",
+        "print:7:4096": "4096 px · 35 cm · ~12 min",
+    }

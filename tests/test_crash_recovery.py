@@ -55,6 +55,8 @@ def launch(
         "NST_FAST_SIDE": "64",
         "NST_QUALITY_STEPS": "40",
         "NST_STANDARD_SIDE": "128",  # a few seconds of work: long enough to be killed in
+        "NST_HIGH_SIDE": "128",
+        "NST_PRINT_SIDES": "256",  # a print of seconds too
     }
     starts = iter(range(1, 10))
 
@@ -86,6 +88,24 @@ def results(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
         and c.params.get("chat_id") == user.id
         and "🖼" in c.params.get("caption", "🖼")  # the result photo and its file, no preview
     ]
+
+
+def prints(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
+    """The print files sent to this user."""
+    return [
+        c
+        for c in telegram.calls
+        if c.method == "sendDocument"
+        and c.ok
+        and c.params.get("chat_id") == user.id
+        and c.params.get("caption", "").startswith("🖨")
+    ]
+
+
+async def without_preview(database: Path, user: FakeUser) -> None:
+    store = await Store.open(database)
+    await store.save_settings(user.id, UserSettings(preview=False))
+    await store.close()
 
 
 def delivery_state(database: Path, job_id: int) -> str | None:
@@ -130,9 +150,7 @@ async def test_killed_before_the_result_went_out_it_is_delivered_after_restart(
     launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
 ) -> None:
     database = data_dir / "bot.sqlite3"
-    store = await Store.open(database)
-    await store.save_settings(user.id, UserSettings(preview=False))
-    await store.close()
+    await without_preview(database, user)
 
     async with launch() as process:
         telegram.fail("sendPhoto", status=502)  # Telegram hiccups: the result waits for a retry
@@ -148,4 +166,34 @@ async def test_killed_before_the_result_went_out_it_is_delivered_after_restart(
         await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
     assert [c.method for c in results(telegram, user)] == ["sendPhoto", "sendDocument"]
     assert delivery_state(database, 1) == "sent"
+    assert not any((data_dir / "jobs").iterdir())
+
+
+async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
+    launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
+) -> None:
+    database = data_dir / "bot.sqlite3"
+    await without_preview(database, user)
+
+    async with launch() as process:
+        await user.send_photo(jpeg(120, 90, (200, 40, 40)))
+        await user.send_photo(jpeg(80, 80, (30, 60, 200)))
+        await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
+        await user.press("print:1")
+        offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
+        await user.press("print:1:256", message=offer.result)
+        # The print's progress bar: its engine is painting on the painting now.
+        await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=120)
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    assert prints(telegram, user) == []
+
+    async with launch():
+        await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
+    assert len(prints(telegram, user)) == 1
+    store = await Store.open(database)
+    job = await store.get_job(2)
+    await store.close()
+    assert job and job.request.print_size and job.request.print_size.side == 256
+    assert job.attempts == 2 and job.delivered
     assert not any((data_dir / "jobs").iterdir())

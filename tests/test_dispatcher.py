@@ -91,6 +91,7 @@ class FakeRunner:
         progress: Callable[[float], None],
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
+        resume: Path | None = None,
     ) -> None:
         user = job.request.user_id
         script = self.scripts.get(user, Script())

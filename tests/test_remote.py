@@ -10,6 +10,7 @@ server: exactly one result photo per user, to that user's chat, is the promise u
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from skimage import data as skimage_data
 
 from bot.app import build_application
 from bot.chat.services import services
-from bot.jobs.channel import TaskKeys, WorkerInfo, settings_from_wire, settings_to_wire
+from bot.jobs.channel import TaskKeys, TaskSettings, WorkerInfo
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, Quality, UserSettings
@@ -523,14 +524,73 @@ async def test_person_mode_is_applied_on_the_worker(
     assert face < 4 and backdrop > 20, (face, backdrop)
 
 
-def test_person_mode_on_the_wire_reads_as_before_without_it() -> None:
-    """Only a job with person mode carries the key, so a job without it is the same message
-    an older worker reads; a heartbeat with fields this bot does not know still reads."""
+async def test_a_print_is_painted_on_a_remote_worker_and_sent_as_a_file(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(
+        telegram, tmp_path, presets_dir, cluster.redis, print_sides=(128,), quality_steps=40
+    ) as bot:
+        await bot.services.store.save_settings(user.id, SLOW)
+        await order(user)
+        await done(user, 60)
+        await user.press("print:1")
+        offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
+        await user.press("print:1:128", message=offer.result)
+        sent = await user.wait_for("sendDocument", caption=lambda c: c.startswith("🖨"), within=60)
+        await done(user, 60)
+        await keys_deleted(cluster.redis, 2)
+    # The worker painted on the painting that Redis brought it: only a print is this file.
+    with Image.open(io.BytesIO(sent.upload("document").data)) as image:
+        assert (image.format, max(image.size)) == ("JPEG", 128)
+        assert tuple(round(d) for d in image.info["dpi"]) == (300, 300)
+    ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
+    assert sorted(ran) == ["1.quality", "2.quality"]
+
+
+async def test_a_workers_result_takes_the_users_pictures_with_it(
+    cluster: Workers, fast_models_dir: Path, content_photo: Path, tmp_path: Path
+) -> None:
+    """Once the result is in Redis, the photo, the paintings and a print's painting are gone
+    from it, before the bot has forgotten the job (and the worker's folder with them)."""
+    painting = tmp_path / "painting.png"
+    Image.new("RGB", (64, 48), (30, 60, 200)).save(painting)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    await runner.start()
+    try:
+        output = tmp_path / "print.jpg"
+        settings = Settings(max_side=128)
+        await runner.run(
+            fake_job(21),
+            content_photo,
+            [painting],
+            settings,
+            output,
+            lambda _: None,
+            threading.Event(),
+            resume=painting,
+        )
+        keys = TaskKeys("21.quality")
+        left = {key for key in keys.all() if cluster.redis.client.exists(key)}
+        assert keys.result in left and not left & set(keys.inputs), left
+        await runner.forget(21)
+    finally:
+        await runner.stop()
+    assert Image.open(output).size == (128, 96)
+
+
+def test_person_mode_and_prints_on_the_wire_read_as_before_without_them() -> None:
+    """Only a job with person mode, or a print, carries its key, so a job without them is the
+    same message an older worker reads; a heartbeat with fields this bot does not know still
+    reads."""
     settings = Settings(method="fast", max_side=96)
-    assert settings_to_wire(settings) == asdict(settings)
-    assert settings_from_wire(settings_to_wire(settings)) == (settings, PersonMode.OFF)
-    wire = settings_to_wire(settings, PersonMode.PERSON)
-    assert settings_from_wire(wire) == (settings, PersonMode.PERSON)
+    assert TaskSettings(settings).to_wire() == asdict(settings)
+    assert TaskSettings.from_wire(asdict(settings)) == TaskSettings(settings)
+    for task in (
+        TaskSettings(settings, PersonMode.PERSON),
+        TaskSettings(settings, resume=True),
+        TaskSettings(settings, PersonMode.BACKGROUND, resume=True),
+    ):
+        assert TaskSettings.from_wire(task.to_wire()) == task
     old = WorkerInfo("w", 1, 0, None, "CPU").to_json()
     assert WorkerInfo.from_json(old).person_error is not None  # an old worker: no person mode
     newer = json.dumps({**json.loads(old), "person_error": None, "colour": "blue"})

@@ -10,7 +10,7 @@ import pytest
 
 from bot.config import EngineOptions
 from bot.jobs.runner import InProcessRunner
-from nst_engine import segmentation
+from nst_engine import backend, segmentation
 
 
 async def test_two_engines_and_person_mode_load_one_segmenter(
@@ -35,5 +35,28 @@ async def test_two_engines_and_person_mode_load_one_segmenter(
     try:
         assert runner.person_error is None
         assert len(loaded) == 1
+    finally:
+        await runner.stop()
+
+
+async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One line at start: the backend, the device, the precision and the warm-up's sides."""
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
+    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    options = EngineOptions("float32", tmp_path / "compiled", warm_sides=(64,))
+    runner = InProcessRunner(1, options=options)
+    caplog.set_level("INFO", logger="bot.jobs.runner")
+    await runner.start()
+    try:
+        lines = [r.getMessage() for r in caplog.records if "engine ready" in r.getMessage()]
+        assert len(lines) == 1
+        assert lines[0].startswith(f"engine ready: {backend.NAME} on CPU (")
+        assert "float32, compiled for 64 px in " in lines[0]
     finally:
         await runner.stop()

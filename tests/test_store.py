@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import aiosqlite
@@ -26,6 +27,7 @@ from bot.models import (
     JobRequest,
     JobStatus,
     PersonMode,
+    PrintSize,
     Quality,
     UserSettings,
     Waiting,
@@ -81,7 +83,7 @@ async def test_a_new_file_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> 
     path = tmp_path / "fresh" / "bot.sqlite3"
     store = await Store.open(path)
     await store.close()
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 5
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 6
     assert pragma(path, "journal_mode") == "wal"
     with sqlite3.connect(path) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
@@ -350,14 +352,38 @@ async def test_forget_deletes_everything_and_stops_progress(store: Store) -> Non
     assert await store.active_job(2) is not None
 
 
-async def test_delivery_sent_forgets_the_result_path(store: Store) -> None:
+async def test_delivery_sent_forgets_the_result_path_and_keeps_the_sent_file(
+    store: Store,
+) -> None:
     job = await queued(store, 1)
     await store.claim_next()
     done = await store.finish(job.id, JobStatus.DONE, result_path=Path("/r/x.png"))
-    assert done and done.delivery is Delivery.READY and done.progress == 1
-    await store.set_delivery(job.id, Delivery.SENT)
+    assert done and done.delivery is Delivery.READY and done.progress == 1 and not done.sent_result
+    await store.set_delivery(job.id, Delivery.SENDING)
+    kept = FileRef("sent-file", "u-sent-file", 4321)
+    await store.set_delivery(job.id, Delivery.SENT, kept)
     sent = await store.get_job(job.id)
-    assert sent and sent.delivered and sent.result_path is None
+    assert sent and sent.delivered and sent.result_path is None and sent.sent_result == kept
+
+
+async def test_a_print_keeps_its_side_and_painting_and_its_own_run_times(
+    store: Store, clock: Clock
+) -> None:
+    """A print's run time is not a quality's: the waits each promises are its own."""
+    painting = FileRef("painting", "u-painting", 999)
+    for user, print_size, run_s in ((1, None, 10.0), (2, PrintSize(2048, painting), 170.0)):
+        job = await store.create_job(replace(request(user), print_size=print_size), **LIMITS)
+        await store.mark_announced(job.id, None)
+        await store.claim_next()
+        clock.now += run_s
+        await store.finish(job.id, JobStatus.DONE)
+    printed = await store.last_job(2)
+    assert printed and printed.request.print_size == PrintSize(2048, painting)
+    assert printed.request.settings == UserSettings(quality=Quality.STANDARD)
+    assert await store.average_run_s(Quality.STANDARD) == pytest.approx(10.0)
+    assert await store.average_run_s(None, 2048) == pytest.approx(170.0)
+    assert await store.average_run_s(None, 4096) is None
+    assert await store.average_run_s(None) == pytest.approx(90.0)  # the queue's jobs, all kinds
 
 
 async def test_purge_removes_old_finished_jobs_and_stale_photos(store: Store, clock: Clock) -> None:

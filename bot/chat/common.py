@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.chat.services import Services, services
 from bot.jobs.messenger import reply_parameters
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
-from bot.models import FileRef, JobRequest, Mix, UserSettings
+from bot.models import FileRef, JobRequest, Mix, PrintSize, UserSettings
 from bot.presets import Preset
 from bot.texts import language_for, t
 
@@ -79,6 +79,7 @@ async def submit(
     mix: Mix | None = None,
     animation: bool = False,
     full_size: bool = True,
+    print_size: PrintSize | None = None,
 ) -> bool:
     """Queue a job (which ends what waited in the conversation); the dispatcher then owns its
     status message. A refusal leaves the conversation as it was, so the person only repeats
@@ -95,6 +96,7 @@ async def submit(
         animation=animation,
         reply_to=who.reply_to,
         full_size=full_size,
+        print_size=print_size,
     )
     try:
         await svc(context).dispatcher.submit(request)

@@ -3,6 +3,8 @@
 Callback data formats (≤ 64 bytes, as Telegram requires):
   cancel:<job_id>                  cancel that job
   rerun:<job_id>:<change>          run that job's photos again; change is one of RERUN_CHANGES
+  print:<job_id>                   offer the print sizes of that job's painting
+  print:<job_id>:<side>            paint it on at that side (px), sent as a file to print
   menu:<presets|settings|help>     what /presets, /settings or /help would show
   preset:<preset_id>               use that preset painting as the style
   set:<setting>:<value>            change one setting (quality, strength, colors, preview, lang)
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.jobs.prints import cm
 from bot.models import Brush, PersonMode, Quality, Strength, UserSettings
 from bot.presets import Preset
 from bot.texts import LANGUAGES, t
@@ -174,6 +177,30 @@ def _person_rows(
         ]
         for mode in PersonMode
     ]
+
+
+def print_sizes_keyboard(
+    language: str, job_id: int, waits: dict[int, float]
+) -> InlineKeyboardMarkup:
+    """One button a print side (waits: seconds, by side): its pixels, the centimetres its
+    longer side prints at, and about how long it takes."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(
+                        language,
+                        "print_size_button",
+                        side=side,
+                        cm=cm(side),
+                        wait=_duration(language, wait),
+                    ),
+                    callback_data=f"print:{job_id}:{side}",
+                )
+            ]
+            for side, wait in waits.items()
+        ]
+    )
 
 
 def forget_keyboard(language: str) -> InlineKeyboardMarkup:

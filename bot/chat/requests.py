@@ -1,7 +1,7 @@
 """The jobs a person can ask for beyond a photo and its painting: a photo with a preset, an earlier
-job again (a re-run, a mix), a clip. Each is checked first (the preset's painting on disk, the
-earlier job theirs), said briefly if refused, then queued through common.submit; each returns
-whether the job was queued."""
+job again (a re-run, a mix, a print), a clip. Each is checked first (the preset's painting on
+disk, the earlier job theirs), said briefly if refused, then queued through common.submit; each
+returns whether the job was queued."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import logging
 from telegram.ext import ContextTypes
 
 from bot.chat.common import Who, say, submit, svc
-from bot.models import FileRef, JobRequest, Mix, UserSettings
+from bot.models import FileRef, JobRequest, Mix, PrintSize, UserSettings
 from bot.presets import Preset, PresetUnavailable
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,10 @@ async def again(
     request: JobRequest,
     settings: UserSettings,
     mix: Mix | None = None,
+    print_size: PrintSize | None = None,
 ) -> bool:
     """An earlier job's photo (or clip) and painting queued again, with these settings (and
-    this mix)."""
+    this mix; at this print size, painting on its finished painting)."""
     return await submit(
         context,
         who,
@@ -88,4 +89,5 @@ async def again(
         mix=mix,
         animation=request.animation,
         full_size=request.full_size,
+        print_size=print_size,
     )

@@ -41,6 +41,7 @@ from bot.chat.presets import (
     text_message,
     try_command,
 )
+from bot.chat.prints import print_button
 from bot.chat.privacy import forget_button, forget_command, privacy_command
 from bot.chat.settings import settings_button, settings_command
 
@@ -85,6 +86,7 @@ def register_handlers(application: Application) -> None:
             rerun_button
         ),
         r"^rerun:\d+:(keepme|keepbg|paintall)$": rerun_button,
+        r"^print:\d+(:\d+)?$": print_button,
         r"^forget:(yes|no)$": forget_button,
     }
     for pattern, button in buttons.items():

@@ -1,14 +1,16 @@
-"""The buttons under a job's messages: [Cancel] under its status, the re-runs under its result.
+"""The buttons under a job's messages: [Cancel] under its status, the re-runs and [🖨 Print size]
+under its result.
 
 The job side posts these; the chat side answers them (bot/chat/wiring.py routes the callback data:
-cancel:<job_id> and rerun:<job_id>:<change>, see bot/chat/keyboards.py for every format).
+cancel:<job_id>, rerun:<job_id>:<change> and print:<job_id>, see bot/chat/keyboards.py for every
+format).
 """
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.models import MIX_SHARES, Job, PersonMode
+from bot.models import MIX_SHARES, Job, PersonMode, Quality
 from bot.texts import t
 
 RERUN_CHANGES = ("stronger", "softer", "colors", "style")
@@ -20,22 +22,35 @@ PERSON_CHANGES = {
 }
 
 
-def job_keyboard(job: Job, person_available: bool = False) -> InlineKeyboardMarkup:
-    """The re-run buttons under a job's result: a clip's, or a photo's (with the person-mode
+def job_keyboard(
+    job: Job, person_available: bool = False, printable: bool = False
+) -> InlineKeyboardMarkup:
+    """The buttons under a job's result: a clip's re-runs, or a photo's (with the person-mode
     buttons when the runner has a segmenter; in a group, only those that need no picture
-    after them, since the bot does not see the group's pictures)."""
+    after them, since the bot does not see the group's pictures; [🖨 Print size] under a
+    quality picture when print sizes are on). A print's own file has none: only if its
+    delivery is uncertain does its message offer [🖨 Print size] again."""
     request = job.request
+    language = request.language
     if request.animation:
-        return animation_keyboard(request.language, job.id)
+        return animation_keyboard(language, job.id)
+    if request.print_size is not None:
+        return InlineKeyboardMarkup([[print_button(language, job.id)]])
     person = request.settings.person if person_available else None
     return result_keyboard(
-        request.language,
+        language,
         job.id,
         colors_kept=request.settings.preserve_colors,
         mixed=request.mix is not None,
         person=person,
         follow_ups=not request.in_group,
+        printable=printable and request.settings.quality is not Quality.FAST,
     )
+
+
+def print_button(language: str, job_id: int) -> InlineKeyboardButton:
+    """[🖨 Print size]: the painting painted on at a print size; the chat side offers the sizes."""
+    return InlineKeyboardButton(t(language, "button_print"), callback_data=f"print:{job_id}")
 
 
 def animation_keyboard(language: str, job_id: int) -> InlineKeyboardMarkup:
@@ -67,6 +82,7 @@ def result_keyboard(
     mixed: bool = False,
     person: PersonMode | None = None,
     follow_ups: bool = True,
+    printable: bool = False,
 ) -> InlineKeyboardMarkup:
     """Buttons under a result that re-run the same photos with one thing changed.
 
@@ -76,6 +92,7 @@ def result_keyboard(
     offers [Mix with…]. person (the result's person mode; None when the mode is unavailable)
     adds the two other modes' buttons: [🧍 Keep me] [🏞 Keep the background] [🎨 Paint it all].
     follow_ups=False leaves out [Another style] and [Mix with…], which wait for a picture.
+    printable adds [🖨 Print size] in a row of its own, last.
     """
 
     def button(key: str, change: str, **values: object) -> InlineKeyboardButton:
@@ -103,5 +120,6 @@ def result_keyboard(
             ],
             *([follow_up] if follow_ups else []),
             *([person_row] if person_row else []),
+            *([[print_button(language, job_id)]] if printable else []),
         ]
     )

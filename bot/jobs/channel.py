@@ -6,6 +6,8 @@ message delivered twice, late or after its job ended finds the keys' state and i
     nst:task:<key>:content / :style   the user's photo; its paintings, a list in order (mixed
                                       by settings.style_weights); written by the bot, deleted
                                       by the worker
+    nst:task:<key>:resume             a print's finished painting, to paint on at a larger
+                                      side; as content
     nst:task:<key>:lease              which worker runs it; expires unless renewed (progress,
                                       heartbeat), so a killed worker loses it within lease_s
     nst:task:<key>:result             the PNG; written only by the lease holder, once
@@ -62,13 +64,14 @@ MIN_SOCKET_TIMEOUT_S = 5.0
 T = TypeVar("T")
 
 # Set the result only while holding the lease: a worker that lost it (killed and replaced, or
-# the job ended and its keys were deleted) has its late result dropped here.
+# the job ended and its keys were deleted) has its late result dropped here. The user's images
+# go with the lease.
 FINISH_SCRIPT = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3])
 redis.call('RPUSH', KEYS[3], ARGV[4])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
-redis.call('DEL', KEYS[1])
+redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])
 return 1
 """
 # Renew the lease only if it is still ours; 0 tells the worker to stop.
@@ -92,7 +95,7 @@ END_SCRIPT = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-return redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
+return redis.call('DEL', KEYS[1], KEYS[3], KEYS[4], KEYS[5])
 """
 
 
@@ -114,6 +117,10 @@ class TaskKeys:
         return self._name("style")
 
     @property
+    def resume(self) -> str:
+        return self._name("resume")
+
+    @property
     def lease(self) -> str:
         return self._name("lease")
 
@@ -129,8 +136,13 @@ class TaskKeys:
     def cancel(self) -> str:
         return self._name("cancel")
 
+    @property
+    def inputs(self) -> list[str]:
+        """The user's pictures: written by the bot, deleted with the worker's last event."""
+        return [self.content, self.style, self.resume]
+
     def all(self) -> list[str]:
-        return [self.content, self.style, self.lease, self.result, self.events, self.cancel]
+        return [*self.inputs, self.lease, self.result, self.events, self.cancel]
 
 
 def task_key(job_id: int, settings: Settings) -> str:
@@ -145,26 +157,39 @@ def worker_key(name: str) -> str:
 WORKER_PATTERN = "nst:worker:*"
 
 
-# The wire's key for person mode, beside the engine's settings; only sent when it is on, so a
-# job without it reads as before to a worker that predates it.
+# The wire's keys beside the engine's settings.
 PERSON_KEY = "person"
+RESUME_KEY = "resume"
 
 
-def settings_to_wire(settings: Settings, person: PersonMode = PersonMode.OFF) -> dict[str, Any]:
-    wire = asdict(settings)
-    if person is not PersonMode.OFF:
-        wire[PERSON_KEY] = person.value
-    return wire
+@dataclass(frozen=True)
+class TaskSettings:
+    """What a task's message asks of the worker: the engine's settings, and beside them, each
+    only when it is not the default (so such a task is the message an older worker reads), the
+    person mode and whether it is a print (its painting to paint on is in the `resume` key)."""
 
+    engine: Settings
+    person: PersonMode = PersonMode.OFF
+    resume: bool = False
 
-def settings_from_wire(data: dict[str, Any]) -> tuple[Settings, PersonMode]:
-    """The engine's settings and the person mode (off if absent or unknown)."""
-    values = dict(data)
-    try:
-        person = PersonMode(values.pop(PERSON_KEY, PersonMode.OFF))
-    except ValueError:
-        person = PersonMode.OFF
-    return Settings(**values), person
+    def to_wire(self) -> dict[str, Any]:
+        wire = asdict(self.engine)
+        if self.person is not PersonMode.OFF:
+            wire[PERSON_KEY] = self.person.value
+        if self.resume:
+            wire[RESUME_KEY] = True
+        return wire
+
+    @classmethod
+    def from_wire(cls, data: dict[str, Any]) -> TaskSettings:
+        """An unknown person mode reads as off."""
+        values = dict(data)
+        try:
+            person = PersonMode(values.pop(PERSON_KEY, PersonMode.OFF))
+        except ValueError:
+            person = PersonMode.OFF
+        resume = values.pop(RESUME_KEY, False) is True
+        return cls(Settings(**values), person, resume)
 
 
 def event(name: str, **fields: Any) -> str:

@@ -16,8 +16,9 @@ from bot.jobs.crew import Crew
 from bot.jobs.folders import remove_dir
 from bot.jobs.joblog import log
 from bot.jobs.messenger import Sent
+from bot.jobs.prints import PRINT_DPI, paper_size
 from bot.jobs.status import StatusBoard, duration_text
-from bot.models import Delivery, FileRef, Job
+from bot.models import Delivery, FileRef, Job, JobRequest
 from bot.texts import t
 
 
@@ -42,24 +43,33 @@ class Deliverer:
             await self._crew.store.set_delivery(job.id, Delivery.SENT)
             await self._board.show(job, t(language, "job_failed", attempts=job.attempts))
             return
+        kept: FileRef | None = None  # the result as Telegram keeps it, for a print of it
         try:
-            keyboard = job_keyboard(job, self._crew.runner.person_error is None)
-            caption = self._caption(job, seconds)
-            if request.animation:
+            keyboard = job_keyboard(
+                job, self._crew.runner.person_error is None, bool(self._crew.config.print_sides)
+            )
+            if request.print_size is not None:
+                sent = await self._send_print(job, path)
+            elif request.animation:
                 sent = await self._crew.messenger.send_animation(
-                    request.chat_id, path, caption, keyboard, request.reply_to
+                    request.chat_id, path, self._caption(job, seconds), keyboard, request.reply_to
                 )
             else:
                 filename = f"painting-{job.id}.png" if request.full_size else None
-                sent = await self._crew.messenger.send_result(
-                    request.chat_id, path, caption, keyboard, filename, request.reply_to
+                sent, kept = await self._crew.messenger.send_result(
+                    request.chat_id,
+                    path,
+                    self._caption(job, seconds),
+                    keyboard,
+                    filename,
+                    request.reply_to,
                 )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
             await self._crew.store.set_delivery(job.id, Delivery.READY)
             await self._board.show(job, t(language, "job_delivery_retry"))
             return
-        await self._crew.store.set_delivery(job.id, Delivery.SENT)
+        await self._crew.store.set_delivery(job.id, Delivery.SENT, kept)
         await asyncio.to_thread(remove_dir, path.parent)
         if sent is Sent.OK:
             await self._board.show(
@@ -69,21 +79,29 @@ class Deliverer:
             await self._board.show(job, t(language, "job_delivery_unsure"), keyboard)
         self._crew.messenger.forget_message(request.chat_id, job.status_message_id)
 
+    async def _send_print(self, job: Job, path: Path) -> Sent:
+        """A print's file, its caption naming the size it prints at."""
+        request = job.request
+        side, width, height = await asyncio.to_thread(paper_size, path)
+        caption = t(
+            request.language,
+            "job_print_caption",
+            style=self._style(request),
+            side=side,
+            width=width,
+            height=height,
+            dpi=PRINT_DPI,
+        )
+        filename = f"painting-{job.id}-{side}px.jpg"
+        return await self._crew.messenger.send_print(
+            request.chat_id, path, caption, filename, request.reply_to
+        )
+
     def _caption(self, job: Job, seconds: float) -> str:
         request = job.request
         language = request.language
         settings = request.settings
-        style = self._style_title(request.style, request.preset_id, language)
-        if request.mix is not None:
-            mix = request.mix
-            style = t(
-                language,
-                "job_mix_style",
-                a=style,
-                b=self._style_title(mix.style, mix.preset_id, language),
-                share_a=round(100 * mix.share),
-                share_b=round(100 * (1 - mix.share)),
-            )
+        style = self._style(request)
         if request.animation:
             duration = duration_text(language, seconds)
             return t(language, "job_animation_caption", style=style, duration=duration)
@@ -95,6 +113,22 @@ class Deliverer:
             strength=t(language, f"strength_{settings.strength}"),
             colors=t(language, "job_caption_colors") if settings.preserve_colors else "",
             duration=duration_text(language, seconds),
+        )
+
+    def _style(self, request: JobRequest) -> str:
+        """The painting's title, or both a mix's with their shares."""
+        language = request.language
+        style = self._style_title(request.style, request.preset_id, language)
+        if request.mix is None:
+            return style
+        mix = request.mix
+        return t(
+            language,
+            "job_mix_style",
+            a=style,
+            b=self._style_title(mix.style, mix.preset_id, language),
+            share_a=round(100 * mix.share),
+            share_b=round(100 * (1 - mix.share)),
         )
 
     def _style_title(self, style: FileRef | None, preset_id: str | None, language: str) -> str:

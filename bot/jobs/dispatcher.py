@@ -68,9 +68,8 @@ class Dispatcher:
             daily_limit=config.daily_limit,
             concurrent_jobs=config.concurrent_jobs,
         )
-        quality = str(request.settings.quality)
-        metrics.job_queued(quality)
-        log.info("job %s queued (%s)", job.id, quality)
+        metrics.job_queued(request.kind)
+        log.info("job %s queued (%s)", job.id, request.kind)
         message_id = None
         try:
             text = await self._board.queued_text(job)
@@ -176,7 +175,7 @@ class Dispatcher:
             # Registered before any await, so cancel() always finds a claimed job.
             running = self._crew.running[job.id] = Running(job)
             waited = (job.started_at or job.created_at) - job.created_at
-            metrics.job_started(str(job.request.settings.quality), waited)
+            metrics.job_started(job.request.kind, waited)
             log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
             await self._crew.count_queue()
             if job.id in self._cancel_requested:

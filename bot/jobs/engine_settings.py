@@ -28,3 +28,11 @@ def with_mix(settings: Settings, request: JobRequest) -> Settings:
     if request.mix is None:
         return settings
     return replace(settings, style_weights=(request.mix.share, 1 - request.mix.share))
+
+
+def for_print(settings: Settings, request: JobRequest) -> Settings:
+    """A print paints on its finished painting by the quality method, at the print's side (the
+    job's own strength, brush, colours, seed and mix kept)."""
+    if request.print_size is None:
+        return settings
+    return replace(settings, method="quality", max_side=request.print_size.side)

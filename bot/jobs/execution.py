@@ -19,8 +19,8 @@ from bot import metrics
 from bot.jobs.buttons import cancel_keyboard
 from bot.jobs.crew import Crew
 from bot.jobs.delivery import Deliverer
-from bot.jobs.engine_settings import engine_settings, with_mix
-from bot.jobs.folders import ANIMATION_FILE, RESULT_FILE, remove_dir, remove_inputs
+from bot.jobs.engine_settings import engine_settings, for_print, with_mix
+from bot.jobs.folders import ANIMATION_FILE, PRINT_FILE, RESULT_FILE, remove_dir, remove_inputs
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
 from bot.jobs.pictures import as_shown
@@ -80,6 +80,12 @@ class Execution:
             if request.animation:
                 output = workdir / ANIMATION_FILE
                 await self._animate(running, content, styles, output)
+            elif request.print_size is not None:  # the finished painting, as Telegram keeps it
+                painting = await self._crew.messenger.download(
+                    request.print_size.result, workdir / "painting"
+                )
+                output = workdir / PRINT_FILE
+                await self._stylize(running, content, styles, output, painting)
             else:
                 output = workdir / RESULT_FILE
                 await self._stylize(running, content, styles, output)
@@ -125,15 +131,24 @@ class Execution:
         return await self._crew.styles.image_path(preset_id)
 
     async def _stylize(
-        self, running: Running, content: Path, style: list[Path], output: Path
+        self,
+        running: Running,
+        content: Path,
+        style: list[Path],
+        output: Path,
+        resume: Path | None = None,
     ) -> None:
-        """The preview (if wanted) and the main run, under the job's time limit."""
+        """The preview (if wanted) and the main run, under the job's time limit; a print
+        (resume: its finished painting) has no preview."""
         job = running.job
-        settings = job.request.settings
+        request = job.request
+        settings = request.settings
         fast = self._crew.runner.fast_error is None
         person = await self._person_mode(job)
         timer = asyncio.get_running_loop().call_later(
-            self._crew.config.job_timeout_s, running.stop, StopReason.TIMEOUT
+            request.time_limit_s(self._crew.config.job_timeout_s),
+            running.stop,
+            StopReason.TIMEOUT,
         )
         try:
             # Only on the first attempt: after a restart the user has seen it already.
@@ -142,19 +157,22 @@ class Execution:
                 and settings.quality is not Quality.FAST
                 and fast
                 and job.attempts == 1
+                and resume is None
             ):
                 preview = output.with_name("preview.png")
                 await self._preview(running, content, style, preview, person)
             running.run_started = time.monotonic()
+            chosen = with_mix(engine_settings(settings, self._crew.config, fast), request)
             await self._crew.runner.run(
                 job,
                 content,
                 style,
-                with_mix(engine_settings(settings, self._crew.config, fast), job.request),
+                for_print(chosen, request),
                 output,
                 lambda fraction: self._on_progress(running, fraction),
                 running.cancel,
                 person,
+                resume,
             )
         finally:
             timer.cancel()
@@ -269,6 +287,8 @@ class Execution:
             )
         elif running.reason is StopReason.TIMEOUT and not started:
             await self._fail(running, "job_failed_no_worker", "no worker took it")
+        elif running.reason is StopReason.TIMEOUT and job.request.print_size is not None:
+            await self._fail(running, "job_failed_print_timeout", "timed out")
         elif running.reason is StopReason.TIMEOUT:
             await self._fail(running, "job_failed_timeout", "timed out")
         elif running.reason is StopReason.USER and await self._crew.store.finish(
@@ -295,7 +315,7 @@ class Execution:
         """A failure that trying again would not fix: tell the user what to do instead."""
         job = running.job
         if await self._crew.store.finish(job.id, JobStatus.FAILED, error=error):
-            ended(job, "timeout" if key == "job_failed_timeout" else "failed", why=error)
+            ended(job, "timeout" if error == "timed out" else "failed", why=error)
             await self._discard_files(job)
             text = t(job.request.language, key, attempts=job.attempts, **values)
             await self._board.show(job, text)

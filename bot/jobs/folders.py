@@ -12,6 +12,7 @@ from pathlib import Path
 
 RESULT_FILE = "result.png"
 ANIMATION_FILE = "result.mp4"
+PRINT_FILE = "print.jpg"  # bot/jobs/prints.py
 
 
 def remove_dir(path: Path) -> None:
@@ -19,9 +20,9 @@ def remove_dir(path: Path) -> None:
 
 
 def remove_inputs(workdir: Path) -> None:
-    """Delete the user's photos and the preview as soon as the result exists."""
+    """Delete the user's photos, the preview (and a print's painting) once the result exists."""
     for path in workdir.iterdir():
-        if path.name not in (RESULT_FILE, ANIMATION_FILE):
+        if path.name not in (RESULT_FILE, ANIMATION_FILE, PRINT_FILE):
             path.unlink(missing_ok=True)
 
 

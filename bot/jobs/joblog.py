@@ -21,7 +21,7 @@ def ended(job: Job, outcome: str, run_s: float | None = None, why: str = "") -> 
 
     outcome: done (run_s given), failed, timeout or cancelled.
     """
-    metrics.job_finished(outcome, str(job.request.settings.quality), run_s)
+    metrics.job_finished(outcome, job.request.kind, run_s)
     if run_s is None:
         run_s = time.time() - job.started_at if job.started_at else 0.0
     log.info("job %s %s after %.1f s%s", job.id, outcome, run_s, f" ({why})" if why else "")

@@ -20,7 +20,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
-from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
+from telegram import Bot, Document, InlineKeyboardMarkup, Message, PhotoSize, ReplyParameters
 from telegram.constants import ChatAction
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
@@ -222,24 +222,51 @@ class Messenger:
         Raises NetworkError when Telegram could not be reached and nothing was sent.
         """
         await self.chat_action(chat_id, ChatAction.UPLOAD_VIDEO)
+        return await self._send_once(
+            "animation",
+            chat_id,
+            lambda: self.bot.send_animation(
+                chat_id,
+                path,
+                caption=caption,
+                reply_markup=keyboard,
+                reply_parameters=reply_parameters(reply_to),
+                filename=path.name,
+                write_timeout=UPLOAD_TIMEOUT_S,
+                read_timeout=UPLOAD_TIMEOUT_S,
+            ),
+        )
+
+    async def send_print(
+        self, chat_id: int, path: Path, caption: str, filename: str, reply_to: int | None = None
+    ) -> Sent:
+        """A print's file as a document, never a photo (Telegram shrinks photos to 1280 px);
+        Sent, reply_to and errors as for send_animation."""
+        await self.chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+        return await self._send_once(
+            "print",
+            chat_id,
+            lambda: self.bot.send_document(
+                chat_id,
+                path,
+                caption=caption,
+                filename=filename,
+                reply_parameters=reply_parameters(reply_to),
+                write_timeout=UPLOAD_TIMEOUT_S,
+                read_timeout=UPLOAD_TIMEOUT_S,
+            ),
+        )
+
+    async def _send_once(
+        self, what: str, chat_id: int, send: Callable[[], Awaitable[Message]]
+    ) -> Sent:
+        """One result message, never repeated: a timeout is UNCERTAIN, a refusal UNREACHABLE."""
         try:
-            await telegram_call(
-                lambda: self.bot.send_animation(
-                    chat_id,
-                    path,
-                    caption=caption,
-                    reply_markup=keyboard,
-                    reply_parameters=reply_parameters(reply_to),
-                    filename=path.name,
-                    write_timeout=UPLOAD_TIMEOUT_S,
-                    read_timeout=UPLOAD_TIMEOUT_S,
-                ),
-                repeatable=False,
-            )
+            await telegram_call(send, repeatable=False)
         except TimedOut:
             return Sent.UNCERTAIN
         except (Forbidden, BadRequest) as error:
-            log.warning("animation to chat %s cannot be delivered: %s", chat_id, error)
+            log.warning("%s to chat %s cannot be delivered: %s", what, chat_id, error)
             return Sent.UNREACHABLE
         return Sent.OK
 
@@ -251,10 +278,11 @@ class Messenger:
         keyboard: InlineKeyboardMarkup,
         filename: str | None,
         reply_to: int | None = None,
-    ) -> Sent:
+    ) -> tuple[Sent, FileRef | None]:
         """The result as a photo (caption and buttons) and as the full-resolution PNG file named
         filename (None: no file; a photo Telegram refuses is still sent as one), both replies to
-        reply_to if given.
+        reply_to if given. With Sent comes the result as Telegram keeps it now: the file, else
+        the photo's largest size (None when nothing surely arrived).
 
         Once the photo is out the result counts as delivered, whatever happens to the file.
         Raises NetworkError when Telegram could not be reached or failed, and nothing was sent,
@@ -263,9 +291,10 @@ class Messenger:
         await self.chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
         reply = reply_parameters(reply_to)
         photo_sent = False
+        kept: FileRef | None = None
         try:
             try:
-                await telegram_call(
+                photo = await telegram_call(
                     lambda: self.bot.send_photo(
                         chat_id,
                         path,
@@ -278,11 +307,12 @@ class Messenger:
                     repeatable=False,
                 )
                 photo_sent = True
+                kept = _file_ref(photo.photo[-1]) if photo.photo else None
             except BadRequest as error:  # e.g. proportions Telegram refuses for a photo
                 log.warning("result photo to chat %s refused, sending the file: %s", chat_id, error)
             if photo_sent and filename is None:
-                return Sent.OK
-            await telegram_call(
+                return Sent.OK, kept
+            document = await telegram_call(
                 lambda: self.bot.send_document(
                     chat_id,
                     path,
@@ -293,14 +323,19 @@ class Messenger:
                 ),
                 repeatable=False,
             )
+            kept = _file_ref(document.document) if document.document else kept
         except TelegramError as error:
             if photo_sent:
                 log.warning("result file to chat %s not sent: %s", chat_id, error)
-                return Sent.OK
+                return Sent.OK, kept
             if isinstance(error, TimedOut):
-                return Sent.UNCERTAIN
+                return Sent.UNCERTAIN, None
             if isinstance(error, Forbidden | BadRequest):
                 log.warning("result to chat %s cannot be delivered: %s", chat_id, error)
-                return Sent.UNREACHABLE
+                return Sent.UNREACHABLE, None
             raise
-        return Sent.OK
+        return Sent.OK, kept
+
+
+def _file_ref(file: PhotoSize | Document) -> FileRef:
+    return FileRef(file.file_id, file.file_unique_id, file.file_size)

@@ -38,7 +38,9 @@ async def recover(crew: Crew, board: StatusBoard, deliverer: Deliverer) -> None:
         crew.spawn(board.show(job, t(language, "job_failed", attempts=job.attempts)))
     for job in recovery.uncertain:
         language = job.request.language
-        keyboard = job_keyboard(job, crew.runner.person_error is None)
+        keyboard = job_keyboard(
+            job, crew.runner.person_error is None, bool(crew.config.print_sides)
+        )
         crew.spawn(board.show(job, t(language, "job_delivery_unsure"), keyboard))
     for job in recovery.undelivered:
         crew.spawn(deliverer.deliver(job))

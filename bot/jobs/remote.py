@@ -38,9 +38,9 @@ from bot.jobs.channel import (
     Outage,
     StreamBroker,
     TaskKeys,
+    TaskSettings,
     WorkerInfo,
     connect,
-    settings_to_wire,
     task_key,
     unreachable_line,
 )
@@ -150,13 +150,14 @@ class RemoteRunner:
         progress: Progress,
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
+        resume: Path | None = None,
     ) -> None:
         keys = TaskKeys(task_key(job.id, settings))
-        wire = settings_to_wire(settings, person)
+        wire = TaskSettings(settings, person, resume is not None).to_wire()
         watch = _Watch(job.id, keys, self._lease_s)
         await self.capacity()  # keeps fast_error current as workers come and go
         if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
-            await self._send(keys, content, style, wire, watch, cancel)
+            await self._send(keys, content, style, resume, wire, watch, cancel)
         loop = asyncio.get_running_loop()
         while True:
             if cancel.is_set():
@@ -178,7 +179,7 @@ class RemoteRunner:
                 raise PainterOffline("no worker online")
             elif watch.due(loop.time()) and watch.cancel_sent_at is None:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
-                await self._send(keys, content, style, wire, watch, cancel)
+                await self._send(keys, content, style, resume, wire, watch, cancel)
 
     async def animate(
         self,
@@ -210,16 +211,19 @@ class RemoteRunner:
         keys: TaskKeys,
         content: Path,
         style: Sequence[Path],
+        resume: Path | None,
         wire: dict[str, Any],
         watch: _Watch,
         cancel: threading.Event,
     ) -> None:
         """Upload the inputs (again: a worker deletes them) and ask for the task.
 
-        The paintings go in one list, in order, as settings.style_weights names them.
+        The paintings go in one list, in order, as settings.style_weights names them; a print's
+        finished painting (resume) in a key of its own.
         """
         photo = await asyncio.to_thread(content.read_bytes)
         paintings = await asyncio.to_thread(lambda: [path.read_bytes() for path in style])
+        painted = await asyncio.to_thread(resume.read_bytes) if resume else None
 
         async def send() -> None:
             async with self._client().pipeline(transaction=True) as pipe:
@@ -227,6 +231,10 @@ class RemoteRunner:
                 pipe.delete(keys.style)
                 pipe.rpush(keys.style, *paintings)
                 pipe.expire(keys.style, DATA_TTL_S)
+                if painted is None:
+                    pipe.delete(keys.resume)
+                else:
+                    pipe.set(keys.resume, painted, ex=DATA_TTL_S)
                 pipe.delete(keys.cancel)
                 await pipe.execute()
             try:

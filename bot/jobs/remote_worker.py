@@ -47,10 +47,10 @@ from bot.jobs.channel import (
     Outage,
     StreamBroker,
     TaskKeys,
+    TaskSettings,
     WorkerInfo,
     connect,
     event,
-    settings_from_wire,
     unreachable_line,
     worker_key,
 )
@@ -105,7 +105,7 @@ class RemoteWorker:
             concurrency=self.config.concurrency,
             busy=len(self._running),
             fast_error=runner.fast_error if runner else "starting",
-            device=_device(runner),
+            device=runner.device if runner else "starting",
             person_error=runner.person_error if runner else "starting",
         )
 
@@ -164,15 +164,16 @@ class RemoteWorker:
         folder: Path,
         cancel: threading.Event,
     ) -> None:
+        task = TaskSettings.from_wire(settings)
         try:
-            inputs = await self._fetch_inputs(keys, folder)
+            inputs = await self._fetch_inputs(keys, folder, task.resume)
         except UNREACHABLE:
             inputs = None  # not ours any more: the lease goes, and the bot sends it again
         if inputs is None:  # the job ended (its keys were deleted) before this message came
             await self._release(keys, lease)
             return
-        photo, styles = inputs
-        result = folder / "result.png"
+        photo, styles, painted = inputs
+        result = folder / "result"
         await self._push(keys, lease, event("started", worker=self.config.name))
         lost = asyncio.Event()
         watcher = asyncio.create_task(self._watch(keys, lease, cancel, lost))
@@ -185,10 +186,9 @@ class RemoteWorker:
                 self._spawn(self._push(keys, lease, event("progress", fraction=fraction)))
 
         assert self.runner is not None
-        engine_settings, person = settings_from_wire(settings)
         try:
             await self.runner.stylize(
-                photo, styles, engine_settings, result, progress, cancel, person
+                photo, styles, task.engine, result, progress, cancel, task.person, painted
             )
         except Cancelled:
             if lost.is_set() or self.stopping:  # the bot sends it again (or has)
@@ -207,37 +207,33 @@ class RemoteWorker:
             watcher.cancel()
         await self._finish(keys, lease, result)
 
-    async def _fetch_inputs(self, keys: TaskKeys, folder: Path) -> tuple[Path, list[Path]] | None:
-        """The task's photo and paintings, from Redis into folder; None if they are gone."""
+    async def _fetch_inputs(
+        self, keys: TaskKeys, folder: Path, resume: bool
+    ) -> tuple[Path, list[Path], Path | None] | None:
+        """The task's photo, paintings and (resume: a print) finished painting, from Redis into
+        folder; None if they are gone."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.get(keys.content)
             pipe.lrange(keys.style, 0, -1)
-            content, paintings = await pipe.execute()
-        if not (isinstance(content, bytes) and paintings):
+            pipe.get(keys.resume)
+            content, paintings, painted = await pipe.execute()
+        if not (isinstance(content, bytes) and paintings) or (resume and painted is None):
             return None
-        photo = folder / "content"
+        photo, painting = folder / "content", folder / "resume"
         styles = [folder / f"style{index}" for index in range(len(paintings))]
-        await asyncio.to_thread(_write, photo, content)
-        for path, painting in zip(styles, paintings, strict=True):
-            await asyncio.to_thread(_write, path, painting)
-        return photo, styles
+        files = {photo: content, **dict(zip(styles, paintings, strict=True))}
+        if resume:
+            files[painting] = painted
+        await asyncio.to_thread(_write, files)
+        return photo, styles, painting if resume else None
 
     async def _finish(self, keys: TaskKeys, lease: str, result: Path) -> None:
         """Store the result and "done", only while the lease is still ours (FINISH_SCRIPT)."""
         image = await asyncio.to_thread(result.read_bytes)
         finished = await self._settle(
-            FINISH_SCRIPT,
-            5,
-            keys.lease,
-            keys.result,
-            keys.events,
-            keys.content,
-            keys.style,
-            lease,
-            image,
-            DATA_TTL_S,
-            event("done"),
-        )
+            FINISH_SCRIPT, 6, keys.lease, keys.result, keys.events, *keys.inputs,
+            lease, image, DATA_TTL_S, event("done"),
+        )  # fmt: skip
         if finished:
             log.info("task %s done", keys.key)
         else:
@@ -277,15 +273,7 @@ class RemoteWorker:
 
     async def _end(self, keys: TaskKeys, lease: str, message: str) -> None:
         await self._settle(
-            END_SCRIPT,
-            4,
-            keys.lease,
-            keys.events,
-            keys.content,
-            keys.style,
-            lease,
-            message,
-            DATA_TTL_S,
+            END_SCRIPT, 5, keys.lease, keys.events, *keys.inputs, lease, message, DATA_TTL_S
         )
 
     async def _release(self, keys: TaskKeys, lease: str) -> None:
@@ -308,12 +296,9 @@ class RemoteWorker:
         task.add_done_callback(self._tasks.discard)
 
 
-def _write(path: Path, data: bytes) -> None:
-    path.write_bytes(data)
-
-
-def _device(runner: InProcessRunner | None) -> str:
-    return runner.device if runner else "starting"
+def _write(files: dict[Path, bytes]) -> None:
+    for path, data in files.items():
+        path.write_bytes(data)
 
 
 async def serve(config: WorkerConfig) -> None:

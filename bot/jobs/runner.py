@@ -26,6 +26,7 @@ from PIL import Image
 
 from bot.config import EngineOptions
 from bot.jobs.person import PersonKeeper
+from bot.jobs.prints import save_print
 from bot.models import Job, PersonMode
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError
@@ -107,10 +108,14 @@ class JobRunner(Protocol):
         progress: Progress,
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
+        resume: Path | None = None,
     ) -> None:
         """Write the stylized image to output as PNG: content in the style of the paintings,
         mixed by settings.style_weights when there are several; with person mode, only the
         background (or the person) painted and the rest kept as in the photo.
+
+        resume: a print: that finished painting painted on at settings.max_side, written to
+        output as the print file (bot/jobs/prints.py) instead.
 
         progress(fraction) is called on the event loop's thread. Setting cancel makes the run
         raise nst_engine.Cancelled within one optimisation step (NotStarted if nothing had
@@ -283,8 +288,9 @@ class InProcessRunner:
         progress: Progress,
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
+        resume: Path | None = None,
     ) -> None:
-        await self.stylize(content, style, settings, output, progress, cancel, person)
+        await self.stylize(content, style, settings, output, progress, cancel, person, resume)
 
     async def forget(self, job_id: int) -> None:
         """Nothing is kept outside the job's folder, which the worker deletes."""
@@ -301,10 +307,12 @@ class InProcessRunner:
         progress: Progress,
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
+        resume: Path | None = None,
     ) -> None:
         """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls.
 
-        Person mode is applied here, so both kinds of runner composite in the same place."""
+        Person mode is applied and a print's file written here, so both kinds of runner do
+        them in the same place."""
         loop = asyncio.get_running_loop()
         to_loop = from_thread(loop, progress)
 
@@ -314,13 +322,17 @@ class InProcessRunner:
         def work() -> None:
             engine = self._engines.get()
             try:
-                image = engine.stylize(
-                    content, list(style), settings, progress=report, cancel=cancel
+                painted = engine.run(
+                    content, list(style), settings, progress=report, cancel=cancel, resume=resume
                 )
             finally:
                 self._engines.put(engine)
             assert self._person is not None  # made in start()
-            self._person.apply(content, image, person).save(output, "PNG")
+            image = self._person.apply(content, painted.image, person)
+            if resume is None:
+                image.save(output, "PNG")
+            else:
+                save_print(image, output)
 
         await self._on_engine(work)
 

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.models import QUALITY_EXPECTED_S, Job
+from bot.models import Job
 
 
 class StopReason(Enum):
@@ -41,7 +41,6 @@ class Running:
     def time_left(self) -> float:
         """Seconds until the result, from the progress so far (the expected time before it)."""
         if self.run_started is None or self.progress < 0.02:
-            quality = self.job.request.settings.quality
-            return float(QUALITY_EXPECTED_S[quality])
+            return self.job.request.expected_s()
         elapsed = time.monotonic() - self.run_started
         return elapsed * (1 - self.progress) / self.progress

@@ -116,9 +116,13 @@ class StatusBoard:
         await self.show(job, await self.queued_text(job), keyboard)
 
     async def expected_run_s(self, job: Job) -> float:
-        quality = job.request.settings.quality
-        measured = await self._crew.store.average_run_s(quality)
-        return measured if measured is not None else float(QUALITY_EXPECTED_S[quality])
+        """The recent jobs' of its kind (its quality, or prints of its side), else a first guess."""
+        request = job.request
+        if request.print_size is not None:
+            measured = await self._crew.store.average_run_s(None, request.print_size.side)
+        else:
+            measured = await self._crew.store.average_run_s(request.settings.quality)
+        return measured if measured is not None else request.expected_s()
 
     async def expected_wait(self, job: Job, position: int) -> float:
         """About how long until this job's result is ready: the jobs ahead of it, then its own."""

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from nst_engine import gatys
 from nst_engine.cli import main
 
 
@@ -30,6 +31,26 @@ def test_stylize_writes_the_image_and_ends_with_seconds_steps_and_device(
         assert image.size == (64, 48)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     assert last.startswith(f"{out}: ") and " s, 3 steps, CPU" in last
+
+
+def test_resume_paints_on_a_finished_painting_at_print_size(
+    tmp_path: Path,
+    content_photo: Path,
+    style_painting: Path,
+    vgg_weights: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Only the print's finer scale runs (PRINT_STEPS steps, not a whole schedule), and a size
+    no larger than the painting is refused before the engine is built."""
+    argv = ["stylize", str(content_photo), str(style_painting), "--weights", str(vgg_weights)]
+    painting, printed = tmp_path / "painting.png", tmp_path / "print.png"
+    assert main([*argv, "-o", str(painting), "--size", "64", "--steps", "3"]) == 0
+    assert main([*argv, "-o", str(printed), "--size", "128", "--resume", str(painting)]) == 0
+    with Image.open(printed) as image:
+        assert image.size == (128, 96)
+    assert f" s, {gatys.PRINT_STEPS} steps, " in capsys.readouterr().out.strip().splitlines()[-1]
+    assert main([*argv, "-o", str(printed), "--size", "64", "--resume", str(painting)]) == 1
+    assert "--size 64 must be larger than the painting's 64 px" in capsys.readouterr().err
 
 
 def test_an_unknown_output_format_is_refused_before_any_work(

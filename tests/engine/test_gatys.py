@@ -104,27 +104,16 @@ def test_a_photo_too_narrow_for_vgg_is_an_image_error(engine: Engine) -> None:
         engine.stylize(Image.new("RGB", (400, 20)), Image.new("RGB", (64, 64)), SMALL)
 
 
-@pytest.mark.parametrize(("style_scale", "side"), [(0.5, 64), (2.0, 192), (0.1, 64)])
-def test_style_scale_sets_the_paintings_size(
-    engine: Engine,
-    photo: Image.Image,
-    painting: Image.Image,
-    monkeypatch: pytest.MonkeyPatch,
-    style_scale: float,
-    side: int,
+@pytest.mark.parametrize(
+    ("style_scale", "side", "painting_side"),
+    [(0.5, 96, 64), (2.0, 96, 192), (0.1, 96, 64), (2.0, 768, 1024), (1.0, 2048, 2048)],
+)
+def test_the_brush_sets_the_paintings_size(
+    style_scale: float, side: int, painting_side: int
 ) -> None:
-    objective = engine._objective("default")
-    sizes: list[int] = []
-
-    def target(style: Image.Image, side: int, buckets: bool) -> losses.StyleTarget:
-        sizes.append(side)
-        return original(style, side, buckets)
-
-    original = objective._painting_statistics
-    monkeypatch.setattr(objective, "_painting_statistics", target)
-    settings = Settings(max_side=96, steps=1, style_scale=style_scale)
-    engine.stylize(photo, painting, settings)
-    assert sizes == [side]  # 96 px x scale, but never below MIN_STYLE_SIDE
+    """The brush's multiple of the scale's side, at least 64 px, at most 1024 px or the side
+    (a print's painting is enlarged with the print)."""
+    assert gatys.style_side(Settings(style_scale=style_scale), side) == painting_side
 
 
 @pytest.mark.parametrize("start", ["preview", "noise"])

@@ -20,14 +20,15 @@ from nst_engine.tiles import GRID, TiledObjective, Tiling, tiling_for
 TERMS = LossWeights(style=1.0, content=0.3, total_variation=2.0, moments=1.0, subject=0.4)
 
 
-@pytest.mark.parametrize("shape", [(160, 208), (96, 400), (48, 48), (512, 384)])
+@pytest.mark.parametrize("shape", [(160, 208), (96, 400), (48, 48), (512, 384), (1536, 2048)])
 def test_windows_own_every_pixel_once_and_stay_on_the_canvas(shape: tuple[int, int]) -> None:
-    tiling = Tiling(interior=32, halo=48)
+    tiling = Tiling(halo=48, area=128 * 160)
     owned = np.zeros(shape, int)
+    height, width = tiling.window_shape(shape)
+    assert height * width <= tiling.area
     for window in tiling.windows(shape):
         top, left, bottom, right = window.interior
         owned[top:bottom, left:right] += 1
-        height, width = tiling.window_shape(shape)
         assert 0 <= window.top <= window.top + height <= shape[0]
         assert 0 <= window.left <= window.left + width <= shape[1]
         assert window.top % GRID == window.left % GRID == 0
@@ -39,8 +40,9 @@ def test_windows_grow_with_the_memory_budget_and_the_halo_with_the_network() -> 
     relu4 = gatys.LAYER_SETS["relu4"].outputs
     relu5 = gatys.LAYER_SETS["relu5"].outputs
     small, large = tiling_for(relu4, 0.5e9), tiling_for(relu4, 2e9)
-    assert large.window > small.window
-    assert large.window == pytest.approx(2 * small.window, abs=2 * GRID)  # memory ~ side²
+    assert large.area == pytest.approx(4 * small.area, abs=4)
+    canvas = (1536, 2048)
+    assert len(large.windows(canvas)) < len(small.windows(canvas))
     assert tiling_for(relu5, 1e9).halo > tiling_for(relu4, 1e9).halo >= 42  # relu4_1 sees 42 px
 
 
@@ -55,19 +57,17 @@ def _scale(
     return Scale(canvas.region(), style, contents, contents, [subject])
 
 
-def _compare(
-    objective: Objective, photo: Image.Image, painting: Image.Image, interior: int
-) -> None:
-    """The loss and gradient over windows with `interior` px of their own and the halo the
-    engine gives this network, against the whole canvas's."""
+def _compare(objective: Objective, photo: Image.Image, painting: Image.Image, area: int) -> None:
+    """The loss and gradient over windows of `area` px with the halo the engine gives this
+    network, against the whole canvas's."""
     canvas = Canvas.exact(photo.size).rounded(GRID)  # the picture and a margin to the grid
     noise = np.random.default_rng(0).normal(0.0, 20.0, (1, *canvas.shape, 3))
     x = ops.convert_to_tensor((canvas.place(to_caffe(photo)) + noise).astype(np.float32))
     scale = _scale(objective, canvas, photo, painting)
     loss, grad = backend.value_and_grad(objective.loss)(x, objective.weights, scale, TERMS)
     halo = tiling_for(objective.layers.outputs, 1e9).halo
-    tiled = TiledObjective(objective, Tiling(interior, halo))
-    assert len(tiled.tiling.windows(canvas.shape)) >= 20
+    tiled = TiledObjective(objective, Tiling(halo, area))
+    assert len(tiled.tiling.windows(canvas.shape)) >= 9  # some windows have halos on all sides
     contents = tiled.contents(canvas.place(to_caffe(photo)), canvas)
     region = _content_region(objective, canvas)
     for ours, theirs in zip(contents, scale.contents, strict=True):
@@ -103,7 +103,7 @@ def test_the_tiled_gradient_is_the_whole_canvases(
     vgg_weights: Path, photo: Image.Image, painting: Image.Image
 ) -> None:
     engine = Engine(vgg_weights, precision="float32")
-    _compare(engine._objective("default"), photo, painting, interior=32)
+    _compare(engine._objective("default"), photo, painting, area=128 * 128)
 
 
 def test_the_tiled_gradient_is_exact_to_relu5_1_too(
@@ -113,7 +113,7 @@ def test_the_tiled_gradient_is_exact_to_relu5_1_too(
     layers = gatys.LAYER_SETS["relu5"]
     extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
     larger = photo.resize((384, 288))
-    _compare(Objective(extractor, layers), larger, painting, interior=64)
+    _compare(Objective(extractor, layers), larger, painting, area=256 * 256)
 
 
 def test_a_print_continues_the_painting_and_keeps_its_large_structures(
@@ -128,9 +128,28 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     assert large.image.size == (192, 144)
     assert large.steps == 2 * gatys.PRINT_STEPS
     shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
-    assert np.abs(shrunk - np.asarray(small, float)).mean() < 12  # the same painting, larger
+    enlarged = np.asarray(small.resize(large.image.size, Image.Resampling.BICUBIC), float)
+    assert np.abs(shrunk - np.asarray(small, float)).mean() < 1  # the same painting, larger
+    assert np.abs(np.asarray(large.image, float) - enlarged).mean() > 3  # painted, not enlarged
 
 
 def test_a_print_is_larger_than_the_painting() -> None:
     with pytest.raises(ValueError, match="larger than the painting"):
         gatys.print_plan(512, 512)
+
+
+def test_a_paintings_statistics_by_windows_are_the_whole_ones(
+    vgg_weights: Path, painting: Image.Image
+) -> None:
+    """A print's painting is measured at the print's side, window by window."""
+    objective = Engine(vgg_weights, precision="float32")._objective("default")
+    tiled = TiledObjective(objective, Tiling(tiling_for(objective.layers.outputs, 1e9).halo, 64**2))
+    picture = to_caffe(painting)  # 200 x 125, on a canvas of the windows' grid
+    canvas = Canvas.exact(painting.size).rounded(GRID)
+    assert len(tiled.tiling.windows(canvas.shape)) >= 9
+    whole = objective.picture_statistics(picture, canvas)
+    by_windows = tiled.picture_statistics(picture, canvas)
+    for ours, theirs in zip(by_windows, whole, strict=True):
+        for a, b in zip(ours, theirs, strict=True):
+            a, b = ops.convert_to_numpy(a), ops.convert_to_numpy(b)
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5 * np.abs(b).max())

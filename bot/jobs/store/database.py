@@ -120,6 +120,13 @@ MIGRATIONS: tuple[str, ...] = (
         changed_at REAL NOT NULL
     );
     """,
+    # v6: the result as Telegram keeps it once sent (the PNG file, else the photo), so that
+    # [🖨 Print size] can paint it on after its file on disk is deleted.
+    """
+    ALTER TABLE jobs ADD COLUMN sent_result_file_id TEXT;
+    ALTER TABLE jobs ADD COLUMN sent_result_unique_id TEXT;
+    ALTER TABLE jobs ADD COLUMN sent_result_size INTEGER;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -17,6 +17,7 @@ from bot.models import (
     ACTIVE_STATUSES,
     QUALITY_EXPECTED_S,
     Delivery,
+    FileRef,
     Job,
     JobRequest,
     JobStatus,
@@ -257,15 +258,28 @@ class Jobs(Database):
         )
         return changed == 1
 
-    async def set_delivery(self, job_id: int, delivery: Delivery) -> None:
-        """Advance a result's delivery; once sent, the row forgets where the file was."""
+    async def set_delivery(
+        self, job_id: int, delivery: Delivery, sent_result: FileRef | None = None
+    ) -> None:
+        """Advance a result's delivery; once sent, the row forgets where the file was and keeps
+        sent_result, the result as Telegram has it now (what a print of it downloads)."""
         await self._write(
             """
             UPDATE jobs SET delivery = ?,
-                result_path = CASE WHEN ? = 'sent' THEN NULL ELSE result_path END
+                result_path = CASE WHEN ? = 'sent' THEN NULL ELSE result_path END,
+                sent_result_file_id = COALESCE(?, sent_result_file_id),
+                sent_result_unique_id = COALESCE(?, sent_result_unique_id),
+                sent_result_size = COALESCE(?, sent_result_size)
             WHERE id = ?
             """,
-            (delivery, delivery, job_id),
+            (
+                delivery,
+                delivery,
+                sent_result.file_id if sent_result else None,
+                sent_result.file_unique_id if sent_result else None,
+                sent_result.file_size if sent_result else None,
+                job_id,
+            ),
         )
 
 
@@ -275,17 +289,23 @@ async def _count_queued(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def average_run_s_of(db: aiosqlite.Connection, quality: Quality | None) -> float | None:
+async def average_run_s_of(
+    db: aiosqlite.Connection, quality: Quality | None, print_side: int | None = None
+) -> float | None:
+    """Mean run time of the recent finished jobs of one quality (prints left out), of the
+    prints of one side, or (neither given) of all jobs."""
     async with db.execute(
         """
         SELECT AVG(finished_at - started_at) FROM (
             SELECT finished_at, started_at FROM jobs
             WHERE status = 'done' AND started_at IS NOT NULL
-                AND (? IS NULL OR json_extract(settings, '$.quality') = ?)
-            ORDER BY id DESC LIMIT ?
+                AND (:quality IS NULL OR (json_extract(settings, '$.quality') = :quality
+                     AND json_extract(settings, '$.print') IS NULL))
+                AND (:side IS NULL OR json_extract(settings, '$.print.side') = :side)
+            ORDER BY id DESC LIMIT :recent
         )
         """,
-        (quality, quality, RECENT_RUNS),
+        {"quality": quality, "side": print_side, "recent": RECENT_RUNS},
     ) as cursor:
         row = await cursor.fetchone()
     return float(row[0]) if row and row[0] is not None else None

@@ -150,7 +150,10 @@ class Queue(Database):
         assert row is not None
         return row["queued"] or 0, row["running"] or 0
 
-    async def average_run_s(self, quality: Quality | None) -> float | None:
-        """Mean run time of recent finished jobs (of one quality), None before there are any."""
+    async def average_run_s(
+        self, quality: Quality | None, print_side: int | None = None
+    ) -> float | None:
+        """Mean run time of recent finished jobs (of one quality, or prints of one side), None
+        before there are any."""
         async with self._lock:
-            return await average_run_s_of(self._db, quality)
+            return await average_run_s_of(self._db, quality, print_side)

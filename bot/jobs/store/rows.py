@@ -22,6 +22,7 @@ from bot.models import (
     JobStatus,
     Mix,
     PersonMode,
+    PrintSize,
     Quality,
     Strength,
     UserSettings,
@@ -32,7 +33,8 @@ from bot.models import (
 def settings_to_json(settings: UserSettings, request: JobRequest | None = None) -> str:
     """A person's settings; a job's also hold what its request adds, when it is not the default
     (in the JSON, so no migration): its second painting under "mix", "animation": true for a
-    clip, and in a group the message it replies to and whether the PNG file is sent."""
+    clip, in a group the message it replies to and whether the PNG file is sent, and for a
+    print its side and the result it paints on under "print"."""
     data: dict[str, Any] = asdict(settings)
     if request is not None:
         if request.mix is not None:
@@ -43,6 +45,8 @@ def settings_to_json(settings: UserSettings, request: JobRequest | None = None) 
             data["reply_to"] = request.reply_to
         if not request.full_size:
             data["full_size"] = False
+        if request.print_size is not None:
+            data["print"] = asdict(request.print_size)
     return json.dumps(data, sort_keys=True)
 
 
@@ -54,6 +58,17 @@ def mix_from_json(text: str) -> Mix | None:
     try:
         style = FileRef(**data["style"]) if data.get("style") else None
         return Mix(style, data.get("preset_id"), float(data["share"]))
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def print_from_json(text: str) -> PrintSize | None:
+    """A print's side and result, if the job is one; a damaged entry counts as none."""
+    data = json.loads(text or "{}").get("print")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return PrintSize(int(data["side"]), FileRef(**data["result"]))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -118,6 +133,7 @@ def job_from_row(row: aiosqlite.Row) -> Job:
             animation=extra.get("animation") is True,
             reply_to=reply_to if isinstance(reply_to, int) else None,
             full_size=extra.get("full_size") is not False,
+            print_size=print_from_json(row["settings"]),
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
@@ -130,4 +146,5 @@ def job_from_row(row: aiosqlite.Row) -> Job:
         finished_at=row["finished_at"],
         result_path=row["result_path"],
         delivery=delivery,
+        sent_result=file_ref(row, "sent_result"),
     )
