@@ -68,11 +68,11 @@ class Tiling:
     def windows(self, shape: tuple[int, int]) -> list[Window]:
         """Windows over a canvas of `shape` (sides multiples of GRID) whose own parts cover it
         exactly once; a window at the canvas's edge is moved inside rather than past it."""
-        (height, width), (rows, columns) = _layout(self, shape)
+        (height, width), (owned_height, owned_width) = _layout(self, shape)
         return [
             Window(top, left, (first, start, last, end))
-            for top, first, last in self._spans(shape[0], height, rows)
-            for left, start, end in self._spans(shape[1], width, columns)
+            for top, first, last in self._spans(shape[0], height, owned_height)
+            for left, start, end in self._spans(shape[1], width, owned_width)
         ]
 
     def _spans(self, length: int, window: int, owned: int) -> list[tuple[int, int, int]]:
