@@ -35,8 +35,9 @@ if NAME not in ("tensorflow", "jax"):
 # Whether a new input shape means a new compilation (seconds), rather than a cheap retrace.
 COMPILES_PER_SHAPE = NAME == "jax"
 COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
-# Programs that took less than this to compile are not worth a file in the cache.
-MIN_CACHED_COMPILE_S = 0.5
+# Every program goes in the cache, however quickly it compiled: which ones pass a threshold
+# would depend on the machine's load, and a restarted worker should compile none of them again.
+MIN_CACHED_COMPILE_S = 0.0
 
 Tensor = Any  # a backend tensor: tf.Tensor or jax.Array
 Weights = Sequence[Tensor]

@@ -72,7 +72,10 @@ def test_a_second_process_reuses_the_compiled_programs(
     second = _paint("jax", vgg_weights, content_photo, style_painting, tmp_path, **env)
     assert first["cache_hits"] == 0 and files
     assert second["cache_hits"] >= 2  # the summary and the fused step, at least
-    assert sorted(path.name for path in cache.rglob("*") if path.is_file()) == files
+    # Nothing is compiled again but Keras' weight initialisers, which bake a fresh seed into a
+    # small program in each process while the model is built.
+    again = {path.name for path in cache.rglob("*") if path.is_file()} - set(files)
+    assert not [name for name in again if not name.startswith("jit__uniform")], again
     print(f"compiling: {first['compile_s']:.1f} s, then {second['compile_s']:.1f} s")
     assert second["compile_s"] < 0.5 * first["compile_s"]
 
