@@ -5,6 +5,9 @@ BIN    := $(VENV)/bin
 
 .PHONY: run test lint bench clean
 
+# Large arrays on transparent huge pages (the Dockerfile says why): for every command below.
+export GLIBC_TUNABLES ?= glibc.malloc.hugetlb=1
+
 # The stamp files make a second `make` skip the install; they depend on the files that define it.
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)

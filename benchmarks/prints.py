@@ -156,7 +156,7 @@ def seam(photo: str, style: str, painted: Path) -> str:
     engine = Engine(
         bench.SHARED / "models/vgg19_normalised_to_block4_conv1.h5", precision="float32"
     )
-    objective = engine._objective("default")
+    objective = engine._objective(gatys.PRINT_LAYER_SET)
     photo_image = resize_longer_side(load_image(bench.photo_path(photo)), 2048)
     canvas = fit(photo_image.size, buckets=False, multiple=GRID)
     x = ops.convert_to_tensor(canvas.place(resize(to_caffe(load_image(painted)), photo_image.size)))
@@ -167,7 +167,7 @@ def seam(photo: str, style: str, painted: Path) -> str:
     scale = Scale(ops.convert_to_tensor(canvas.region()), style_target, contents, contents, masks)
     terms = LossWeights(1.0, gatys.CARRY_WEIGHT, gatys.FINE_TV_WEIGHT, 1.0, 0.0)
     whole, grad = backend.value_and_grad(objective.loss)(x, objective.weights, scale, terms)
-    tiled = TiledObjective(objective, tiling_for(objective.layers.outputs, gatys.TILE_MEMORY))
+    tiled = TiledObjective(objective, tiling_for(objective.layers.outputs, gatys.PRINT_TILE_MEMORY))
     windows = len(tiled.tiling.windows(canvas.shape))
     by_windows, tiled_grad = tiled.value_and_grad(x, scale, terms, tiled.normalisers(scale))
     difference = np.abs(ops.convert_to_numpy(tiled_grad) - ops.convert_to_numpy(grad)).max()

@@ -62,12 +62,13 @@ class Delivery(StrEnum):
 # from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
 # A print's first guess, for its first side; a larger side takes as much longer as it has more
-# pixels. Measured: a 2048 px print from a 512 px painting, 616 s on a 2-core CPU without
+# pixels. Measured: a 2048 px print from a 512 px painting, 150-190 s on a 2-core CPU without
 # bfloat16 kernels (docs/engine.md#print-size).
 PRINT_BASE_SIDE = 2048
-PRINT_EXPECTED_S = 600
+PRINT_EXPECTED_S = 180
 # A print's time limit in NST_JOB_TIMEOUTs at PRINT_BASE_SIDE (more pixels, as much longer):
-# NST_JOB_TIMEOUT is sized for a 512 px picture, which a 2048 px print takes ten times as long.
+# NST_JOB_TIMEOUT is sized for a 512 px picture, which a 2048 px print takes about three times as
+# long; four leaves a busy machine room.
 PRINT_TIME_LIMIT = 4
 STRENGTH_VALUE = {Strength.SOFT: 0.4, Strength.MEDIUM: 0.7, Strength.STRONG: 0.95}
 BRUSH_SCALE = {Brush.SMALL: 0.5, Brush.MEDIUM: 1.0, Brush.LARGE: 2.0}

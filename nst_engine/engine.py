@@ -42,8 +42,9 @@ class Result:
 class Engine:
     """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock).
 
-    The extractor for the default layers is built now, so a missing weights file is found at
-    start-up rather than on the first user's photo. Gatys' deeper layer set is built on first use.
+    The extractors for the default layers and for prints are built now, so a missing weights
+    file is found at start-up rather than on the first user's photo. Gatys' deeper layer set is
+    built on first use.
     On a backend that compiles per shape (JAX), `warm_up` compiles the common canvases before
     the first job, and compiled programs are kept in `compilation_cache` (else
     $NST_COMPILATION_CACHE) for the next process.
@@ -91,6 +92,7 @@ class Engine:
         deep = "block5_conv1" in weight_layers(self.weights_path)
         self.default_layers = "relu5" if deep else "relu4"
         self._objective("default")
+        self._objective(gatys.PRINT_LAYER_SET)
 
     def load_fast(self) -> str | None:
         """Load the preview models now if not yet tried; None when ready, else why not."""
@@ -152,10 +154,11 @@ class Engine:
         earlier = None if resume is None else load_image(resume)
         if earlier is not None and plan is None:
             plan = gatys.print_plan(max(earlier.size), settings.max_side)
+        layer_set = settings.layers if earlier is None else gatys.PRINT_LAYER_SET
         with self._lock:
             began = time.perf_counter()
             run = gatys.stylize(
-                self._objective(settings.layers),
+                self._objective(layer_set),
                 content_image,
                 paintings,  # weighted Gram targets: several paintings mix
                 settings,

@@ -58,7 +58,10 @@ from nst_engine.vgg import stride
 
 Progress = Callable[[float, Image.Image | None], None]
 
-RELU4_STYLE = ("block1_conv1", "block2_conv1", "block3_conv1", "block4_conv1")
+PRINT_LAYER_SET = "print"
+
+RELU3_STYLE = ("block1_conv1", "block2_conv1", "block3_conv1")
+RELU4_STYLE = (*RELU3_STYLE, "block4_conv1")
 LAYER_SETS = {
     # Up to relu4_1: what the shared test weights hold.
     "relu4": Layers(style=RELU4_STYLE, content=("block4_conv1",)),
@@ -67,6 +70,11 @@ LAYER_SETS = {
     "relu5": Layers(style=(*RELU4_STYLE, "block5_conv1"), content=("block4_conv1",)),
     # The paper's own choice.
     "gatys": Layers(style=(*RELU4_STYLE, "block5_conv1"), content=("block4_conv2",)),
+    # A print's scales (1024 px and up, above the painting's side): the painting's strokes are
+    # there, enlarged, and its large structures are held (back-projection), so what a print adds
+    # is the detail of strokes and edges, which relu3_1 (a 24 px receptive field) sees. Against
+    # relu4_1: half the time a step, and the same figures (docs/engine.md).
+    PRINT_LAYER_SET: Layers(style=RELU3_STYLE, content=("block3_conv1",)),
 }
 
 # The coarsest scale's longer side; each finer one doubles it, up to the output's side.
@@ -93,10 +101,14 @@ MIN_SIDE = 16
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
 SUBJECT_WEIGHT = 0.4
-# Steps at each scale of a print (a finished painting continued at 2048 or 4096 px).
-PRINT_STEPS = 4
-# Activations of one window, in bytes: a 2048 px canvas in six windows of 512 px (tiles.py).
+# Steps at a print's first scale and at each finer one (a finished painting continued at 2048
+# or 4096 px): a 1024 px step costs a quarter of a 2048 px one, so the first scale takes more.
+PRINT_STEPS = (4, 3)
+# Activations of one window, in bytes (tiles.py): a 768x576 canvas in two windows. At a print's
+# scales, where relu1_1's maps dominate more than tiles.py's estimate weighs them, a smaller
+# budget: 416x544 px windows, 16 at 2048 px, a peak RSS of 2.8 GB (docs/engine.md).
 TILE_MEMORY = 1.0e9
+PRINT_TILE_MEMORY = 0.7e9
 # The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
 # strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
 # the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
@@ -174,13 +186,21 @@ def default_plan(settings: Settings, warm: bool = False) -> Plan:
 
 def print_plan(painted_side: int, max_side: int) -> Plan:
     """A finished painting continued at max_side (print size): the ladder's scales above the
-    painting's own side, PRINT_STEPS each, L-BFGS remembering only as many steps as it takes
-    (at 4096 px each remembered step is two 150-MB images)."""
+    painting's own side, PRINT_STEPS, L-BFGS remembering only as many steps as a scale takes
+    (at 4096 px each remembered step is two 150-MB images). It is painted with the
+    PRINT_LAYER_SET. No subject term: the painting's person is there already, and its large
+    structures are held."""
     sides = [side for side in scale_sides(max_side) if side > painted_side]
     if not sides:
         raise ValueError(f"a print must be larger than the painting's {painted_side} px")
-    optimiser = LBFGS(history=PRINT_STEPS - 1)
-    return Plan(scales=tuple((side, PRINT_STEPS) for side in sides), optimiser=optimiser)
+    first, finer = PRINT_STEPS
+    steps = [first] + [finer] * (len(sides) - 1)
+    return Plan(
+        scales=tuple(zip(sides, steps, strict=True)),
+        optimiser=LBFGS(history=max(steps) - 1),
+        subject_weight=0.0,
+        tile_memory=PRINT_TILE_MEMORY,
+    )
 
 
 def style_side(settings: Settings, side: int) -> int:

@@ -56,7 +56,7 @@ def launch(
         "NST_QUALITY_STEPS": "40",
         "NST_STANDARD_SIDE": "128",  # a few seconds of work: long enough to be killed in
         "NST_HIGH_SIDE": "128",
-        "NST_PRINT_SIDES": "256",  # a print of seconds too
+        "NST_PRINT_SIDES": "512",  # a print of seconds too
     }
     starts = iter(range(1, 10))
 
@@ -181,7 +181,7 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
         await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
         await user.press("print:1")
         offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
-        await user.press("print:1:256", message=offer.result)
+        await user.press("print:1:512", message=offer.result)
         # The print has downloaded the painting it paints on (the first result's PNG file):
         # it is running, and its engine takes seconds; a progress bar may not show before the
         # end of so small a print.
@@ -196,6 +196,6 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     store = await Store.open(database)
     job = await store.get_job(2)
     await store.close()
-    assert job and job.request.print_size and job.request.print_size.side == 256
+    assert job and job.request.print_size and job.request.print_size.side == 512
     assert job.attempts == 2 and job.delivered
     assert not any((data_dir / "jobs").iterdir())

@@ -10,7 +10,17 @@ from collections.abc import Callable
 
 from PIL import Image, ImageCms
 
-from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, Quality, UserSettings
+from bot.jobs.status import duration_text
+from bot.models import (
+    FileRef,
+    Job,
+    JobRequest,
+    JobStatus,
+    PrintSize,
+    Quality,
+    UserSettings,
+    print_expected_s,
+)
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
@@ -67,7 +77,7 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
         assert job.sent_result.file_id == png.result["document"]["file_id"]
 
         offer = await order_print(user, job, 128)
-        first_guess = t("en", "duration_seconds", n=2)  # 10 min at 2048 px, by the pixels
+        first_guess = duration_text("en", print_expected_s(128))  # by the pixels
         wait = t("en", "print_size_button", side=128, cm=1, wait=first_guess)
         assert offer.params["reply_markup"]["inline_keyboard"] == [
             [{"text": wait, "callback_data": f"print:{job.id}:128"}]
@@ -109,10 +119,10 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
 async def test_cancel_stops_a_print_mid_run_and_sends_nothing(
     start_bot: StartBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
-    # Two finer scales (128 and 256 px): a run of seconds, long enough to show its progress bar.
-    async with start_bot(print_sides=(256,)) as bot:
+    # Three finer scales (128 to 512 px): a run of seconds, long enough to show its progress bar.
+    async with start_bot(print_sides=(512,)) as bot:
         job, _ = await painted(bot, user)
-        await order_print(user, job, 256)
+        await order_print(user, job, 512)
         await user.wait_for("sendMessage", reply_markup=with_button("cancel:"))
         printing = await bot.services.store.last_job(user.id)
         assert printing is not None and printing.request.print_size is not None

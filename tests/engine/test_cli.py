@@ -40,7 +40,7 @@ def test_resume_paints_on_a_finished_painting_at_print_size(
     vgg_weights: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    """Only the print's finer scale runs (PRINT_STEPS steps, not a whole schedule), and a size
+    """Only the print's finer scale runs (its PRINT_STEPS, not a whole schedule), and a size
     no larger than the painting is refused before the engine is built."""
     argv = ["stylize", str(content_photo), str(style_painting), "--weights", str(vgg_weights)]
     painting, printed = tmp_path / "painting.png", tmp_path / "print.png"
@@ -48,7 +48,7 @@ def test_resume_paints_on_a_finished_painting_at_print_size(
     assert main([*argv, "-o", str(printed), "--size", "128", "--resume", str(painting)]) == 0
     with Image.open(printed) as image:
         assert image.size == (128, 96)
-    assert f" s, {gatys.PRINT_STEPS} steps, " in capsys.readouterr().out.strip().splitlines()[-1]
+    assert f" s, {gatys.PRINT_STEPS[0]} steps, " in capsys.readouterr().out.strip().splitlines()[-1]
     assert main([*argv, "-o", str(printed), "--size", "64", "--resume", str(painting)]) == 1
     assert "--size 64 must be larger than the painting's 64 px" in capsys.readouterr().err
 

@@ -3,6 +3,7 @@ layout, their size from a memory budget, and a print continued from a finished p
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,16 @@ def test_the_tiled_gradient_is_the_whole_canvases(
     _compare(engine._objective("default"), photo, painting, area=128 * 128)
 
 
+def test_the_tiled_gradient_is_exact_for_prints_layers(
+    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+) -> None:
+    """A print's scales see to relu3_1 only: a halo of 16 px."""
+    engine = Engine(vgg_weights, precision="float32")
+    objective = engine._objective(gatys.PRINT_LAYER_SET)
+    assert tiling_for(objective.layers.outputs, 1e9).halo == GRID
+    _compare(objective, photo, painting, area=96 * 96)
+
+
 def test_the_tiled_gradient_is_exact_to_relu5_1_too(
     photo: Image.Image, painting: Image.Image
 ) -> None:
@@ -121,12 +132,12 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
 ) -> None:
     small = engine.run(photo, painting, Settings(max_side=96, steps=20)).image
     plan = gatys.print_plan(96, 192)
-    assert [side for side, _ in plan.scales] == [128, 192]
-    # Windows of 128 px (32 of their own): 30 of them at 192 px.
-    tiny_windows = gatys.Plan(scales=plan.scales, optimiser=plan.optimiser, tile_memory=5.2e7)
+    assert plan.scales == ((128, gatys.PRINT_STEPS[0]), (192, gatys.PRINT_STEPS[1]))
+    tiny_windows = dataclasses.replace(plan, tile_memory=2e7)
+    assert len(tiling_for(gatys.RELU3_STYLE, 2e7).windows((144, 192))) >= 9
     large = engine.run(photo, painting, Settings(max_side=192), resume=small, plan=tiny_windows)
     assert large.image.size == (192, 144)
-    assert large.steps == 2 * gatys.PRINT_STEPS
+    assert large.steps == sum(gatys.PRINT_STEPS)
     shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
     enlarged = np.asarray(small.resize(large.image.size, Image.Resampling.BICUBIC), float)
     assert np.abs(shrunk - np.asarray(small, float)).mean() < 1  # the same painting, larger
