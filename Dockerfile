@@ -13,8 +13,8 @@ ARG FETCH_ASSETS=1
 ARG PACKAGE=.
 ARG KERAS_BACKEND=tensorflow
 # glibc's malloc backs large arrays with transparent huge pages: a CPU step's activations are
-# fresh 100-MB blocks, whose page faults otherwise cost a third as much time as the convolutions
-# (docs/engine.md: 13-21 % faster jobs).
+# fresh 100-MB blocks, whose page faults otherwise take a quarter to half as much CPU time as the
+# convolutions (docs/engine.md: jobs 13-21 % faster).
 ENV KERAS_BACKEND=${KERAS_BACKEND} \
     GLIBC_TUNABLES=glibc.malloc.hugetlb=1 \
     PYTHONDONTWRITEBYTECODE=1 \

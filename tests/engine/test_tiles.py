@@ -134,7 +134,8 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     plan = gatys.print_plan(96, 192)
     assert plan.scales == ((128, gatys.PRINT_STEPS[0]), (192, gatys.PRINT_STEPS[1]))
     tiny_windows = dataclasses.replace(plan, tile_memory=2e7)
-    assert len(tiling_for(gatys.RELU3_STYLE, 2e7).windows((144, 192))) >= 9
+    print_layers = gatys.LAYER_SETS[gatys.PRINT_LAYER_SET].outputs
+    assert len(tiling_for(print_layers, 2e7).windows((144, 192))) >= 9  # halos on all sides
     large = engine.run(photo, painting, Settings(max_side=192), resume=small, plan=tiny_windows)
     assert large.image.size == (192, 144)
     assert large.steps == sum(gatys.PRINT_STEPS)
