@@ -92,7 +92,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = parse_pairs(args.pairs)
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; out: {args.out}")
 
-    use_test_segmenter(args.out)
+    face_models = use_test_models(args.out)
     start = time.perf_counter()
     from nst_engine.engine import Engine
 
@@ -101,6 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.weights or SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
             fast_models_dir=os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models",
             precision=precision,
+            face_models_dir=face_models,
         )
 
     engine = build_engine(args.precision)
@@ -142,17 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def use_test_segmenter(out: Path) -> None:
-    """$NST_SEGMENTATION_MODEL, unless set: the person segmenter from the tests' wheel."""
-    if os.environ.get("NST_SEGMENTATION_MODEL"):
-        return
+def use_test_models(out: Path) -> Path:
+    """The face detectors' folder from the tests' wheel, also as $NST_FACE_MODELS_DIR for the
+    painters benchmarks/versus.py starts, unless set; and $NST_SEGMENTATION_MODEL, unless set,
+    the segmenter with which revisions before the face detectors held a person."""
     from tests import assets
 
     try:
-        os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
+        os.environ.setdefault("NST_SEGMENTATION_MODEL", str(assets.selfie_segmentation_model()))
+        os.environ.setdefault("NST_FACE_MODELS_DIR", str(assets.face_models_dir()))
     except assets.AssetError as error:  # no registry: no subject term, said once
-        print(f"no person segmenter ({error}): faces are not held")
-        os.environ["NST_SEGMENTATION_MODEL"] = str(out / "no-segmenter.tflite")
+        print(f"no face detectors ({error}): faces are not held")
+        os.environ.setdefault("NST_FACE_MODELS_DIR", str(out / "no-face-models"))
+    return Path(os.environ["NST_FACE_MODELS_DIR"])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

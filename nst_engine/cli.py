@@ -1,7 +1,8 @@
 """`nst stylize CONTENT STYLE -o OUT`: the engine from a shell, with a progress bar.
 
 Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`; a finished
-painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`.
+painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`, and a
+`--size` above 512 without it is painted at 512 px first and then painted on the same way.
 
 TensorFlow is imported only once the arguments are known to be good, so `nst --help` is instant.
 """
@@ -72,6 +73,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="begin from the fast network's painting (default) or from the photo plus noise",
     )
     run.add_argument(
+        "--face-models",
+        default=None,
+        metavar="DIR",
+        help="folder holding MediaPipe's two face detectors (default: downloaded once); the"
+        " faces they find are held at the finer scales",
+    )
+    run.add_argument(
         "--resume",
         default=None,
         metavar="PAINTING",
@@ -133,7 +141,9 @@ def stylize(args: argparse.Namespace) -> None:
         raise EngineError(
             f"--size {settings.max_side} must be larger than the painting's {max(resume.size)} px"
         )
-    engine = Engine(settings.vgg_weights, precision=args.precision)
+    engine = Engine(
+        settings.vgg_weights, precision=args.precision, face_models_dir=args.face_models
+    )
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
 
         def progress(fraction: float, preview: Image.Image | None) -> None:
