@@ -65,6 +65,7 @@ SUBJECTS = {
     "chelsea": (0.24, 0.17, 0.82, 0.97),
 }
 SUBJECT_STYLES = ("starry_night", "the_scream", "great_wave")
+LABELLED = REPO / "tests/data"  # photos with and without faces (docs/segmentation.md)
 COLUMNS = ("style_gain", "style_gain_128", "style_mobile", "ssim_luma")
 BASELINE = "previous"  # the method name of the previous recipe's rows
 
@@ -204,7 +205,10 @@ def parse_pairs(spec: str) -> list[tuple[str, str]]:
 
 
 def photo_path(photo: str) -> Path:
-    """A shared photo, or scikit-image's, saved once as a file so every photo is read alike."""
+    """A labelled photo of tests/data, a shared one, or scikit-image's, saved once as a file so
+    every photo is read alike."""
+    if (LABELLED / f"{photo}.jpg").is_file():
+        return LABELLED / f"{photo}.jpg"
     if photo not in SUBJECTS:
         return SHARED / "images/photos" / f"{photo}.jpg"
     path = Path(tempfile.gettempdir()) / "nst-subjects" / f"{photo}.png"
