@@ -144,6 +144,8 @@ def stylize(args: argparse.Namespace) -> None:
     engine = Engine(
         settings.vgg_weights, precision=args.precision, face_models_dir=args.face_models
     )
+    if args.face_models and (error := engine.load_faces()):  # the run goes on without them
+        print(f"nst: no face will be held: {error}", file=sys.stderr)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
 
         def progress(fraction: float, preview: Image.Image | None) -> None:
