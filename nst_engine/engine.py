@@ -139,8 +139,8 @@ class Engine:
         resume: a finished painting of this photo (an earlier result, same settings) to continue
         at settings.max_side, a larger side: print size. Only the finer scales run
         (`gatys.print_plan`), so its large structures stay those of the painting.
-        A side above gatys.PAINTED_SIDE without `resume` (or `plan`) is painted at that side
-        first and then continued the same way, as a print of that painting.
+        A side above gatys.PAINTED_SIDE without `resume` (or `plan`) is painted at
+        PAINTED_SIDE first and that painting continued the same way, as a print.
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
@@ -187,7 +187,7 @@ class Engine:
         """settings.max_side as a print of the painting at gatys.PAINTED_SIDE: painted whole at
         a large side, the coarsest scale is too small a share of the picture to make the
         painting's large structures (tubingen x starry_night at 2048 px: style_gain at 512 px
-        0.51 against 0.88), and every scale costs more (docs/engine.md, Print size)."""
+        0.44 against 0.88), and every scale costs more (docs/engine.md, Print size)."""
         painted = replace(settings, max_side=gatys.PAINTED_SIDE)
         share = _painting_share(painted, settings.max_side)
         painting = self.run(content, styles, painted, _part(progress, 0.0, share), cancel)

@@ -176,8 +176,7 @@ class FaceDetector:
         with self._lock:
             interpreter.set_tensor(interpreter.get_input_details()[0]["index"], tensor)
             interpreter.invoke()
-            outputs = _outputs(interpreter)
-        regressions, logits = outputs
+            regressions, logits = _outputs(interpreter)
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits[:, 0], -80.0, 80.0)))
         kept = np.flatnonzero(scores >= MIN_SCORE)
         centres = self._anchors[net][kept]
