@@ -7,9 +7,10 @@ previous output, moved by the optical flow onto the new frame, blended with the 
     output = keep * warped previous output + (1 - keep) * new painting
 
 keep is, per pixel:
-- at most KEEP where the picture moved, and 0 where its flow cannot be trusted (motion.Tracker:
-  occluded, off the frame, a motion boundary). Each warp resamples the strokes (bicubic) and
-  softens them a little; the share (1 - KEEP) of new paint in every frame bounds that;
+- at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,
+  or its way back misses by more than ROUND_TRIP px (the forward-backward check: occluded, or
+  the flow erred). Each warp resamples the strokes (bicubic) and softens them a little; the
+  share (1 - KEEP) of new paint in every frame bounds that;
 - up to 1 where it moved less than STILL_FLOW px (DIS's own noise on a still clip reaches 0.5
   px): those pixels are not resampled at all, and keep their strokes as long as the picture
   under them stays the same;
@@ -17,7 +18,11 @@ keep is, per pixel:
   flow like the output): from STILL (0-1, mean over the channels) on, none from CHANGED. A
   change of light, a flow that matched the wrong thing, an uncovered background take the new
   painting;
-- 0 for the whole frame at a scene cut: fewer than CUT of the pixels keep anything.
+- 0 for the whole frame at a scene cut: fewer than CUT of the pixels tracked and close to
+  their reference.
+
+The thresholds are looser than the ones the warping error is measured with (motion.Tracker's
+defaults): each pixel they reject is painted anew, which is the flicker this module is for.
 
 The painter is not this module's business: any painting of each frame can come through (the
 fast network's today; a warm-started quality painting could come later).
@@ -38,7 +43,8 @@ FLOW_SMOOTHING = 4.0  # px (a Gaussian's sigma): DIS's flow is made of patches, 
 # would otherwise show as blocks where neighbouring patches disagree by a fraction of a pixel
 STILL = 0.04  # an input pixel closer than this to its reference keeps all it may
 CHANGED = 0.15  # one this far from it takes the new painting only
-CUT = 0.3  # fewer pixels than this share tracked: a scene cut, the new painting everywhere
+ROUND_TRIP = 2.0  # px: a flow whose way back misses by more marks the pixel occluded
+CUT = 0.3  # fewer pixels than this share tracked and close to their reference: a scene cut
 
 
 class MotionBlend:
@@ -61,7 +67,7 @@ class MotionBlend:
             self._output, self._reference = painting, frame
             return painting
         start = time.perf_counter()
-        flow, tracked = self._tracker.track(grey, previous)
+        flow, tracked = self._tracker.track(grey, previous, ROUND_TRIP**2, boundaries=False)
         middle = time.perf_counter()
         flow = cv2.GaussianBlur(flow, (0, 0), FLOW_SMOOTHING)
         still = np.hypot(flow[..., 0], flow[..., 1]) < STILL_FLOW
@@ -72,7 +78,7 @@ class MotionBlend:
         drift = np.abs(frame - reference).mean(axis=2)
         keep = np.clip((CHANGED - drift) / (CHANGED - STILL), 0.0, 1.0)
         keep *= np.where(still, 1.0, KEEP * tracked).astype(np.float32)
-        if np.mean(keep > 0) < CUT:
+        if np.mean(tracked & (drift < STILL)) < CUT:
             keep[:] = 0.0
             self.cuts += 1
         keep = keep[..., None]
