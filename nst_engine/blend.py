@@ -22,7 +22,8 @@ keep is, per pixel:
   their reference.
 
 The thresholds are looser than the ones the warping error is measured with (motion.Tracker's
-defaults): each pixel they reject is painted anew, which is the flicker this module is for.
+defaults): each pixel they reject is painted anew, and new paint is the flicker this module is
+here to remove.
 
 The painter is not this module's business: any painting of each frame can come through (the
 fast network's today; a warm-started quality painting could come later).
@@ -50,8 +51,8 @@ CUT = 0.3  # fewer pixels than this share tracked and close to their reference: 
 class MotionBlend:
     """Feed it (frame, painting) pairs in order; each call gives that frame's output."""
 
-    def __init__(self, preset: int = motion.BLENDING) -> None:
-        self._tracker = motion.Tracker(preset)
+    def __init__(self) -> None:
+        self._tracker = motion.Tracker(motion.BLENDING)
         self._grey: np.ndarray | None = None
         self._output = np.zeros(0, np.float32)
         self._reference = np.zeros(0, np.float32)  # per pixel, the input its paint came from
