@@ -48,8 +48,8 @@ class Tracker:
         the motion's. Their 0.5 (the default) is for measuring; DIS's own noise on a still
         webcam clip already breaks it in places, which the blending allows for.
         """
-        forward = self.flow(source, target)
-        backward = self.flow(target, source)
+        forward = self._flow_between(source, target)
+        backward = self._flow_between(target, source)
         landing = positions(forward)
         back = warp(backward, landing)
         round_trip = _squared(forward + back)
@@ -62,8 +62,7 @@ class Tracker:
             tracked &= motion <= 0.01 * _squared(forward) + 0.002
         return forward, tracked
 
-    def flow(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
-        """The flow alone, unchecked: [H, W, 2] (x, y), as for track."""
+    def _flow_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         # The array only fills the stub's third argument: DIS ignores it (no initial flow).
         flow: np.ndarray = self._flow.calc(source, target, np.zeros((*source.shape, 2), np.float32))
         return flow
