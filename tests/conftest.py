@@ -15,7 +15,12 @@ import pytest
 from nst_engine.segmentation import MODEL_ENV
 from tests import assets
 
-pytest_plugins = ["tests.fakebot.fixtures", "tests.botfixtures", "tests.remotefixtures"]
+pytest_plugins = [
+    "tests.holds",
+    "tests.fakebot.fixtures",
+    "tests.botfixtures",
+    "tests.remotefixtures",
+]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
