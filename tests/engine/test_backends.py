@@ -68,7 +68,7 @@ def _pixels(report: dict[str, Any], precision: str) -> np.ndarray:
 
 # (mean, max) pixel levels apart. bfloat16 keeps 8 significant bits, and each backend rounds its
 # own way, so its two pictures differ more than float32's.
-APART = {"float32": (1.0, 12), "bfloat16": (4.0, 64)}
+APART = {"float32": (1.0, 12), "bfloat16": (3.0, 48)}
 
 
 @pytest.mark.parametrize("precision", PRECISIONS)
@@ -90,7 +90,8 @@ def test_bfloat16_paints_the_float32_picture_on_each_backend(
 ) -> None:
     for report in paintings.values():
         difference = np.abs(_pixels(report, "bfloat16") - _pixels(report, "float32"))
-        assert difference.mean() < 4.0, (report["backend"], difference.mean())
+        print(f"{report['backend']}: bfloat16 {difference.mean():.2f} levels from float32")
+        assert difference.mean() < 4.0
 
 
 def test_the_jax_backend_never_imports_tensorflow(paintings: dict[str, dict[str, Any]]) -> None:
