@@ -1,7 +1,13 @@
-"""Fixtures shared by every test: where ../shared's test assets are, and what to do if they are not.
+"""Fixtures shared by every test: where ../shared's test assets are, and what to do if they are not;
+and how the tests are spread over processes.
 
 With CI=true the assets are required (a missing one fails the test); elsewhere a test that needs one
 is skipped with a message naming the missing path.
+
+`pytest -n 2` (make test) runs two pytest processes (pytest-xdist, --dist loadgroup): each module
+is one unit of work, so its module fixtures (a Redis and its workers, models) are made once, and
+the modules that kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one
+after another. Docs: docs/testing.md.
 """
 
 from __future__ import annotations
@@ -85,3 +91,15 @@ def segmentation_model_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.environ.pop(MODEL_ENV, None)
     else:
         os.environ[MODEL_ENV] = before
+
+
+# Modules whose tests kill -9 bots and workers or take Redis down: one serial group, so that no two
+# of them run at once.
+PROCESS_KILLERS = "processes"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test without a group of its own is grouped with its module (see the docstring)."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
