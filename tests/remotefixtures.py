@@ -87,7 +87,7 @@ class RedisServer:
                 stdout=log,
                 stderr=log,
             )
-        wait_until(self._answers, 10, lambda: "redis-server answers PING")
+        wait_until(self._answers, 60, lambda: "redis-server answers PING")
 
     def _answers(self) -> bool:
         try:
@@ -117,7 +117,7 @@ class RedisServer:
             self.start()
             return
         self.process.send_signal(signal.SIGCONT)
-        wait_until(self._answers, 10, lambda: "redis-server answers PING after SIGCONT")
+        wait_until(self._answers, 60, lambda: "redis-server answers PING after SIGCONT")
         self.client.replicaof("NO", "ONE")
 
 
