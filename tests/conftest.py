@@ -4,10 +4,10 @@ and how the tests are spread over processes.
 With CI=true the assets are required (a missing one fails the test); elsewhere a test that needs one
 is skipped with a message naming the missing path.
 
-`pytest -n 2` (make test) runs two pytest processes (pytest-xdist, --dist loadgroup): each module
-is one unit of work, so its module fixtures (a Redis and its workers, models) are made once, and
-the modules that kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one
-after another. Docs: docs/testing.md.
+`pytest -n 2` (make test) runs two pytest processes (pytest-xdist): each module is one unit of
+work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
+kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another.
+Docs: docs/testing.md.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,13 +94,18 @@ def segmentation_model_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         os.environ[MODEL_ENV] = before
 
 
-# Modules whose tests kill -9 bots and workers or take Redis down: one serial group, so that no two
-# of them run at once.
-PROCESS_KILLERS = "processes"
+# The modules whose tests kill -9 bots and workers or take Redis down: one unit of work together,
+# so that no two of them run at once.
+PROCESS_KILLERS = ("test_remote.py", "test_broker_faults.py", "test_crash_recovery.py")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test without a group of its own is grouped with its module (see the docstring)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `pytest -n N`: each module is one unit of work, and PROCESS_KILLERS one together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Modules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "process killers" if Path(module).name in PROCESS_KILLERS else module
+
+    return Modules(config, log)

@@ -29,7 +29,7 @@ from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.texts import t
 from tests.botfixtures import RunningBot
-from tests.conftest import PROCESS_KILLERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser
 from tests.remotefixtures import (
     LEASE_S,
@@ -51,8 +51,6 @@ from tests.test_remote import (
     run_worker,
     tasks_done,
 )
-
-pytestmark = pytest.mark.xdist_group(PROCESS_KILLERS)
 
 PASSWORD = "s3cret-Redis-pw"
 OUTAGE_S = 30.0

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
@@ -41,14 +40,12 @@ from bot.texts import t
 from nst_engine import animation
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
-from tests.conftest import PROCESS_KILLERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
 from tests.test_operations import scrape
 from tests.test_startup import free_port
-
-pytestmark = pytest.mark.xdist_group(PROCESS_KILLERS)
 
 QUALITY_SIDE = 64
 FAST = UserSettings(quality=Quality.FAST)
