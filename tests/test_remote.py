@@ -1,11 +1,12 @@
 """Jobs on remote workers: a real Redis, real `nst-worker` processes, our bot against the fake API.
 
-One Redis (AOF on) and two workers serve the module (tests/remotefixtures.py: emptied before each
-test, a killed worker started again); the bot runs in the test (or as `python -m bot` where it gets
-killed). Jobs use the fast method or 64-px quality runs; a test that needs one in flight (to
-cancel it, kill its worker, restart Redis under it) holds it after its first step with the
-workers' hold (tests/holds.py), never by making it slow. Results are counted at the fake Telegram
-server: exactly one result photo per user, to that user's chat, is the promise under test.
+One Redis (AOF on, a password) and two workers serve these tests (tests/remotefixtures.py:
+emptied before each test, what a test broke mended); the bot runs in the test (or as
+`python -m bot` where it gets killed). Jobs use the fast method or 64-px quality runs; a test
+that needs one in flight (to cancel it, kill its worker, restart Redis under it) holds it after
+its first step with the workers' hold (tests/holds.py), never by making it slow. Results are
+counted at the fake Telegram server: exactly one result photo per user, to that user's chat, is
+the promise under test.
 """
 
 from __future__ import annotations
