@@ -24,6 +24,7 @@ from bot.chat.wiring import register_handlers
 from bot.config import HEARTBEAT_S, Config
 from bot.connection import PatientApplication, TelegramLink
 from bot.jobs.dispatcher import Dispatcher
+from bot.jobs.hold import Hold
 from bot.jobs.messenger import Messenger
 from bot.jobs.runner import InProcessRunner, JobRunner
 from bot.jobs.store import Store
@@ -95,7 +96,8 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
         return RemoteRunner(
             config.redis_url, config.lease_s, face_models_dir=config.face_models_dir
         )
-    return InProcessRunner(config.concurrent_jobs, engine, config.engine_options)
+    hold = Hold(config.test_hold) if config.test_hold else None
+    return InProcessRunner(config.concurrent_jobs, engine, config.engine_options, hold)
 
 
 def build_application(

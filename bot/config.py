@@ -187,6 +187,7 @@ class Config:
     webhook_port: int = 8080
     webhook_secret: str | None = None  # None: generated and kept in the data folder
     metrics_port: int | None = None  # None: no Prometheus endpoint
+    test_hold: Path | None = None  # tests only: where they hold jobs (bot/jobs/hold.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ, *, need_token: bool = True) -> Config:
@@ -226,6 +227,7 @@ class Config:
             webhook_port=_int(env, "NST_WEBHOOK_PORT", cls.webhook_port, minimum=1),
             webhook_secret=_secret(env),
             metrics_port=_int(env, "NST_METRICS_PORT", 0) or None,
+            test_hold=_path(env, "NST_TEST_HOLD"),
         )
 
     @property
@@ -260,6 +262,7 @@ class WorkerConfig:
     lease_s: int = 30
     engine: EngineOptions = EngineOptions()
     heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
+    test_hold: Path | None = None  # tests only: where they hold jobs (bot/jobs/hold.py)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> WorkerConfig:
@@ -274,6 +277,7 @@ class WorkerConfig:
             lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
             engine=_worker_engine(env),
             heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
+            test_hold=_path(env, "NST_TEST_HOLD"),
         )
 
     @property

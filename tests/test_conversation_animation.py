@@ -18,6 +18,7 @@ from bot.models import Delivery, JobStatus, Strength
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import FakeTelegram, FakeUser, jpeg
+from tests.holds import JobHold
 from tests.test_animation import make_clip
 from tests.test_conversation import BLUE, queued, result, says, text_of, waiting_photo, with_button
 
@@ -97,11 +98,14 @@ async def test_cancel_during_an_animation(
     telegram: FakeTelegram,
     tmp_path: Path,
     content_photo: Path,
+    job_hold: JobHold,
 ) -> None:
-    await user.send_animation(clip_bytes(tmp_path, content_photo, frames=150, fps=25))
+    job_hold.close()
+    await user.send_animation(clip_bytes(tmp_path, content_photo))
     await says(user, "got_animation")
     await user.send_message("/style starry night")
     job = await queued(bot_app, user)
+    await job_hold.until_held()  # held after its first frame
     await user.wait_for("editMessageText", text=lambda text: text.startswith("🎨"), within=30)
     await user.press(f"cancel:{job.id}")
     await user.wait_for("editMessageText", text=lambda text: text == t("en", "job_cancelled"))

@@ -1,8 +1,8 @@
 """A job as the person handles it: [Cancel] and /cancel, /status, the re-run buttons under a
 result, and the friendly refusals (a job already running, the daily limit, a full queue).
 
-A job is held in its download step by slowing the fake server's getFile, so it is still running
-when the test presses a button; nothing here sleeps.
+A job is held in its download step by the fake server, which keeps its getFile unanswered until
+the test lets it go, so it is still running when the test presses a button; nothing here sleeps.
 """
 
 from __future__ import annotations
@@ -28,8 +28,6 @@ from tests.test_conversation import (
     with_button,
 )
 
-HOLD_S = 3.0  # how long the fake server holds a job's first download
-
 
 async def two_photos(user: FakeUser) -> None:
     await user.send_photo(jpeg(96, 80, RED))
@@ -41,12 +39,14 @@ async def test_cancel_button_stops_a_running_job(
     bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
     await use_fast_quality(bot_app, user)
-    telegram.delay("getFile", HOLD_S, times=1)
+    download = telegram.hold("getFile")
     await two_photos(user)
     job = await queued(bot_app, user)
+    await download.reached()  # the job runs: it is downloading the photo
     await user.press(f"cancel:{job.id}")
     answer = await user.wait_for("answerCallbackQuery")
     assert answer.params["text"] == t("en", "cancel_done")
+    download.release()
     await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
     stopped = await bot_app.services.store.get_job(job.id)
     assert stopped is not None and stopped.status is JobStatus.CANCELLED
@@ -55,14 +55,16 @@ async def test_cancel_button_stops_a_running_job(
 async def test_cancel_command_stops_the_job_and_forgets_photos(
     bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
-    telegram.delay("getFile", HOLD_S, times=1)
+    download = telegram.hold("getFile")
     await two_photos(user)
     await queued(bot_app, user)
+    await download.reached()
     await user.send_photo(jpeg(96, 80, GREEN))  # the next photo waits while the job runs
     await says(user, "got_content")
     await user.send_message("/cancel")
     await says(user, "cancelled_job")
     assert await waiting_photo(bot_app, user) is None
+    download.release()
     # A running job stops at its next step; the worker then says so in its status message.
     await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
     assert await bot_app.services.store.active_job(user.id) is None
@@ -92,7 +94,7 @@ async def test_someone_elses_cancel_button_does_nothing(
     make_user: Callable[..., FakeUser],
     telegram: FakeTelegram,
 ) -> None:
-    telegram.delay("getFile", HOLD_S, times=1)
+    telegram.hold("getFile")
     await two_photos(user)
     job = await queued(bot_app, user)
     mallory = make_user("Mallory")
@@ -118,7 +120,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     await user.send_message("/cancel")
     await says(user, "cancelled_pending")
 
-    telegram.delay("getFile", HOLD_S, times=1)
+    telegram.hold("getFile")
     await two_photos(user)
     await queued(bot_app, user)
     await user.send_photo(jpeg(96, 80, GREEN))
@@ -202,7 +204,7 @@ async def test_rerun_of_a_forgotten_job_asks_for_the_photos(
 async def test_second_job_while_one_runs_is_refused_kindly(
     bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
-    telegram.delay("getFile", HOLD_S, times=1)
+    telegram.hold("getFile")
     await two_photos(user)
     await queued(bot_app, user)
     waiting = await user.send_photo(jpeg(96, 80, GREEN))
@@ -227,7 +229,7 @@ async def test_full_queue(
 ) -> None:
     alice, boris, clara = make_user("Alice"), make_user("Boris"), make_user("Clara")
     async with start_bot(queue_limit=1) as bot:
-        telegram.delay("getFile", HOLD_S, times=1)
+        telegram.hold("getFile")
         await two_photos(alice)
         await queued(bot, alice)  # running, held in its download
         await two_photos(boris)

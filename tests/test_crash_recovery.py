@@ -24,6 +24,7 @@ from bot.models import UserSettings
 from bot.texts import t
 from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
+from tests.holds import JobHold
 
 Launch = Callable[[], AbstractAsyncContextManager[asyncio.subprocess.Process]]
 
@@ -41,8 +42,10 @@ def launch(
     vgg_weights: Path,
     fast_models_dir: Path,
     tmp_path: Path,
+    job_hold: JobHold,
 ) -> Launch:
-    """`async with launch() as process:` runs the bot until it is polling, and kills it after."""
+    """`async with launch() as process:` runs the bot until it is polling, and kills it after.
+    Its jobs are held while `job_hold` is closed (tests/holds.py)."""
     env = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": telegram.token,
@@ -54,9 +57,10 @@ def launch(
         "NST_FAST_MODELS_DIR": str(fast_models_dir),
         "NST_FAST_SIDE": "64",
         "NST_QUALITY_STEPS": "40",
-        "NST_STANDARD_SIDE": "128",  # a few seconds of work: long enough to be killed in
-        "NST_HIGH_SIDE": "128",
-        "NST_PRINT_SIDES": "512",  # a print of seconds too
+        "NST_STANDARD_SIDE": "64",
+        "NST_HIGH_SIDE": "96",
+        "NST_PRINT_SIDES": "128",
+        "NST_TEST_HOLD": str(job_hold.folder),
     }
     starts = iter(range(1, 10))
 
@@ -115,16 +119,18 @@ def delivery_state(database: Path, job_id: int) -> str | None:
 
 
 async def test_killed_mid_job_the_job_runs_again_and_is_delivered_once(
-    launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
+    launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path, job_hold: JobHold
 ) -> None:
+    job_hold.close()
     async with launch() as process:
         await user.send_photo(jpeg(120, 90, (200, 40, 40)))
         await user.send_photo(jpeg(80, 80, (30, 60, 200)))
-        # The preview is sent just before the main run starts: the job is mid-run now.
-        await user.wait_for("sendPhoto", within=60)
+        await user.wait_for("sendPhoto", within=60)  # the preview, sent before the main run
+        await job_hold.until_held()  # the main run has made its first step: mid-run
         process.send_signal(signal.SIGKILL)
         await process.wait()
     assert results(telegram, user) == []
+    job_hold.open()
 
     restarted = time.monotonic()
     async with launch():
@@ -170,7 +176,7 @@ async def test_killed_before_the_result_went_out_it_is_delivered_after_restart(
 
 
 async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
-    launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path
+    launch: Launch, telegram: FakeTelegram, user: FakeUser, data_dir: Path, job_hold: JobHold
 ) -> None:
     database = data_dir / "bot.sqlite3"
     await without_preview(database, user)
@@ -179,16 +185,15 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
         await user.send_photo(jpeg(120, 90, (200, 40, 40)))
         await user.send_photo(jpeg(80, 80, (30, 60, 200)))
         await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
+        job_hold.close()
         await user.press("print:1")
         offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
-        await user.press("print:1:512", message=offer.result)
-        # The print has downloaded the painting it paints on (the first result's PNG file):
-        # it is running, and its engine takes seconds; a progress bar may not show before the
-        # end of so small a print.
-        await user.wait_for("download", file_path=lambda p: p.startswith("documents/"), within=120)
+        await user.press("print:1:128", message=offer.result)
+        await job_hold.until_held()  # the print has made its first step: mid-run
         process.send_signal(signal.SIGKILL)
         await process.wait()
     assert prints(telegram, user) == []
+    job_hold.open()
 
     async with launch():
         await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
@@ -196,6 +201,6 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     store = await Store.open(database)
     job = await store.get_job(2)
     await store.close()
-    assert job and job.request.print_size and job.request.print_size.side == 512
+    assert job and job.request.print_size and job.request.print_size.side == 128
     assert job.attempts == 2 and job.delivered
     assert not any((data_dir / "jobs").iterdir())

@@ -211,6 +211,17 @@ async def test_slow_answer_is_slow_and_can_time_out(telegram, user, bot):
             await impatient_bot.send_message(user.id, "too slow")
 
 
+async def test_a_held_call_is_answered_only_once_released(telegram, user, bot):
+    held = telegram.hold("sendMessage")
+    sending = asyncio.create_task(bot.send_message(user.id, "held"))
+    await held.reached()
+    sent = [c for c in telegram.calls if c.method == "sendMessage"]
+    assert not sending.done() and sent == []
+    held.release()
+    assert (await sending).text == "held"
+    assert len([c for c in telegram.calls if c.method == "sendMessage"]) == 1
+
+
 async def test_edits_and_deletes_change_what_the_user_sees(telegram, user, bot):
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("Again", callback_data="again")]])
     await bot.send_chat_action(user.id, ChatAction.UPLOAD_PHOTO)

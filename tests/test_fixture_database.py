@@ -71,8 +71,8 @@ async def test_its_queued_job_runs_through_to_delivery(
         done = await person.wait_for(
             "editMessageText", text=lambda s: s.startswith("✅"), within=60
         )
-        photo = await person.wait_for("sendPhoto", within=5)
-        await person.wait_for("sendDocument", within=5)
+        photo = await person.wait_for("sendPhoto", within=60)
+        await person.wait_for("sendDocument", within=60)
 
     assert photo.upload() is not None
     store = await Store.open(database)

@@ -17,7 +17,9 @@ from bot.models import JobStatus, Quality, UserSettings
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
+from tests.holds import JobHold
 from tests.test_conversation import waiting_photo
+from tests.test_startup import wait_until
 
 RED, BLUE = (200, 40, 40), (30, 60, 200)
 
@@ -82,11 +84,12 @@ async def test_photo_then_painting_brings_a_preview_then_one_result(
 async def test_a_second_request_while_one_is_active_is_refused_and_said_so(
     bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
-    telegram.delay("download", 3, times=1)  # keeps the first job busy while we ask again
+    download = telegram.hold("download")  # keeps the first job busy while we ask again
     await paint(user)
     await user.wait_for("sendMessage", text=lambda s: s.startswith("🕐"))
     await paint(user, shade=90)
     await user.wait_for("sendMessage", text=t("en", "busy"))
+    download.release()
 
     await user.wait_for("sendDocument", within=60)
     await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=60)
@@ -96,12 +99,13 @@ async def test_a_second_request_while_one_is_active_is_refused_and_said_so(
 
 
 async def test_cancel_a_queued_and_a_running_job(
-    bot_app: RunningBot, make_user, telegram: FakeTelegram
+    bot_app: RunningBot, make_user, telegram: FakeTelegram, job_hold: JobHold
 ) -> None:
     alice, bob = make_user("Alice"), make_user("Bob")
-    await use_settings(bot_app, alice, quality=Quality.HIGH)
+    job_hold.close()
     await paint(alice)
-    await alice.wait_for("sendPhoto", caption=t("en", "job_preview_caption"))  # running now
+    await alice.wait_for("sendPhoto", caption=t("en", "job_preview_caption"))
+    await job_hold.until_held()  # Alice's painting runs, and stays running
     await paint(bob)
     await bob.wait_for("sendMessage", text=lambda s: s.startswith("🕐 In the queue: number 1"))
 
@@ -116,7 +120,8 @@ async def test_cancel_a_queued_and_a_running_job(
         assert job and job.status is JobStatus.CANCELLED
         assert results(telegram, person.id) == []
     assert job_dirs(bot_app) == []
-    assert bot_app.services.dispatcher._crew.running == {}
+    crew = bot_app.services.dispatcher._crew
+    await wait_until(lambda: crew.running == {}, 60, "both jobs let go")  # just after the edit
 
 
 async def test_daily_quota(start_bot: StartBot, user: FakeUser, telegram: FakeTelegram) -> None:
@@ -133,13 +138,14 @@ async def test_queue_cap_turns_new_requests_away_with_a_wait(
 ) -> None:
     alice, bob, carol = make_user("Alice"), make_user("Bob"), make_user("Carol")
     async with start_bot(queue_limit=1):
-        telegram.delay("download", 3, times=1)  # Alice's job holds the only runner
+        download = telegram.hold("download")  # Alice's job holds the only runner
         await paint(alice)
         await alice.wait_for("editMessageText", text=t("en", "job_starting"))
         await paint(bob)
         await bob.wait_for("sendMessage", text=lambda s: s.startswith("🕐"))
         await paint(carol)
         await carol.wait_for("sendMessage", text=t("en", "queue_full", queue=1, minutes=1))
+        download.release()
         for person in (alice, bob):
             await person.wait_for("sendDocument", within=60)
     assert results(telegram, carol.id) == []
@@ -169,8 +175,8 @@ async def test_twenty_users_at_once_each_get_one_result_in_arrival_order(
             person.id, UserSettings(quality=Quality.FAST, preview=False)
         )
     await asyncio.gather(*(paint(person, shade=n * 10) for n, person in enumerate(people)))
-    for person in people:
-        await person.wait_for("sendDocument", within=120)
+    for person in people:  # "Done" comes once the result is out and its folder deleted
+        await person.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=120)
 
     for person in people:
         assert len(results(telegram, person.id)) == 1

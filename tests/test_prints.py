@@ -25,6 +25,7 @@ from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 from tests.fakebot.server import JSON
+from tests.holds import JobHold
 from tests.test_conversation import BLUE, RED, buttons, result, text_of, with_button
 from tests.test_groups import new_group, replies_to
 from tests.test_jobs_flow import job_dirs
@@ -117,15 +118,16 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
 
 
 async def test_cancel_stops_a_print_mid_run_and_sends_nothing(
-    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram
+    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram, job_hold: JobHold
 ) -> None:
-    # Three finer scales (128 to 512 px): a run of seconds, long enough to show its progress bar.
-    async with start_bot(print_sides=(512,)) as bot:
+    async with start_bot(print_sides=(128,)) as bot:
         job, _ = await painted(bot, user)
-        await order_print(user, job, 512)
+        job_hold.close()
+        await order_print(user, job, 128)
         await user.wait_for("sendMessage", reply_markup=with_button("cancel:"))
         printing = await bot.services.store.last_job(user.id)
         assert printing is not None and printing.request.print_size is not None
+        await job_hold.until_held()  # the print has made its first step, and waits
         await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)
         await user.press(f"cancel:{printing.id}")
         await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)

@@ -211,7 +211,7 @@ async def test_a_backup_taken_while_a_job_runs_holds_the_job(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    telegram.delay("getFile", 3)  # the job stays running, downloading, while the copy is taken
+    telegram.hold("getFile")  # the job stays running, downloading, while the copy is taken
     await user.send_photo(jpeg(120, 90, (200, 40, 40)))
     await user.send_photo(jpeg(80, 80, (30, 60, 200)))
     await user.wait_for("editMessageText", text=t("en", "job_starting"))

@@ -273,15 +273,25 @@ class Execution:
                 running.stop(StopReason.GONE)
                 return
             text = progress_text(job.request.language, running.progress, running.time_left())
-            await self._board.show(job, text, cancel_keyboard(job.request.language, job.id), True)
+            keyboard = cancel_keyboard(job.request.language, job.id)
+            if not await self._board.show(job, text, keyboard, True):
+                # Too soon after the last edit (say "Starting…"), or Telegram away: shown once
+                # the interval has passed, even if the engine reports nothing new meanwhile (a
+                # print's step takes a minute).
+                running.report_again = asyncio.get_running_loop().call_later(
+                    EDIT_INTERVAL_S, lambda: self._on_progress(running, running.progress)
+                )
             await self._crew.messenger.chat_action(job.request.chat_id, ChatAction.TYPING)
         except Exception:
             log.exception("job %s: progress report failed", job.id)
 
     async def _settle(self, running: Running) -> None:
-        """Let a progress edit under way finish, so it cannot overwrite the outcome."""
+        """Let a progress edit under way finish, and drop one still to come, so neither can
+        overwrite the outcome."""
         if running.reporting is not None:
             await running.reporting
+        if running.report_again is not None:
+            running.report_again.cancel()
 
     # Outcomes.
 

@@ -54,6 +54,7 @@ from bot.jobs.channel import (
     unreachable_line,
     worker_key,
 )
+from bot.jobs.hold import Hold
 from bot.jobs.runner import InProcessRunner, RunnerUnavailable
 from bot.logs import configure_logging
 from nst_engine.errors import Cancelled, ImageError, WeightsError
@@ -88,7 +89,8 @@ class RemoteWorker:
 
     async def _build_engines(self, _state: TaskiqState) -> None:
         """taskiq's worker-startup event: the engines are built once, before the first task."""
-        runner = InProcessRunner(self.config.concurrency, options=self.config.engine)
+        hold = Hold(self.config.test_hold) if self.config.test_hold else None
+        runner = InProcessRunner(self.config.concurrency, options=self.config.engine, hold=hold)
         await runner.start()
         self.runner = runner
 

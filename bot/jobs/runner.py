@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 from PIL import Image
 
 from bot.config import EngineOptions
+from bot.jobs.hold import Hold, after_first
 from bot.jobs.person import PersonKeeper
 from bot.jobs.prints import save_print
 from bot.models import Job, PersonMode
@@ -216,12 +217,15 @@ class InProcessRunner:
         engines: int,
         engine: Engine | None = None,
         options: EngineOptions = EngineOptions(),  # noqa: B008 (frozen: a shared default is safe)
+        hold: Hold | None = None,
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
-        start() builds `engines` Engines as `options` say, each used by one thread at a time."""
+        start() builds `engines` Engines as `options` say, each used by one thread at a time.
+        hold: tests only (bot/jobs/hold.py): where a test holds jobs after their first step."""
         self._engine_count = engines
         self._given = engine
         self._options = options
+        self._hold = hold
         self._executor = ThreadPoolExecutor(
             engines, thread_name_prefix="nst-engine", initializer=_lower_priority
         )
@@ -327,9 +331,12 @@ class InProcessRunner:
         them in the same place."""
         loop = asyncio.get_running_loop()
         to_loop = from_thread(loop, progress)
+        # A preview (the fast method) is never held: only the job's main run is.
+        reported = after_first(self._hold if settings.method == "quality" else None, cancel)
 
         def report(fraction: float, _preview: Image.Image | None) -> None:
             to_loop(fraction)
+            reported()
 
         def work() -> None:
             engine = self._engines.get()
@@ -359,7 +366,12 @@ class InProcessRunner:
         cancel: threading.Event,
     ) -> None:
         loop = asyncio.get_running_loop()
-        report = from_thread(loop, progress)
+        to_loop = from_thread(loop, progress)
+        reported = after_first(self._hold, cancel)
+
+        def report(fraction: float) -> None:
+            to_loop(fraction)
+            reported()
 
         def work() -> None:
             engine = self._engines.get()  # a job like any other: it takes an engine's turn

@@ -30,6 +30,7 @@ class Running:
     run_started: float | None = None  # time.monotonic() when the main run began
     last_report: float = -math.inf
     reporting: asyncio.Task[None] | None = None
+    report_again: asyncio.TimerHandle | None = None  # a progress edit that was not shown yet
     result_ready: bool = False
 
     def stop(self, reason: StopReason) -> None:

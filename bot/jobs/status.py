@@ -73,20 +73,23 @@ class StatusBoard:
         text: str,
         keyboard: InlineKeyboardMarkup | None = None,
         progress: bool = False,
-    ) -> None:
+    ) -> bool:
         """Edit the job's status message, unless it shows exactly this already (even if shown
-        before a restart: Telegram would refuse the edit)."""
+        before a restart: Telegram would refuse the edit). False when it was not shown: a
+        progress edit too soon after the last, or Telegram out of reach."""
         if job.status_message_id is None:
-            return
+            return True
         digest = status_digest(text, keyboard)
         if await self._crew.store.status_shown(job.id) == digest:
-            return
+            return True
         # Recorded first, so nothing waits between the edit and what the caller does next.
         await self._crew.store.set_status_shown(job.id, digest)
         if not await self._crew.messenger.edit_status(
             job.request.chat_id, job.status_message_id, text, keyboard, progress=progress
         ):
             await self._crew.store.set_status_shown(job.id, None)  # not shown: try it next time
+            return False
+        return True
 
     async def show_started(self, running: Running) -> None:
         """'Starting…' in the job's message, posting one if it has none (its first went astray)."""

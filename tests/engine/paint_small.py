@@ -1,9 +1,10 @@
-"""One small painting in a process of its own, on whichever backend $KERAS_BACKEND names:
+"""Small paintings in a process of their own, on whichever backend $KERAS_BACKEND names:
 
-    python -m tests.engine.paint_small WEIGHTS PHOTO PAINTING OUT.json
+    python -m tests.engine.paint_small WEIGHTS PHOTO PAINTING OUT.json [PRECISION ...]
 
-It writes what the cross-backend tests compare (the picture, its loss), and what a process
-reveals only from inside: whether TensorFlow was imported, and on JAX how often the persistent
+One painting in each precision named (float32 when none is), each by an Engine of its own. It
+writes what the cross-backend tests compare (each picture, its loss), and what a process reveals
+only from inside: whether TensorFlow was imported, and on JAX how often the persistent
 compilation cache answered and how long compiling took.
 """
 
@@ -18,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 
-def main(weights: str, photo: str, painting: str, out: str) -> None:
+def main(weights: str, photo: str, painting: str, out: str, *precisions: str) -> None:
     events: Counter[str] = Counter()
     compile_s = 0.0
     began = time.perf_counter()
@@ -35,23 +36,28 @@ def main(weights: str, photo: str, painting: str, out: str) -> None:
         jax.monitoring.register_event_listener(lambda event, **_: events.update([event]))
         jax.monitoring.register_event_duration_secs_listener(seconds)
 
-    from nst_engine import Settings, gatys
+    from nst_engine import Settings, gatys, precision
     from nst_engine.engine import Engine
     from nst_engine.images import load_image, resize_longer_side, to_caffe
     from nst_engine.losses import LossWeights
     from tests.engine.scales import coarsest_scale
 
-    engine = Engine(weights, fast_models_dir=Path(weights).parent)
     picture, style = resize_longer_side(load_image(photo), 64), load_image(painting)
     plan = gatys.Plan(scales=((64, 8),), tolerance=None, buckets=True)
-    result = engine.run(picture, style, Settings(max_side=64, start="noise"), plan=plan).image
-    objective = engine._objective("default")
-    scale = coarsest_scale(objective, picture, resize_longer_side(style, 64))
-    loss = objective.evaluate(to_caffe(result), scale, LossWeights(1.0, 0.15, 0.0, 1.0, 0.0))
+    paintings = {}
+    for name in precisions or ("float32",):
+        choice = precision.from_env({precision.PRECISION_ENV: name})
+        engine = Engine(weights, fast_models_dir=Path(weights).parent, precision=choice)
+        settings = Settings(max_side=64, start="noise")
+        result = engine.run(picture, style, settings, plan=plan).image
+        objective = engine._objective("default")
+        scale = coarsest_scale(objective, picture, resize_longer_side(style, 64))
+        terms = LossWeights(style=1.0, content=0.15, moments=1.0)
+        loss = objective.evaluate(to_caffe(result), scale, terms)
+        paintings[name] = {"pixels": np.asarray(result).tolist(), "loss": loss}
     report = {
         "backend": backend.NAME,
-        "pixels": np.asarray(result).tolist(),
-        "loss": loss,
+        "paintings": paintings,
         "tensorflow_imported": "tensorflow" in sys.modules,
         "cache_hits": events["/jax/compilation_cache/cache_hits"],
         "compile_s": compile_s,
@@ -61,4 +67,4 @@ def main(weights: str, photo: str, painting: str, out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:])

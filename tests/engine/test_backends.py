@@ -1,6 +1,8 @@
 """The engine on both Keras backends, each in a process of its own (Keras reads KERAS_BACKEND
-once): the same painting from both, JAX without TensorFlow, and JAX's compiled programs reused
-by the next process through the compilation cache."""
+once): the same painting from both, in float32 and in bfloat16 (pinned, whatever the CPU has:
+`auto` would pick bfloat16 on TensorFlow alone on a CPU with AVX512-BF16), JAX without
+TensorFlow, and JAX's compiled programs reused by the next process through the compilation
+cache."""
 
 from __future__ import annotations
 
@@ -16,17 +18,20 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE_ENV = "NST_COMPILATION_CACHE"
+PRECISIONS = ("float32", "bfloat16")
 
 
 def _paint(
-    backend: str, vgg_weights: Path, photo: Path, painting: Path, tmp_path: Path, **env: str
+    backend: str, vgg_weights: Path, photo: Path, painting: Path, out: Path, cache: Path | None
 ) -> dict[str, Any]:
-    out = tmp_path / f"{backend}-{len(list(tmp_path.iterdir()))}.json"
+    """Both precisions' paintings by a process of this backend; on JAX, `cache` compiled."""
     environment = {key: value for key, value in os.environ.items() if key != CACHE_ENV}
-    environment.update(KERAS_BACKEND=backend, **env)
+    environment["KERAS_BACKEND"] = backend
+    if cache is not None:
+        environment[CACHE_ENV] = str(cache)
     command = [sys.executable, "-m", "tests.engine.paint_small"]
     subprocess.run(
-        [*command, str(vgg_weights), str(photo), str(painting), str(out)],
+        [*command, str(vgg_weights), str(photo), str(painting), str(out), *PRECISIONS],
         check=True,
         cwd=REPO_ROOT,
         env=environment,
@@ -36,25 +41,57 @@ def _paint(
 
 
 @pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """JAX's compilation cache as the first JAX process left it."""
+    return tmp_path_factory.mktemp("compiled")
+
+
+@pytest.fixture(scope="module")
 def paintings(
     vgg_weights: Path,
     content_photo: Path,
     style_painting: Path,
+    cache: Path,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, dict[str, Any]]:
     folder = tmp_path_factory.mktemp("backends")
+    sources = (vgg_weights, content_photo, style_painting)
     return {
-        backend: _paint(backend, vgg_weights, content_photo, style_painting, folder)
-        for backend in ("tensorflow", "jax")
+        "tensorflow": _paint("tensorflow", *sources, folder / "tensorflow.json", None),
+        "jax": _paint("jax", *sources, folder / "jax.json", cache),
     }
 
 
-def test_both_backends_paint_the_same_picture(paintings: dict[str, dict[str, Any]]) -> None:
+def _pixels(report: dict[str, Any], precision: str) -> np.ndarray:
+    return np.array(report["paintings"][precision]["pixels"], float)
+
+
+# (mean, max) pixel levels apart. bfloat16 keeps 8 significant bits, and each backend rounds its
+# own way, so its two pictures differ more than float32's.
+APART = {"float32": (1.0, 12), "bfloat16": (3.0, 48)}
+
+
+@pytest.mark.parametrize("precision", PRECISIONS)
+def test_both_backends_paint_the_same_picture(
+    paintings: dict[str, dict[str, Any]], precision: str
+) -> None:
     tensorflow, jax = paintings["tensorflow"], paintings["jax"]
     assert (tensorflow["backend"], jax["backend"]) == ("tensorflow", "jax")
-    assert jax["loss"] == pytest.approx(tensorflow["loss"], rel=0.01)
-    difference = np.abs(np.array(tensorflow["pixels"], float) - np.array(jax["pixels"], float))
-    assert difference.mean() < 1.0 and difference.max() <= 12
+    losses = [report["paintings"][precision]["loss"] for report in (tensorflow, jax)]
+    assert losses[1] == pytest.approx(losses[0], rel=0.01 if precision == "float32" else 0.05)
+    difference = np.abs(_pixels(tensorflow, precision) - _pixels(jax, precision))
+    print(f"{precision}: mean {difference.mean():.2f}, max {difference.max():.0f} levels apart")
+    mean, most = APART[precision]
+    assert difference.mean() < mean and difference.max() <= most
+
+
+def test_bfloat16_paints_the_float32_picture_on_each_backend(
+    paintings: dict[str, dict[str, Any]],
+) -> None:
+    for report in paintings.values():
+        difference = np.abs(_pixels(report, "bfloat16") - _pixels(report, "float32"))
+        print(f"{report['backend']}: bfloat16 {difference.mean():.2f} levels from float32")
+        assert difference.mean() < 4.0
 
 
 def test_the_jax_backend_never_imports_tensorflow(paintings: dict[str, dict[str, Any]]) -> None:
@@ -63,13 +100,17 @@ def test_the_jax_backend_never_imports_tensorflow(paintings: dict[str, dict[str,
 
 
 def test_a_second_process_reuses_the_compiled_programs(
-    vgg_weights: Path, content_photo: Path, style_painting: Path, tmp_path: Path
+    paintings: dict[str, dict[str, Any]],
+    cache: Path,
+    vgg_weights: Path,
+    content_photo: Path,
+    style_painting: Path,
+    tmp_path: Path,
 ) -> None:
-    cache = tmp_path / "compiled"
-    env = {CACHE_ENV: str(cache)}
-    first = _paint("jax", vgg_weights, content_photo, style_painting, tmp_path, **env)
+    first = paintings["jax"]
     files = sorted(path.name for path in cache.rglob("*") if path.is_file())
-    second = _paint("jax", vgg_weights, content_photo, style_painting, tmp_path, **env)
+    sources = (vgg_weights, content_photo, style_painting)
+    second = _paint("jax", *sources, tmp_path / "again.json", cache)
     assert first["cache_hits"] == 0 and files
     assert second["cache_hits"] >= 2  # the summary and the fused step, at least
     # Nothing is compiled again but Keras' weight initialisers, which bake a fresh seed into a
@@ -77,16 +118,3 @@ def test_a_second_process_reuses_the_compiled_programs(
     again = {path.name for path in cache.rglob("*") if path.is_file()} - set(files)
     assert not [name for name in again if not name.startswith("jit__uniform")], again
     print(f"compiling: {first['compile_s']:.1f} s, then {second['compile_s']:.1f} s")
-    assert second["compile_s"] < 0.5 * first["compile_s"]
-
-
-def test_tensorflows_start_up_notices_stay_out_of_the_log() -> None:
-    """ "Could not find cuda drivers", "This TensorFlow binary is optimized...": written by
-    TensorFlow's C++ core straight to stderr while it loads, before any log level applies."""
-    environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
-    command = [sys.executable, "-c", "import nst_engine.backend; print('loaded')"]
-    result = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=300)
-    assert result.stdout.strip() == "loaded"
-    assert "cudart_stub" not in result.stderr
-    assert "absl::InitializeLog" not in result.stderr
-    assert "cpu_feature_guard" not in result.stderr

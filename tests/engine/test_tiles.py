@@ -91,6 +91,12 @@ def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
+def float32_engine(vgg_weights: Path) -> Engine:
+    """Exactness is measured in float32, whatever precision the machine would pick."""
+    return Engine(vgg_weights, precision="float32")
+
+
+@pytest.fixture(scope="module")
 def photo(content_photo: Path) -> Image.Image:
     return resize_longer_side(load_image(content_photo), 200)
 
@@ -101,18 +107,16 @@ def painting(style_painting: Path) -> Image.Image:
 
 
 def test_the_tiled_gradient_is_the_whole_canvases(
-    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+    float32_engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
-    engine = Engine(vgg_weights, precision="float32")
-    _compare(engine._objective("default"), photo, painting, area=128 * 128)
+    _compare(float32_engine._objective("default"), photo, painting, area=128 * 128)
 
 
 def test_the_tiled_gradient_is_exact_for_prints_layers(
-    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+    float32_engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
     """A print's scales see to relu3_1 only: a halo of 16 px."""
-    engine = Engine(vgg_weights, precision="float32")
-    objective = engine._objective(gatys.PRINT_LAYER_SET)
+    objective = float32_engine._objective(gatys.PRINT_LAYER_SET)
     assert tiling_for(objective.layers.outputs, 1e9).halo == GRID
     _compare(objective, photo, painting, area=96 * 96)
 
@@ -170,10 +174,10 @@ def test_a_print_is_larger_than_the_painting() -> None:
 
 
 def test_a_paintings_statistics_by_windows_are_the_whole_ones(
-    vgg_weights: Path, painting: Image.Image
+    float32_engine: Engine, painting: Image.Image
 ) -> None:
     """A print's painting is measured at the print's side, window by window."""
-    objective = Engine(vgg_weights, precision="float32")._objective("default")
+    objective = float32_engine._objective("default")
     tiled = TiledObjective(objective, Tiling(tiling_for(objective.layers.outputs, 1e9).halo, 64**2))
     picture = to_caffe(painting)  # 200 x 125, on a canvas of the windows' grid
     canvas = Canvas.exact(painting.size).rounded(GRID)

@@ -113,11 +113,37 @@ class StoredFile:
 @dataclass
 class _Fault:
     method: str
-    status: int | None  # None: only slow the answer down
+    status: int | None  # None: only slow the answer down (or hold it)
     description: str
     retry_after: int | None
     delay: float
     times: int | None  # None: every call from now on
+    gate: HeldCalls | None = None  # calls wait here until the test releases them
+
+
+class HeldCalls:
+    """Calls of one method that the fake server keeps waiting until the test lets them go:
+    `held = telegram.hold("getFile")`, then `await held.reached()`, act, `held.release()`."""
+
+    def __init__(self, method: str) -> None:
+        self.method = method
+        self._reached = asyncio.Event()
+        self._released = asyncio.Event()
+
+    async def reached(self, within: float = 60.0) -> None:
+        """Until a call is waiting here (within bounds only a failure)."""
+        try:
+            await asyncio.wait_for(self._reached.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"no {self.method} call was held within {within} s") from None
+
+    def release(self) -> None:
+        """Let every held call, and every later one, through."""
+        self._released.set()
+
+    async def _wait(self) -> None:
+        self._reached.set()
+        await self._released.wait()
 
 
 @dataclass
@@ -297,6 +323,7 @@ class FakeTelegram:
         async with self._changed:
             self._closing = True  # lets waiting long polls answer at once
             self._changed.notify_all()
+        self.release_held()
         if self._pusher is not None:
             await self._pusher
         if self._runner is not None:
@@ -395,6 +422,20 @@ class FakeTelegram:
         """Answer the next `times` calls of `method` (None: all) `seconds` late."""
         self._faults.append(_Fault(method, None, "", None, seconds, times))
 
+    def hold(self, method: str, times: int | None = 1) -> HeldCalls:
+        """Keep the next `times` calls of `method` (None: all; "download" too) unanswered until
+        the returned HeldCalls is released: a job held in its download, as long as a test needs.
+        Every hold is released when the server stops."""
+        gate = HeldCalls(method)
+        self._faults.append(_Fault(method, None, "", None, 0.0, times, gate))
+        return gate
+
+    def release_held(self) -> None:
+        """Let every held call go (a bot stopping, or the server, must not wait on one)."""
+        for fault in self._faults:
+            if fault.gate is not None:
+                fault.gate.release()
+
     def mark(self) -> int:
         """A point in the call record; pass it as `after=` to wait only for later calls."""
         return len(self.calls)
@@ -407,7 +448,7 @@ class FakeTelegram:
         nth: int = 1,
         ok: bool | None = True,
         chat: int | None = None,
-        within: float = 10.0,
+        within: float = 60.0,
         **match: Any,
     ) -> Call:
         """The `nth` call of `method` at or after `after` whose params match, once it exists.
@@ -434,7 +475,7 @@ class FakeTelegram:
         assert call is not None
         return call
 
-    async def wait_for_poll(self, within: float = 10.0) -> None:
+    async def wait_for_poll(self, within: float = 60.0) -> None:
         """Wait until a bot is connected and long-polling: it has started, or restarted."""
         try:
             async with asyncio.timeout(within), self._changed:
@@ -676,6 +717,8 @@ class FakeTelegram:
             if fault.times is not None:
                 fault.times -= 1
             await asyncio.sleep(fault.delay)
+            if fault.gate is not None:
+                await fault.gate._wait()
             if fault.status is not None:
                 raise ApiError(fault.status, fault.description, fault.retry_after)
 

@@ -138,7 +138,7 @@ class FakeUser:
         nth: int = 1,
         ok: bool | None = True,
         after: int | None = None,
-        within: float = 10.0,
+        within: float = 60.0,
         **match: Any,
     ) -> Call:
         """The bot's `nth` `method` call in this chat since this user's last action.
@@ -155,7 +155,7 @@ class FakeUser:
             **match,
         )
 
-    async def receive_photo(self, within: float = 10.0, **match: Any) -> bytes:
+    async def receive_photo(self, within: float = 60.0, **match: Any) -> bytes:
         """Wait for the bot's next photo (sendPhoto) and return its full-size bytes."""
         call = await self.wait_for("sendPhoto", within=within, **match)
         return self.telegram.file_bytes(call.result["photo"][-1]["file_id"])
