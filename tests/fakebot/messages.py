@@ -34,7 +34,9 @@ def _check_limits(params: JSON) -> None:
 class Messages:
     """The messages of every chat, both sides, and the button presses waiting for an answer."""
 
-    def __init__(self, chats: Chats, files: Files, updates: UpdateQueue, ids: Iterator[int]):
+    def __init__(
+        self, chats: Chats, files: Files, updates: UpdateQueue, ids: Iterator[int]
+    ) -> None:
         """ids: the server's counter, shared with the other things it numbers."""
         self._chats = chats
         self._files = files
