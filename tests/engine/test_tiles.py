@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,6 +18,11 @@ from nst_engine.images import load_image, resize_longer_side, to_caffe
 from nst_engine.losses import LossWeights
 from nst_engine.objective import Objective, Scale
 from nst_engine.tiles import GRID, TiledObjective, Tiling, tiling_for
+
+# The tiled gradient's largest difference from the whole canvas's, as a share of its largest value.
+# Summing in another order costs 1e-6 on one CPU and 2.5e-4 on another (relu5_1, random weights);
+# a halo half as wide as the network's reach costs 1.2e-2.
+GRADIENT_TOLERANCE = 1e-3
 
 TERMS = LossWeights(style=1.0, content=0.3, total_variation=2.0, moments=1.0, subject=0.4)
 
@@ -81,7 +87,7 @@ def _compare(objective: Objective, photo: Image.Image, painting: Image.Image, ar
     )
     assert float(tiled_loss) == pytest.approx(float(loss), rel=1e-4)
     ours, theirs = ops.convert_to_numpy(tiled_grad), ops.convert_to_numpy(grad)
-    assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
+    assert np.abs(ours - theirs).max() <= GRADIENT_TOLERANCE * np.abs(theirs).max()
 
 
 def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
@@ -126,6 +132,7 @@ def test_the_tiled_gradient_is_exact_to_relu5_1_too(
 ) -> None:
     """Keras' full weights reach relu5_1, whose reach (and so the halo) is twice relu4_1's."""
     layers = gatys.LAYER_SETS["relu5"]
+    keras.utils.set_random_seed(0)
     extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
     larger = photo.resize((384, 288))
     _compare(Objective(extractor, layers), larger, painting, area=256 * 256)
