@@ -152,6 +152,7 @@ class EngineOptions:
     precision: Choice = "auto"  # the convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: the engine's default
     warm_sides: tuple[int, ...] = (512, 768)  # output sides compiled for before the first job
+    face_models_dir: Path | None = None  # the two face detectors; None: downloaded once
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,7 @@ class Config:
     print_sides: tuple[int, ...] = PRINT_SIDES  # [🖨 Print size]'s choices; empty: no button
     precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: data_dir/compiled
+    face_models_dir: Path | None = None  # MediaPipe's two face detectors; None: downloaded
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
@@ -214,6 +216,7 @@ class Config:
             print_sides=_print_sides(env, max(standard_side, high_side)),
             precision=_precision(env),
             compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
+            face_models_dir=_path(env, "NST_FACE_MODELS_DIR"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
@@ -235,7 +238,8 @@ class Config:
     def engine_options(self) -> EngineOptions:
         """The in-process engines': JAX's compiled programs kept in the data folder."""
         cache = self.compilation_cache or self.data_dir / "compiled"
-        return EngineOptions(self.precision, cache, (self.standard_side, self.high_side))
+        sides = (self.standard_side, self.high_side)
+        return EngineOptions(self.precision, cache, sides, self.face_models_dir)
 
     @property
     def webhook_secret_path(self) -> Path:
@@ -285,12 +289,14 @@ class WorkerConfig:
 def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
     """A worker compiles for the sides the bot asks for: set NST_STANDARD_SIDE and
     NST_HIGH_SIDE as the bot's (the defaults match); the compilation cache is
-    $NST_COMPILATION_CACHE, else the engine's default."""
+    $NST_COMPILATION_CACHE, else the engine's default; the face detectors are in
+    $NST_FACE_MODELS_DIR, else downloaded."""
     sides = (
         _int(env, "NST_STANDARD_SIDE", Config.standard_side, minimum=64),
         _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
     )
-    return EngineOptions(_precision(env), _path(env, "NST_COMPILATION_CACHE"), sides)
+    cache, faces = _path(env, "NST_COMPILATION_CACHE"), _path(env, "NST_FACE_MODELS_DIR")
+    return EngineOptions(_precision(env), cache, sides, faces)
 
 
 def _print_sides(env: Mapping[str, str], painted: int) -> tuple[int, ...]:

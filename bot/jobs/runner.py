@@ -36,7 +36,7 @@ from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
     from nst_engine.engine import Engine, OptionalModel
-    from nst_engine.segmentation import PersonSegmenter
+    from nst_engine.faces import FaceDetector
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,11 @@ class JobRunner(Protocol):
 
     @property
     def person_error(self) -> str | None:
-        """None when person mode (the segmenter) is available, else why it is not."""
+        """None when person mode (segmenter, face detector) is available, else why it is not."""
+
+    async def sees_no_face(self, content: Path) -> bool:
+        """True when a face detector found no face in the photo: person mode has no one to
+        keep. False when it found one or none could look (the painter then looks itself)."""
 
     async def run(
         self,
@@ -168,31 +172,31 @@ def _lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def _shared_segmenter() -> OptionalModel[PersonSegmenter]:
-    """The process's one person segmenter ($NST_SEGMENTATION_MODEL, else the cache), for every
+def _shared_face_detector(options: EngineOptions) -> OptionalModel[FaceDetector]:
+    """The process's one face detector (options.face_models_dir, else the cache), for every
     engine's subject term and for person mode; loaded by the first that asks."""
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
     # handlers and a missing-token error must not pay for it.
     from nst_engine.engine import OptionalModel
-    from nst_engine.segmentation import PersonSegmenter
+    from nst_engine.faces import FaceDetector
 
-    return OptionalModel(PersonSegmenter)
+    return OptionalModel(lambda: FaceDetector(options.face_models_dir))
 
 
-def _build_engine(options: EngineOptions, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
+def _build_engine(options: EngineOptions, faces: OptionalModel[FaceDetector]) -> Engine:
     # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
     # download cache).
     from nst_engine.engine import Engine
 
     engine = Engine(
         precision=options.precision,
-        segmenter=segmenter,
+        face_detector=faces,
         compilation_cache=options.compilation_cache,
     )
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
-    # network, the segmenter that keeps a person's face, and the compiled steps.
+    # network, the face detector whose faces are held, and the compiled steps.
     engine.load_fast()
-    engine.load_segmenter()
+    engine.load_faces()
     seconds = engine.warm_up(options.warm_sides)
     log.info(
         "engine ready: %s on %s, %s, compiled for %s px in %.1f s",
@@ -231,7 +235,7 @@ class InProcessRunner:
             1, thread_name_prefix="nst-fast", initializer=_lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
-        self._person: PersonKeeper | None = None  # made in start(), with the segmenter
+        self._person: PersonKeeper | None = None  # made in start(), with its models
         self._fast_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
@@ -239,24 +243,23 @@ class InProcessRunner:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        segmenter = _shared_segmenter()
         if self._given is not None:
             engines = [self._given]
+            faces = self._given.face_detector
         else:
+            faces = _shared_face_detector(self._options)
             # Built on the pool's own threads, so TensorFlow's threads inherit their priority.
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(
-                            self._executor, _build_engine, self._options, segmenter
-                        )
+                        loop.run_in_executor(self._executor, _build_engine, self._options, faces)
                         for _ in range(self._engine_count)
                     )
                 )
             )
         for engine in engines:
             self._engines.put(engine)
-        self._person = PersonKeeper(segmenter)
+        self._person = PersonKeeper(faces)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._fast_engine = engines[0]
         self._fast_error = engines[0].fast_error
@@ -276,6 +279,15 @@ class InProcessRunner:
     @property
     def person_error(self) -> str | None:
         return self._person.error if self._person else "the engine has not started"
+
+    async def sees_no_face(self, content: Path) -> bool:
+        """On the fast method's thread: a few milliseconds, never behind a quality job."""
+        keeper = self._person
+        if keeper is None:
+            return False
+        return await asyncio.get_running_loop().run_in_executor(
+            self._fast_executor, lambda: keeper.sees_no_face(load_image(content))
+        )
 
     @property
     def device(self) -> str:
