@@ -124,7 +124,9 @@ def build_application(
         )
         await parts.dispatcher.start()
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
+        application.job_queue.run_repeating(
+            link.beat, HEARTBEAT_S, first=0
+        )  # fresh after a long start
         try:
             await set_commands(application)
         except TelegramError as error:  # the menu is a convenience; the bot works without it

@@ -34,6 +34,9 @@ pytest_plugins = [
 # nst_engine.backend.COMPILATION_CACHE_ENV, named here because importing that module imports Keras.
 COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# How long a started `python -m bot` or `nst-worker` may take to come up: it imports TensorFlow
+# and warms an engine, about 10 CPU s, which a crowded machine stretches many times over.
+PROCESS_START_S = 300
 SHARED = REPO_ROOT.parent / "shared"
 
 

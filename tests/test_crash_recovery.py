@@ -22,7 +22,7 @@ import pytest
 from bot.jobs.store import Store
 from bot.models import UserSettings
 from bot.texts import t
-from tests.conftest import REPO_ROOT
+from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 from tests.holds import JobHold
 
@@ -72,7 +72,7 @@ def launch(
                 sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stdout=output, stderr=output
             )
         try:
-            await telegram.wait_for_poll(within=120)
+            await telegram.wait_for_poll(within=PROCESS_START_S)
             yield process
         finally:
             if process.returncode is None:

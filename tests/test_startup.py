@@ -21,13 +21,14 @@ from pathlib import Path
 import pytest
 
 from bot import __main__ as cli
+from bot.config import HEARTBEAT_S
 from bot.connection import TelegramLink, health
 from bot.jobs.store import Store
 from bot.logs import RedactingFormatter
 from bot.models import JobStatus
 from bot.texts import t
 from tests.botfixtures import RunningBot
-from tests.conftest import REPO_ROOT
+from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser, jpeg
 
 REJECTED = "Telegram rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): check it with @BotFather"
@@ -162,9 +163,11 @@ async def test_the_bot_waits_for_an_unreachable_telegram_then_answers(
 
         async with fake:  # Telegram comes back, on the address the bot keeps trying
             user = fake.user()
-            await fake.wait_for_poll(within=120)
+            await fake.wait_for_poll(within=PROCESS_START_S)
             await user.send_message("/start")
             await user.wait_for("sendMessage")
+            heartbeat = data_dir / "heartbeat"  # written by the bot's next beat, which is its first
+            await wait_until(lambda: health(heartbeat, 3 * HEARTBEAT_S) is None, 60, "healthy")
             assert (await run_bot(env, "health")).returncode == 0
     finally:
         process.kill()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.conftest import REPO_ROOT
+from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser
 from tests.test_startup import bot_env, free_port
 
@@ -45,7 +45,7 @@ async def test_webhook_mode_answers_only_with_the_secret_and_loses_nothing_over_
             process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", cwd=REPO_ROOT, env=env, stdout=output, stderr=output
             )
-        await telegram.wait_for("setWebhook", after=mark, within=120)
+        await telegram.wait_for("setWebhook", after=mark, within=PROCESS_START_S)
         return process
 
     process = await start()

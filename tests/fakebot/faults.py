@@ -10,7 +10,7 @@ import asyncio
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from tests.fakebot.calls import ApiError
+from tests.fakebot.calls import WITHIN_S, ApiError
 
 
 class HeldCalls:
@@ -22,7 +22,7 @@ class HeldCalls:
         self._reached = asyncio.Event()
         self._released = asyncio.Event()
 
-    async def reached(self, within: float = 60.0) -> None:
+    async def reached(self, within: float = WITHIN_S) -> None:
         """Until a call is waiting here (within bounds only a failure)."""
         try:
             await asyncio.wait_for(self._reached.wait(), within)

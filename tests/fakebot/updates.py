@@ -12,7 +12,7 @@ import contextlib
 import copy
 from collections.abc import Iterator
 
-from tests.fakebot.calls import JSON, ApiError, Handler, Upload
+from tests.fakebot.calls import JSON, WITHIN_S, ApiError, Handler, Upload
 
 
 class UpdateQueue:
@@ -76,7 +76,7 @@ class UpdateQueue:
                 async with asyncio.timeout(seconds):
                     await self._changed.wait_for(lambda: self._closing)
 
-    async def wait_for_poll(self, within: float = 60.0) -> None:
+    async def wait_for_poll(self, within: float = WITHIN_S) -> None:
         """Wait until a bot is connected and long-polling: it has started, or restarted."""
         try:
             async with asyncio.timeout(within), self._changed:

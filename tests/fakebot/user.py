@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tests.fakebot import media
+from tests.fakebot.calls import WITHIN_S
 
 if TYPE_CHECKING:
     from tests.fakebot.calls import JSON, Call
@@ -139,7 +140,7 @@ class FakeUser:
         nth: int = 1,
         ok: bool | None = True,
         after: int | None = None,
-        within: float = 60.0,
+        within: float = WITHIN_S,
         **match: Any,
     ) -> Call:
         """The bot's `nth` `method` call in this chat since this user's last action.
@@ -156,7 +157,7 @@ class FakeUser:
             **match,
         )
 
-    async def receive_photo(self, within: float = 60.0, **match: Any) -> bytes:
+    async def receive_photo(self, within: float = WITHIN_S, **match: Any) -> bytes:
         """Wait for the bot's next photo (sendPhoto) and return its full-size bytes."""
         call = await self.wait_for("sendPhoto", within=within, **match)
         return self.telegram.file_bytes(call.result["photo"][-1]["file_id"])
