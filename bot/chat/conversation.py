@@ -1,12 +1,15 @@
-"""The conversation: what a picture, a chosen preset or a clip means, decided in one place from
-one stored record (bot.models.Conversation: what waits, and since when).
+"""The conversation: what a picture, a chosen preset or a clip means, decided from one stored
+record (bot.models.Conversation: what waits, and since when).
 
 STATES below is the table python-telegram-bot's ConversationHandler would hold: for each state,
 what each step does. The state lives in the store rather than in memory, so a restart forgets
 nothing, the job that takes what waited ends the wait in the same transaction that queues it,
 and /cancel clears it with one call (Store.clear_conversation). The handlers (photos.py,
-animations.py, presets.py) only check what arrived, then call on_picture, on_clip or on_preset;
-mixing.py's [Another painting] and [Mix with…] set the state for the next picture.
+animations.py, presets.py) only check what arrived, then call on_picture, on_clip or on_preset.
+Three changes of state come from outside the table, each a button or an album that says at once
+what the next picture is: mixing.py's [Another painting] and [Mix with…] make the next picture
+a painting for the photo shown, and photos.py's album_ready keeps an album's photo waiting while
+its painting is queued.
 """
 
 from __future__ import annotations
