@@ -15,10 +15,10 @@ from typing import Generic, TypeVar
 import numpy as np
 from PIL import Image
 
-from nst_engine import backend, gatys
+from nst_engine import backend, gatys, pauses
 from nst_engine import precision as _precision
 from nst_engine.canvas import ASPECTS
-from nst_engine.errors import EngineError, WeightsError
+from nst_engine.errors import Cancelled, EngineError, WeightsError
 from nst_engine.fast import FastStylizer, cache_dir
 from nst_engine.images import ImageSource, load_image, resize_longer_side
 from nst_engine.objective import Objective, Styles
@@ -40,7 +40,8 @@ class Result:
 
 
 class Engine:
-    """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock).
+    """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock),
+    and a run given `pause` lets another go ahead at its yield points.
 
     The extractors for the default layers and for prints are built now, so a missing weights
     file is found at start-up rather than on the first user's photo. Gatys' deeper layer set is
@@ -131,6 +132,7 @@ class Engine:
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
         resume: ImageSource | None = None,
+        pause: pauses.Hook | None = None,
     ) -> Result:
         """Stylize and report seconds, steps and device; `plan` overrides the schedule.
 
@@ -138,6 +140,10 @@ class Engine:
         resume: a finished painting of this photo (an earlier result, same settings) to continue
         at settings.max_side, a larger side: print size. Only the finer scales run
         (`gatys.print_plan`), so its large structures stay those of the painting.
+        cancel is looked at between steps and between a tiled step's windows (pauses.py).
+        pause: called at those yield points too, with this Engine free meanwhile: it may block
+        for as long as the caller wants the run to stand aside, and other runs on this Engine
+        go ahead (the run's own state waits in memory).
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
@@ -155,7 +161,7 @@ class Engine:
         if earlier is not None and plan is None:
             plan = gatys.print_plan(max(earlier.size), settings.max_side)
         layer_set = settings.layers if earlier is None else gatys.PRINT_LAYER_SET
-        with self._lock:
+        with self._lock, pauses.hooked(self._yield_point(cancel, pause)):
             began = time.perf_counter()
             run = gatys.stylize(
                 self._objective(layer_set),
@@ -170,6 +176,24 @@ class Engine:
                 resume=earlier,
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
+
+    def _yield_point(
+        self, cancel: threading.Event | None, pause: pauses.Hook | None
+    ) -> pauses.Hook:
+        """What a quality run does at its yield points: stop if cancelled, and stand aside
+        while `pause` blocks, with the Engine's lock let go so that another run can take it."""
+
+        def point() -> None:
+            if pause is not None:
+                self._lock.release()
+                try:
+                    pause()
+                finally:
+                    self._lock.acquire()
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("stylization cancelled")
+
+        return point
 
     def warm_up(self, sides: Sequence[int] = (512,)) -> float:
         """Compile what quality jobs of these output sides will run; the seconds it took.
