@@ -95,7 +95,9 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
 
         return RemoteRunner(config.redis_url, config.lease_s)
     hold = Hold(config.test_hold) if config.test_hold else None
-    return InProcessRunner(config.concurrent_jobs, engine, config.engine_options, hold)
+    return InProcessRunner(
+        config.concurrent_jobs, engine, config.engine_options, hold, config.concurrent_prints
+    )
 
 
 def build_application(

@@ -26,6 +26,7 @@ pytest_plugins = [
     "tests.fakebot.fixtures",
     "tests.botfixtures",
     "tests.remotefixtures",
+    "tests.scripted",
 ]
 
 REPO_ROOT = Path(__file__).resolve().parents[1]

@@ -51,7 +51,7 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
     options = EngineOptions("float32", tmp_path / "compiled", warm_sides=(64,))
     runner = InProcessRunner(1, options=options)
-    caplog.set_level("INFO", logger="bot.jobs.runner")
+    caplog.set_level("INFO", logger="bot.jobs.engines")
     await runner.start()
     try:
         lines = [r.getMessage() for r in caplog.records if "engine ready" in r.getMessage()]

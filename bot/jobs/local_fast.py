@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from bot.jobs.runner import Progress, _lower_priority, from_thread
+from bot.jobs.engines import lower_priority
+from bot.jobs.runner import Progress, from_thread
 from nst_engine import animation, sheet
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.fast import FastStylizer
@@ -28,7 +29,7 @@ class LocalFast:
     def __init__(self, models_dir: Path | None) -> None:
         self._models_dir = models_dir
         self._thread = ThreadPoolExecutor(
-            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+            1, thread_name_prefix="nst-fast", initializer=lower_priority
         )
         self._stylizer: FastStylizer | None = None
 
