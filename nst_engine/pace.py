@@ -10,6 +10,8 @@ they cost. A run that stops early (a converged scale) takes less than that.
 
 from __future__ import annotations
 
+import itertools
+import statistics
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +27,11 @@ if TYPE_CHECKING:
     from nst_engine.engine import Engine
 
 # Steps timed at each scale: the first one's time holds the scale's setup (its targets, its
-# features; at the first scale the warm start and the subject too), the second one's does not.
+# features; at the first scale the warm start and the subject too), the others' do not, and their
+# median is a step's cost. Small scales' steps take a tenth of a second and a plan has dozens of
+# them, so more are timed there (a blip of load weighs less); large ones cost seconds each.
 TIMED_STEPS = 2
+SMALL_SIDE, SMALL_TIMED_STEPS = 256, 6
 
 
 @dataclass(frozen=True)
@@ -107,7 +112,8 @@ def measure(
     scales: dict[int, Cost] = {}
     if sides:
         ladder = gatys.scale_sides(max(sides))
-        plan = gatys.Plan(scales=tuple((side, TIMED_STEPS) for side in ladder), tolerance=None)
+        steps = [SMALL_TIMED_STEPS if side <= SMALL_SIDE else TIMED_STEPS for side in ladder]
+        plan = gatys.Plan(scales=tuple(zip(ladder, steps, strict=True)), tolerance=None)
         settings = Settings(max_side=max(sides))
         scales = _timed(
             lambda report: engine.run(photo, painting, settings, report, plan=plan), ladder
@@ -147,8 +153,8 @@ def _timed(run: Callable[[gatys.Progress], object], sides: Sequence[int]) -> dic
         if is_step:
             steps.append(at)
             continue
-        first, second = steps[0] - before, steps[1] - steps[0]
-        costs.append(Cost(max(0.0, first - second), second))
+        step = statistics.median(b - a for a, b in itertools.pairwise(steps))
+        costs.append(Cost(max(0.0, steps[0] - before - step), step))
         before, steps = at, []
     return dict(zip(sides, costs, strict=True))
 
