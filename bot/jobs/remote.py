@@ -185,13 +185,13 @@ class RemoteRunner:
         if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
             await self._send(keys, content, style, resume, wire, watch, cancel)
         loop = asyncio.get_running_loop()
+        reports = (progress, paused or (lambda _: None))
         while True:
             if cancel.is_set():
                 await self._stop_or_give_up(keys, watch)
             popped = await self._try(self._client().blpop([keys.events], timeout=POLL_S))
             if popped:
                 message = json.loads(popped[1])
-                reports = (progress, paused or (lambda _: None))
                 if await self._on_event(message, keys, output, reports, cancel, watch):
                     return
                 continue
