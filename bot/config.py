@@ -209,7 +209,7 @@ class Config:
             data_dir=Path(env.get("NST_DATA_DIR", "").strip() or cls.data_dir),
             presets_dir=Path(presets) if presets else None,
             concurrent_jobs=_concurrent_jobs(env, cls.concurrent_jobs),
-            concurrent_prints=_int(env, "NST_CONCURRENT_PRINTS", cls.concurrent_prints, 1),
+            concurrent_prints=_int(env, "NST_CONCURRENT_PRINTS", cls.concurrent_prints, minimum=1),
             jobs_per_person=_int(env, "NST_JOBS_PER_PERSON", cls.jobs_per_person, minimum=1),
             daily_limit=_int(env, "NST_DAILY_LIMIT", cls.daily_limit),
             queue_limit=_int(env, "NST_QUEUE_LIMIT", cls.queue_limit, minimum=1),
