@@ -120,10 +120,15 @@ class Execution:
         if finished is None:
             return  # forgotten while it ran
         running.result_ready = True
-        self._crew.spawn(self._deliverer.deliver(finished))
+        self._crew.spawn(self._deliverer.deliver(finished, lambda: self._learn(running)))
         ended(finished, "done", finished.run_s)
-        kind, side = request_key(self._crew.config, request)
-        await self._crew.store.learn_run_time(kind, side, finished.run_s - running.paused_for())
+
+    async def _learn(self, running: Running) -> None:
+        """Once its result is in the chat: what the person waited for, from the claim on, the
+        job's pauses left out, is what the next such job is promised (estimates.py)."""
+        kind, side = request_key(self._crew.config, running.job.request)
+        waited = time.monotonic() - running.claimed - running.paused_for()
+        await self._crew.store.learn_run_time(kind, side, waited)
 
     async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
         """A painting on disk: the person's downloaded, or a preset's."""

@@ -24,6 +24,7 @@ class Running:
     """A claimed job: what the engine thread, the dispatcher and the handlers share about it."""
 
     job: Job
+    claimed: float = field(default_factory=time.monotonic)
     cancel: threading.Event = field(default_factory=threading.Event)
     expected_s: float = 0.0  # what it was expected to take when claimed (estimates.py)
     reason: StopReason | None = None
