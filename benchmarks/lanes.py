@@ -44,7 +44,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.fakebot and tests.remotefixtures when run as a script
 
+from bot.jobs.channel import worker_key  # noqa: E402
 from tests.fakebot import Call, FakeTelegram, FakeUser  # noqa: E402
+from tests.remotefixtures import RedisServer, wait_until  # noqa: E402
 
 SHARED = Path(os.environ.get("NST_SHARED") or REPO.parent / "shared")
 PHOTOS, STYLES = SHARED / "images/photos", SHARED / "images/styles"
@@ -151,6 +153,7 @@ class Bot:
 
     def __init__(self, telegram: FakeTelegram, cwd: Path, env: dict[str, str], log: Path) -> None:
         self.telegram, self.cwd, self.env, self.log = telegram, cwd, env, log
+        self.redis: RedisServer | None = None
         self.process: asyncio.subprocess.Process | None = None
         self.worker: asyncio.subprocess.Process | None = None
 
@@ -203,12 +206,11 @@ async def running_bot(
         }
         redis = None
         if mode == "remote":
-            from tests.remotefixtures import RedisServer
-
             redis = RedisServer(scratch / "redis")
             redis.start()
             env |= {"NST_REDIS_URL": redis.url, "NST_WORKER_NAME": "w1"}
         bot = Bot(telegram, cwd, env, scratch / "bot.log")
+        bot.redis = redis
         try:
             if redis is not None:
                 await bot.start_worker()
@@ -226,9 +228,20 @@ async def scenario(mode: str, cwd: Path, args: argparse.Namespace) -> dict[str, 
     with tempfile.TemporaryDirectory(prefix="nst-lanes-") as scratch:
         async with running_bot(mode, cwd, Path(scratch)) as (telegram, bot):
             anna, boris = telegram.user("Anna"), telegram.user("Boris")
-            if mode == "remote":  # the worker has built its engine and measured its pace
-                await anna.send_message("/status")
-                await anna.wait_for("sendMessage", text=lambda s: "(0 busy)" in s, within=600)
+            redis = bot.redis
+            if redis is not None:  # the worker has built its engine and measured its pace
+
+                def beating() -> bool:
+                    assert redis is not None
+                    return bool(redis.client.exists(worker_key("w1")))
+
+                await asyncio.to_thread(wait_until, beating, 900, lambda: "worker w1 online")
+                while True:  # and the bot has seen it
+                    await anna.send_message("/status")
+                    answer = await anna.wait_for("sendMessage", within=60)
+                    if "(0 busy)" in answer.params["text"]:
+                        break
+                    await asyncio.sleep(1)
             figures["pace"] = logged_pace(bot.log, bot.log.with_suffix(".worker.log"))
             await paint(anna, "tubingen.jpg", "starry_night.jpg")  # job 1: prints paint on it
             await done(anna)
