@@ -1,28 +1,38 @@
-"""Seconds and flicker of stylizing a short clip by the fast method, as the bot does it.
+"""Seconds and warping error of stylizing short clips by the fast method, as the bot does it.
 
     python benchmarks/animation.py [--seconds 5] [--fps 24] [--side 480] [--cores 0,1]
+        [--clips pan,zoom] [--video walk.mkv ...] [--frames DIR]
 
-The clip is made here (nothing downloaded): a 16:9 window panning across
-../shared/images/photos/tubingen.jpg, encoded as H.264, so every frame moves a little like a
-hand-held phone video. Prints the frames, the seconds (style vector, decoding, painting,
-blending, encoding: everything), and the flicker (mean absolute difference between consecutive
-frames, 0-1) of the input, the raw stylized frames and the blended output, with the load
-average, since other processes sharing the cores make seconds noisy, and the CPU seconds used
-(all threads), which they do not: on 2 idle cores the wall time lies between half of them and
-all of them. --cores pins this process
-first (the target is for 2 cores). Needs the Magenta models in $NST_FAST_MODELS_DIR or
-../shared/models.
+Clips: `pan`, a 16:9 window panning across ../shared/images/photos/tubingen.jpg, and `zoom`, the
+same window zooming in to twice the size, both made here and encoded as H.264 (so every frame
+moves a little like a phone video's); and each --video, a real clip (its first --seconds). The
+one measured in docs/engine.md, a person signing to a webcam (CC BY 4.0, Intel's sample
+videos; 3 s, 640x480 at 30 fps), is downloaded with
+
+    curl -LO https://github.com/intel-iot-devkit/sample-videos/raw/master/asl_gestures/walk.mkv
+
+For each clip: the seconds of each stage (style vector, decoding, flow, painting, blending,
+encoding) and in all, the CPU seconds (all threads; others sharing the cores do not change them,
+and on 2 idle cores the wall time lies between half of them and all of them) and the load
+average; then the warping error (motion.warping_error: Lai et al. 2018, DIS flow) of the input,
+of the frames as painted and of the output as the MP4 holds it, with the output's ratio to the
+input's (the target: at most 2). --cores pins this process first (the targets are for 2
+cores). --frames DIR writes frames 30-32 and 60 of each clip: input, painting, output. Needs
+the Magenta models in $NST_FAST_MODELS_DIR or ../shared/models.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -32,26 +42,117 @@ import av  # noqa: E402
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from nst_engine import animation  # noqa: E402
+from nst_engine import animation, motion  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 
+if TYPE_CHECKING:
+    from nst_engine.fast import FastStylizer
 
-def make_clip(path: Path, seconds: float, fps: int, side: int) -> None:
-    """A panning window over the Tübingen photo, side x side*9/16, as an H.264 MP4."""
+SHOWN = (30, 31, 32, 60)  # the frames --frames writes
+
+
+def make_clip(path: Path, kind: str, seconds: float, fps: int, side: int) -> None:
+    """A window over the Tübingen photo, side x side*9/16, as an H.264 MP4: moving from left to
+    right at the height of the middle (pan), or shrinking to half its width around the middle
+    (zoom, the same zoom factor each frame)."""
     photo = Image.open(SHARED / "images" / "photos" / "tubingen.jpg").convert("RGB")
     width, height = side, round(side * 9 / 16 / 2) * 2
-    crop_w, crop_h = photo.width * 2 // 3, photo.width * 2 // 3 * 9 // 16
+    crop_w = photo.width * 2 // 3
     frames = round(seconds * fps)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for index in range(frames):
-            left = round((photo.width - crop_w) * index / max(1, frames - 1))
-            top = (photo.height - crop_h) // 2
-            window = photo.crop((left, top, left + crop_w, top + crop_h)).resize((width, height))
+            progress = index / max(1, frames - 1)
+            if kind == "pan":
+                w = crop_w
+                left = (photo.width - w) * progress
+            else:
+                w = crop_w * 0.5**progress
+                left = (photo.width - w) / 2
+            h = w * 9 / 16
+            top = (photo.height - h) / 2
+            window = photo.resize(
+                (width, height), Image.Resampling.BICUBIC, box=(left, top, left + w, top + h)
+            )
             frame = av.VideoFrame.from_ndarray(np.asarray(window), format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+def cut_clip(source: Path, path: Path, seconds: float) -> None:
+    """The first `seconds` of a video, encoded again as H.264 at its own size and rate."""
+    with av.open(str(source)) as clip, av.open(str(path), "w") as container:
+        video = clip.streams.video[0]
+        rate = Fraction(video.average_rate or 24)
+        stream = container.add_stream("libx264", rate=rate)
+        stream.width, stream.height = video.width // 2 * 2, video.height // 2 * 2
+        stream.pix_fmt = "yuv420p"
+        for index, frame in enumerate(clip.decode(video)):
+            if index >= seconds * rate:
+                break
+            pixels = frame.to_ndarray(format="rgb24")[: stream.height, : stream.width]
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
+        container.mux(stream.encode(None))
+
+
+def decoded(path: Path) -> Iterator[np.ndarray]:
+    """An MP4's frames as [H, W, 3] float32 in 0-1."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            yield frame.to_ndarray(format="rgb24").astype(np.float32) / 255.0
+
+
+def measure(
+    stylizer: FastStylizer, name: str, source: Path, folder: Path, shown: Path | None
+) -> None:
+    """Paint one clip as the bot does; print its seconds and warping errors."""
+    painting = SHARED / "images" / "styles" / "starry_night.jpg"
+    output = folder / f"{name}.out.mp4"
+    seen: list[tuple[np.ndarray, np.ndarray]] = []  # input and painting, uint8 to save memory
+
+    def watch(frame: np.ndarray, painted: np.ndarray, out: np.ndarray) -> None:
+        seen.append((_bytes(frame), _bytes(painted)))
+
+    load_before = os.getloadavg()[0]
+    start, start_cpu = time.perf_counter(), time.process_time()
+    stats = animation.stylize_clip(
+        stylizer, source, [painting], Settings("fast"), output, watch=watch
+    )
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    load = max(load_before, os.getloadavg()[0])
+    stages = ", ".join(f"{stage} {stats.seconds[stage]:.2f}" for stage in animation.STAGES)
+    print(
+        f"{name}: {stats.frames} frames {stats.size[0]}x{stats.size[1]} at "
+        f"{float(stats.rate):g} fps, {len(os.sched_getaffinity(0))} cores, load average "
+        f"{load:.2f}; {stats.cuts} scene cuts"
+    )
+    print(f"  seconds: {seconds:.1f} in all, CPU {cpu:.1f} s; {stages}")
+    frames = (
+        (_floats(frame), (_floats(frame), _floats(painted), out))
+        for (frame, painted), out in zip(seen, decoded(output), strict=True)
+    )
+    floor, painted_error, output_error = motion.warping_error(frames)
+    print(
+        f"  warping error: input {floor:.5f}, painted frames {painted_error:.5f} "
+        f"({painted_error / floor:.1f}x), output {output_error:.5f} "
+        f"({output_error / floor:.2f}x the input's)"
+    )
+    if shown is not None:
+        outputs = {i: out for i, out in enumerate(decoded(output)) if i in SHOWN}
+        for index in SHOWN:
+            if index in outputs:
+                frame, painted = seen[index]
+                row = np.concatenate([frame, painted, _bytes(outputs[index])], axis=1)
+                Image.fromarray(row).save(shown / f"{name}-{index:03d}.png")
+
+
+def _bytes(pixels: np.ndarray) -> np.ndarray:
+    return np.clip(pixels * 255.0, 0, 255).round().astype(np.uint8)
+
+
+def _floats(pixels: np.ndarray) -> np.ndarray:
+    return pixels.astype(np.float32) / 255.0
 
 
 def main() -> None:
@@ -60,33 +161,31 @@ def main() -> None:
     parser.add_argument("--fps", type=int, default=24)
     parser.add_argument("--side", type=int, default=480)
     parser.add_argument("--cores", default="0,1", help="CPUs to pin to; '' for all")
+    parser.add_argument("--clips", default="pan,zoom", help="made clips: pan, zoom; '' for none")
+    parser.add_argument("--video", action="append", default=[], help="a real clip; repeatable")
+    parser.add_argument("--frames", type=Path, default=None, help="write frames here")
     args = parser.parse_args()
     if args.cores:
         os.sched_setaffinity(0, {int(core) for core in args.cores.split(",")})
     os.environ.setdefault("NST_FAST_MODELS_DIR", str(SHARED / "models"))
+    if args.frames is not None:
+        args.frames.mkdir(parents=True, exist_ok=True)
 
     from nst_engine.fast import FastStylizer  # after pinning: LiteRT sizes its threads then
 
     stylizer = FastStylizer()
-    painting = SHARED / "images" / "styles" / "starry_night.jpg"
-    with tempfile.TemporaryDirectory() as folder:
-        source, output = Path(folder) / "in.mp4", Path(folder) / "out.mp4"
-        make_clip(source, args.seconds, args.fps, args.side)
-        start, start_cpu = time.perf_counter(), time.process_time()
-        stats = animation.stylize_clip(stylizer, source, [painting], Settings("fast"), output)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
-        written = animation.probe(output)
-    print(
-        f"animation: {stats.frames} frames {stats.size[0]}x{stats.size[1]} at {stats.rate} fps "
-        f"({written.frames} frames, {float(written.rate):g} fps in the MP4), "
-        f"{len(os.sched_getaffinity(0))} cores, load average {os.getloadavg()[0]:.2f}"
-    )
-    print(f"seconds: {seconds:.1f} ({seconds / stats.frames:.3f} s a frame), CPU {cpu:.1f} s")
-    ratio = stats.output_flicker / stats.input_flicker
-    print(
-        f"flicker: input {stats.input_flicker:.4f}, painted frames {stats.painted_flicker:.4f}, "
-        f"output {stats.output_flicker:.4f} ({ratio:.2f}x the input's)"
-    )
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        for kind in filter(None, args.clips.split(",")):
+            source = folder / f"{kind}.mp4"
+            make_clip(source, kind, args.seconds, args.fps, args.side)
+            measure(stylizer, kind, source, folder, args.frames)
+        for video in map(Path, args.video):
+            digest = hashlib.sha256(video.read_bytes()).hexdigest()[:12]
+            print(f"{video.name}: sha256 {digest}...")
+            source = folder / f"{video.stem}.mp4"
+            cut_clip(video, source, args.seconds)
+            measure(stylizer, video.stem, source, folder, args.frames)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,21 @@
 """Animations: a GIF or short video painted frame by frame by the fast method, as a silent MP4.
 
 Decoding and encoding are PyAV's (its wheels carry FFmpeg with libx264), so no system FFmpeg is
-needed. The style vector is computed once for the whole clip; each frame then costs one pass of
-the transfer network at ANIMATION_SIDE px (a single pass at a reduced input, see
-FastStylizer.paint's one_pass), scaled back to the frame's size (longer side at most MAX_SIDE).
-
-Flicker: the network paints each frame on its own, and amplifies even compression noise, so
-textures jump between frames where nothing moved (a still clip's painted frames differ 200 times
-more than its input frames). Each output pixel therefore keeps the previous output's value in the
-proportion keep = (MOTION - motion) / (MOTION - STILL), clipped to 0..1, where motion is how far
-the input pixel (0-1, mean over channels) has moved from the input it was last painted from:
-still pixels keep their strokes, moving ones take the new frame, and a slow drift (a fade) is
-caught up with once it passes STILL. `flicker` is the mean absolute difference between
-consecutive frames; benchmarks/animation.py prints the output's against the input's.
+needed. The style vector is computed once for the whole clip; each frame is then painted at its
+own size (longer side at most MAX_SIDE) in one pass of the transfer network rebuilt for that size
+(framenet.py: no tiles, and no grid from painting small and scaling up), and blended with the
+previous output moved along the optical flow (blend.py), so strokes travel with the picture and
+still areas keep theirs. `Stats.seconds` has the wall-clock seconds of each stage (STAGES);
+benchmarks/animation.py prints them with the warping error (motion.warping_error).
 """
 
 from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -29,22 +25,24 @@ import av
 import numpy as np
 from PIL import Image
 
+from nst_engine.blend import MotionBlend
 from nst_engine.errors import Cancelled, ImageError
-from nst_engine.images import load_image, resize_longer_side
+from nst_engine.images import load_image
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
     from nst_engine.fast import FastStylizer
+    from nst_engine.framenet import FrameNetwork
 
 MAX_SECONDS = 10.0
 MAX_FRAMES = 150  # more frames are thinned evenly (the frame rate drops, the duration stays)
 MAX_SIDE = 512
-ANIMATION_SIDE = 256  # the transfer network's input per frame: one reduced pass
-STILL = 0.01  # an input pixel that moved less than this (0-1) keeps its painted value
-MOTION = 0.06  # one that moved this much or more takes the newly painted frame only
 DEFAULT_RATE = Fraction(10)  # for a clip that states no frame rate (some GIFs)
+STAGES = ("style vector", "decoding", "flow", "painting", "blending", "encoding")
 
 Progress = Callable[[float], None]
+# Each frame as it goes: the input, its painting and the output, [H, W, 3] float32 in 0-1.
+Watch = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
 @dataclass(frozen=True)
@@ -60,15 +58,14 @@ class Clip:
 
 @dataclass(frozen=True)
 class Stats:
-    """What stylize_clip made: frames, their rate, and the flicker of the input, of the frames
-    as painted, and of the output after blending."""
+    """What stylize_clip made: frames, their rate and size, the scene cuts the blending found,
+    and the wall-clock seconds of each of STAGES (setting up the frame network is painting)."""
 
     frames: int
     rate: Fraction
     size: tuple[int, int]
-    input_flicker: float
-    painted_flicker: float
-    output_flicker: float
+    cuts: int
+    seconds: dict[str, float]
 
 
 def probe(path: Path) -> Clip:
@@ -105,51 +102,56 @@ def stylize_clip(
     output: Path,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
+    watch: Watch | None = None,
 ) -> Stats:
     """Paint every frame of source (thinned to MAX_FRAMES) and write output as a silent MP4."""
     clip = probe(source)
     check_limits(clip)
     step = max(1, math.ceil(clip.frames / MAX_FRAMES))
     rate = clip.rate / step
-    vector = stylizer.mixed_vector([load_image(path) for path in styles], settings)
     total = max(1, clip.frames // step)
+    seconds = dict.fromkeys(STAGES, 0.0)
+    with _timed(seconds, "style vector"):
+        vector = stylizer.mixed_vector([load_image(path) for path in styles], settings)
+    blend = MotionBlend()
+    network: FrameNetwork | None = None  # one network and one photo vector for the clip
     own: np.ndarray | None = None  # the first frame's style vector, for style_strength < 1
-    reference = np.zeros(0, np.float32)  # per pixel, the input it was last painted from
-    previous_in: np.ndarray | None = None
-    previous_painted: np.ndarray | None = None
-    previous_out: np.ndarray | None = None
-    flicker: dict[str, list[float]] = {"in": [], "painted": [], "out": []}
-    with _Writer(output, rate) as writer:
-        for index, frame in enumerate(_frames(source, step)):
+    with _Writer(output, rate) as writer, closing(_frames(source, step)) as frames:
+        while True:
+            with _timed(seconds, "decoding"):
+                frame = next(frames, None)
+            if frame is None:
+                break
             if cancel is not None and cancel.is_set():
                 raise Cancelled("animation cancelled")
-            small = resize_longer_side(frame, min(ANIMATION_SIDE, max(frame.size)))
-            if own is None:  # one vector for the clip: a per-frame one would add flicker
-                own = stylizer.style_vector(small)
-            painted = stylizer.paint(small, vector, settings, photo_vector=own, one_pass=True)
+            with _timed(seconds, "painting"):
+                if network is None:
+                    network = stylizer.frame_network(*frame.size)
+                    own = stylizer.style_vector(frame)
+                painted = stylizer.paint(frame, vector, settings, photo_vector=own, network=network)
             pixels = np.asarray(frame, np.float32) / 255.0
-            raw = np.asarray(painted.resize(frame.size, Image.Resampling.BILINEAR), np.float32)
-            raw /= 255.0
-            out = raw
-            if previous_in is None or previous_painted is None or previous_out is None:
-                reference = pixels
-            else:
-                motion = np.abs(pixels - reference).mean(axis=2, keepdims=True)
-                keep = np.clip((MOTION - motion) / (MOTION - STILL), 0.0, 1.0)
-                out = keep * previous_out + (1.0 - keep) * raw
-                reference = keep * reference + (1.0 - keep) * pixels
-                flicker["in"].append(float(np.abs(pixels - previous_in).mean()))
-                flicker["painted"].append(float(np.abs(raw - previous_painted).mean()))
-                flicker["out"].append(float(np.abs(out - previous_out).mean()))
-            writer.write(out)
-            previous_in, previous_painted, previous_out = pixels, raw, out
+            painting = np.asarray(painted, np.float32) / 255.0
+            out = blend.blend(pixels, painting)
+            if watch is not None:
+                watch(pixels, painting, out)
+            with _timed(seconds, "encoding"):
+                writer.write(out)
             if progress is not None:
-                progress(min(1.0, (index + 1) / total))
-    means = {name: float(np.mean(values)) if values else 0.0 for name, values in flicker.items()}
-    return Stats(writer.frames, rate, writer.size, means["in"], means["painted"], means["out"])
+                progress(min(1.0, writer.frames / total))
+    seconds["flow"], seconds["blending"] = blend.flow_seconds, blend.blending_seconds
+    return Stats(writer.frames, rate, writer.size, blend.cuts, seconds)
 
 
-def _frames(source: Path, step: int) -> Iterator[Image.Image]:
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds[stage] += time.perf_counter() - start
+
+
+def _frames(source: Path, step: int) -> Generator[Image.Image]:
     """Every step-th frame as RGB, scaled so the longer side is at most MAX_SIDE, sides even."""
     try:
         with av.open(str(source)) as container:

@@ -1,7 +1,9 @@
 """`nst stylize CONTENT STYLE -o OUT`: the engine from a shell, with a progress bar.
 
 Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`; a finished
-painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`.
+painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`. A clip
+(a GIF or a video, told by its bytes as the bot tells them) is painted as the bot paints it, by
+the fast method, into an MP4: `nst stylize CLIP.mp4 PAINTING -o OUT.mp4`.
 
 TensorFlow is imported only once the arguments are known to be good, so `nst --help` is instant.
 """
@@ -9,6 +11,7 @@ TensorFlow is imported only once the arguments are known to be good, so `nst --h
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from collections.abc import Sequence
@@ -19,13 +22,14 @@ from PIL import Image
 from nst_engine.errors import EngineError
 from nst_engine.precision import CHOICES
 from nst_engine.settings import Settings
+from nst_engine.sniff import is_clip
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nst", description="Neural style transfer.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("stylize", help="paint a photo in the style of a painting")
-    run.add_argument("content", help="the photo")
+    run = commands.add_parser("stylize", help="paint a photo or a clip in a painting's style")
+    run.add_argument("content", help="the photo, or a clip (GIF, MP4, MOV, WebM...: an MP4 out)")
     run.add_argument("style", nargs="?", help="the painting (or give --style, once or more)")
     run.add_argument(
         "--style",
@@ -119,6 +123,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def stylize(args: argparse.Namespace) -> None:
     """Run one stylization with a tqdm bar; the last line gives seconds, steps and device."""
     settings = settings_from(args)
+    if is_clip(Path(args.content)):
+        stylize_clip(args, dataclasses.replace(settings, method="fast"))
+        return
     if settings.method == "fast":
         stylize_fast(args, settings)
         return
@@ -159,6 +166,39 @@ def stylize_fast(args: argparse.Namespace, settings: Settings) -> None:
     print(f"{args.output}: {time.perf_counter() - start:.1f} s with loading, one pass, LiteRT")
 
 
+def stylize_clip(args: argparse.Namespace, settings: Settings) -> None:
+    """A clip as the bot paints it (nst_engine.animation), a bar counting its frames; the last
+    line gives the frames, the seconds and each stage's share of them."""
+    from tqdm import tqdm
+
+    from nst_engine import animation
+    from nst_engine.fast import FastStylizer
+
+    start = time.perf_counter()
+    clip = animation.probe(Path(args.content))
+    animation.check_limits(clip)
+    stylizer = FastStylizer()
+    total = min(clip.frames, animation.MAX_FRAMES)
+    with tqdm(total=total, unit="frame") as bar:
+
+        def progress(fraction: float) -> None:
+            bar.update(round(total * fraction) - bar.n)
+
+        stats = animation.stylize_clip(
+            stylizer,
+            Path(args.content),
+            [Path(path) for path in paintings(args)],
+            settings,
+            Path(args.output),
+            progress,
+        )
+    stages = ", ".join(f"{stage} {stats.seconds[stage]:.1f}" for stage in animation.STAGES)
+    print(
+        f"{args.output}: {stats.frames} frames {stats.size[0]}x{stats.size[1]} at "
+        f"{float(stats.rate):g} fps, {time.perf_counter() - start:.1f} s with loading ({stages})"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -167,7 +207,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         parser.error(str(error))
     # Checked now rather than when saving, so a typo does not cost a whole run.
-    if Path(args.output).suffix.lower() not in Image.registered_extensions():
+    suffix = Path(args.output).suffix.lower()
+    if is_clip(Path(args.content)):
+        if args.resume:
+            parser.error("a clip is painted by the fast method: leave out --resume")
+        if suffix != ".mp4":
+            parser.error(f"a clip is painted into an MP4: {args.output!r} should end in .mp4")
+    elif suffix not in Image.registered_extensions():
         parser.error(f"cannot tell an image format from {args.output!r}: use .png or .jpg")
     try:
         stylize(args)

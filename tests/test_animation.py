@@ -1,8 +1,10 @@
 """Animations in the engine: frames and rate kept (thinned past the cap), H.264 without sound,
-the limits, flicker suppressed, cancelling. Clips are made here with PyAV, a few frames each."""
+the limits, flicker suppressed, cancelling, the command line. Clips are made here with PyAV, a
+few frames each. The blending on its own, on made-up paintings: test_blend.py."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from fractions import Fraction
 from pathlib import Path
@@ -12,6 +14,7 @@ import numpy as np
 import pytest
 
 from nst_engine import Cancelled, ImageError, Settings, animation
+from nst_engine.cli import main
 from nst_engine.fast import FastStylizer
 from nst_engine.images import load_image, resize_longer_side
 
@@ -82,10 +85,26 @@ def test_a_gif_is_read_and_long_clips_are_thinned_to_the_cap(
 def test_still_clip_flicker_stays_within_one_and_a_half_times_the_inputs(
     stylizer: FastStylizer, tmp_path: Path, content_photo: Path, style_painting: Path
 ) -> None:
+    """Flicker: the mean absolute difference between consecutive frames, 0-1."""
     source = make_clip(tmp_path / "in.mp4", content_photo, frames=12, fps=12, still=True)
-    stats = animation.stylize_clip(stylizer, source, [style_painting], FAST, tmp_path / "out.mp4")
-    assert stats.output_flicker <= 1.5 * stats.input_flicker
-    assert stats.output_flicker < stats.painted_flicker  # the blending is what does it
+    seen: list[tuple[np.ndarray, ...]] = []
+    stats = animation.stylize_clip(
+        stylizer,
+        source,
+        [style_painting],
+        FAST,
+        tmp_path / "out.mp4",
+        watch=lambda *frames: seen.append(frames),
+    )
+    assert len(seen) == stats.frames == 12 and seen[0][1].shape == (64, 96, 3)
+    flicker = [
+        np.mean(
+            [np.abs(now[kind] - before[kind]).mean() for before, now in itertools.pairwise(seen)]
+        )
+        for kind in range(3)  # input, painting, output
+    ]
+    assert flicker[2] <= 1.5 * flicker[0]
+    assert flicker[2] < flicker[1] / 10  # the blending is what does it
 
 
 def test_over_ten_seconds_and_not_a_video_are_refused(tmp_path: Path, content_photo: Path) -> None:
@@ -114,3 +133,25 @@ def test_cancel_stops_between_frames_and_leaves_no_file(
     with pytest.raises(Cancelled):
         animation.stylize_clip(stylizer, source, [style_painting], FAST, output, progress, cancel)
     assert len(done) == 3 and not output.exists()
+
+
+def test_the_command_line_paints_a_clip_into_an_mp4(
+    tmp_path: Path,
+    content_photo: Path,
+    style_painting: Path,
+    fast_models_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    source = make_clip(tmp_path / "in.gif", content_photo, frames=6, fps=10, codec="gif")
+    output = tmp_path / "out.mp4"
+    assert main(["stylize", str(source), str(style_painting), "-o", str(output)]) == 0
+    clip = animation.probe(output)
+    assert (clip.frames, clip.width, clip.height) == (6, 96, 64)
+    captured = capsys.readouterr()
+    assert captured.out.startswith(f"{output}: 6 frames 96x64 at 10 fps, ")
+    assert "6/6" in captured.err  # the progress bar, counting frames
+    with pytest.raises(SystemExit):  # an image name for a clip: refused before any work
+        main(["stylize", str(source), str(style_painting), "-o", str(tmp_path / "out.png")])
+    assert "should end in .mp4" in capsys.readouterr().err

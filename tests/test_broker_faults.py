@@ -1,14 +1,14 @@
 """Redis as it fails in production, with real `nst-worker` processes and our bot on it.
 
-The module's Redis runs as a first deployment often does, with no persistence, and as operators
-should, with a password (`requirepass`, carried in NST_REDIS_URL). It is killed with SIGKILL and
-started again empty, frozen with SIGSTOP past the clients' socket timeout, and turned into a
-replica (READONLY) and back, while jobs are held in flight (tests/holds.py): every person gets
-exactly one result, both workers stay alive, each says when Redis goes and when it is back (a
-line or two each way, never a storm), and the password is in no log. With nobody to paint
-(Redis away 30 s, every worker killed) jobs wait in the queue, say so, and drain in order once a
-worker is back. Jobs are 64-px quality runs (tests/test_remote.py's helpers). Whatever a test
-breaks, the `cluster` fixture mends after it, so one failure stays one failure.
+Redis runs with a password (`requirepass`, carried in NST_REDIS_URL). It is killed with SIGKILL
+and started again empty (its files deleted, as a Redis without persistence comes back), frozen
+with SIGSTOP past the clients' socket timeout, and turned into a replica (READONLY) and back,
+while jobs are held in flight (tests/holds.py): every person gets exactly one result, both
+workers stay alive, each says when Redis goes and when it is back (a line or two each way, never
+a storm), and the password is in no log. With nobody to paint (Redis away 30 s, every worker
+killed) jobs wait in the queue, say so, and drain in order once a worker is back. Jobs are 64-px
+quality runs (tests/test_remote.py's helpers). Whatever a test breaks, the `cluster` fixture
+mends after it, so one failure stays one failure.
 """
 
 from __future__ import annotations
@@ -17,10 +17,8 @@ import asyncio
 import signal
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-
-import pytest
 
 from bot.config import safe_url
 from bot.jobs.channel import BACKOFF_CAP_S
@@ -29,14 +27,14 @@ from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.texts import t
 from tests.botfixtures import RunningBot
-from tests.conftest import PROCESS_KILLERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser
 from tests.remotefixtures import (
     LEASE_S,
+    REDIS_PASSWORD,
     WORKER_NAMES,
     RedisServer,
     Workers,
-    running_cluster,
 )
 from tests.test_remote import (
     QUALITY,
@@ -52,20 +50,11 @@ from tests.test_remote import (
     tasks_done,
 )
 
-pytestmark = pytest.mark.xdist_group(PROCESS_KILLERS)
-
-PASSWORD = "s3cret-Redis-pw"
+PASSWORD = REDIS_PASSWORD
 OUTAGE_S = 30.0
 # Lines per outage each way: one is the design; a second can come when Redis answers a probe
 # and fails the next command (a replica's READONLY, a restart still loading). More is a storm.
 MOST_LINES = 3
-
-
-@pytest.fixture(scope="module")
-def module_cluster(models: tuple[Path, Path]) -> Iterator[Workers]:
-    """This module's Redis: a password, no persistence."""
-    with running_cluster(models, password=PASSWORD, aof=False) as workers:
-        yield workers
 
 
 def progress_bar(text: str) -> bool:
@@ -137,7 +126,13 @@ async def test_redis_killed_mid_job_and_back_empty_each_job_delivered_once(
     """The operator's run from issue 24: four people, Redis killed at the first progress edit."""
     people = [make_user(f"P{i}") for i in range(4)]
     await paint_through(
-        telegram, people, cluster, presets_dir, tmp_path, cluster.redis.kill, cluster.redis.start
+        telegram,
+        people,
+        cluster,
+        presets_dir,
+        tmp_path,
+        lambda: cluster.redis.kill(keep_data=False),
+        cluster.redis.start,
     )
 
 
@@ -206,7 +201,7 @@ async def test_redis_down_30_s_between_jobs_the_job_sent_meanwhile_waits_and_is_
     painter is offline, and once Redis is back (empty) the workers take it within seconds."""
     async with remote_bot(telegram, tmp_path, presets_dir, cluster.redis) as bot:
         await bot.services.store.save_settings(user.id, QUALITY)
-        await asyncio.to_thread(cluster.redis.kill)
+        await asyncio.to_thread(cluster.redis.kill, keep_data=False)
         killed = time.monotonic()
         await painters_gone(bot, within=60)
         await order(user)

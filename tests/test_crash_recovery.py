@@ -22,11 +22,9 @@ import pytest
 from bot.jobs.store import Store
 from bot.models import UserSettings
 from bot.texts import t
-from tests.conftest import PROCESS_KILLERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 from tests.holds import JobHold
-
-pytestmark = pytest.mark.xdist_group(PROCESS_KILLERS)
 
 Launch = Callable[[], AbstractAsyncContextManager[asyncio.subprocess.Process]]
 

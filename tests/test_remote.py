@@ -1,11 +1,12 @@
 """Jobs on remote workers: a real Redis, real `nst-worker` processes, our bot against the fake API.
 
-One Redis (AOF on) and two workers serve the module (tests/remotefixtures.py: emptied before each
-test, a killed worker started again); the bot runs in the test (or as `python -m bot` where it gets
-killed). Jobs use the fast method or 64-px quality runs; a test that needs one in flight (to
-cancel it, kill its worker, restart Redis under it) holds it after its first step with the
-workers' hold (tests/holds.py), never by making it slow. Results are counted at the fake Telegram
-server: exactly one result photo per user, to that user's chat, is the promise under test.
+One Redis (AOF on, a password) and two workers serve these tests (tests/remotefixtures.py:
+emptied before each test, what a test broke mended); the bot runs in the test (or as
+`python -m bot` where it gets killed). Jobs use the fast method or 64-px quality runs; a test
+that needs one in flight (to cancel it, kill its worker, restart Redis under it) holds it after
+its first step with the workers' hold (tests/holds.py), never by making it slow. Results are
+counted at the fake Telegram server: exactly one result photo per user, to that user's chat, is
+the promise under test.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
@@ -41,14 +41,12 @@ from bot.texts import t
 from nst_engine import animation
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
-from tests.conftest import PROCESS_KILLERS, REPO_ROOT
+from tests.conftest import REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
 from tests.test_operations import scrape
 from tests.test_startup import free_port
-
-pytestmark = pytest.mark.xdist_group(PROCESS_KILLERS)
 
 QUALITY_SIDE = 64
 FAST = UserSettings(quality=Quality.FAST)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 from PIL import Image
@@ -17,6 +18,11 @@ from nst_engine.images import load_image, resize_longer_side, to_caffe
 from nst_engine.losses import LossWeights
 from nst_engine.objective import Objective, Scale
 from nst_engine.tiles import GRID, TiledObjective, Tiling, tiling_for
+
+# The tiled gradient's largest difference from the whole canvas's, as a share of its largest value.
+# Summing in another order costs 1e-6 on one CPU and 2.5e-4 on another (relu5_1, random weights);
+# a halo half as wide as the network's reach costs 1.2e-2.
+GRADIENT_TOLERANCE = 1e-3
 
 TERMS = LossWeights(style=1.0, content=0.3, total_variation=2.0, moments=1.0, subject=0.4)
 
@@ -81,13 +87,19 @@ def _compare(objective: Objective, photo: Image.Image, painting: Image.Image, ar
     )
     assert float(tiled_loss) == pytest.approx(float(loss), rel=1e-4)
     ours, theirs = ops.convert_to_numpy(tiled_grad), ops.convert_to_numpy(grad)
-    assert np.abs(ours - theirs).max() <= 1e-4 * np.abs(theirs).max()
+    assert np.abs(ours - theirs).max() <= GRADIENT_TOLERANCE * np.abs(theirs).max()
 
 
 def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
     """The picture's positions at the content layer (features beyond it are never compared)."""
     step = vgg.stride(objective.layers.content[0])
     return ops.convert_to_numpy(losses.region_at(canvas.region(), step))
+
+
+@pytest.fixture(scope="module")
+def float32_engine(vgg_weights: Path) -> Engine:
+    """Exactness is measured in float32, whatever precision the machine would pick."""
+    return Engine(vgg_weights, precision="float32")
 
 
 @pytest.fixture(scope="module")
@@ -101,18 +113,16 @@ def painting(style_painting: Path) -> Image.Image:
 
 
 def test_the_tiled_gradient_is_the_whole_canvases(
-    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+    float32_engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
-    engine = Engine(vgg_weights, precision="float32")
-    _compare(engine._objective("default"), photo, painting, area=128 * 128)
+    _compare(float32_engine._objective("default"), photo, painting, area=128 * 128)
 
 
 def test_the_tiled_gradient_is_exact_for_prints_layers(
-    vgg_weights: Path, photo: Image.Image, painting: Image.Image
+    float32_engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
     """A print's scales see to relu3_1 only: a halo of 16 px."""
-    engine = Engine(vgg_weights, precision="float32")
-    objective = engine._objective(gatys.PRINT_LAYER_SET)
+    objective = float32_engine._objective(gatys.PRINT_LAYER_SET)
     assert tiling_for(objective.layers.outputs, 1e9).halo == GRID
     _compare(objective, photo, painting, area=96 * 96)
 
@@ -122,6 +132,7 @@ def test_the_tiled_gradient_is_exact_to_relu5_1_too(
 ) -> None:
     """Keras' full weights reach relu5_1, whose reach (and so the halo) is twice relu4_1's."""
     layers = gatys.LAYER_SETS["relu5"]
+    keras.utils.set_random_seed(0)
     extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
     larger = photo.resize((384, 288))
     _compare(Objective(extractor, layers), larger, painting, area=256 * 256)
@@ -151,10 +162,10 @@ def test_a_print_is_larger_than_the_painting() -> None:
 
 
 def test_a_paintings_statistics_by_windows_are_the_whole_ones(
-    vgg_weights: Path, painting: Image.Image
+    float32_engine: Engine, painting: Image.Image
 ) -> None:
     """A print's painting is measured at the print's side, window by window."""
-    objective = Engine(vgg_weights, precision="float32")._objective("default")
+    objective = float32_engine._objective("default")
     tiled = TiledObjective(objective, Tiling(tiling_for(objective.layers.outputs, 1e9).halo, 64**2))
     picture = to_caffe(painting)  # 200 x 125, on a canvas of the windows' grid
     canvas = Canvas.exact(painting.size).rounded(GRID)

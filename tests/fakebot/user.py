@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 from tests.fakebot import media
 
 if TYPE_CHECKING:
-    from tests.fakebot.server import JSON, Call, FakeTelegram
+    from tests.fakebot.calls import JSON, Call
+    from tests.fakebot.server import FakeTelegram
 
 
 def _read(data: bytes | Path) -> bytes:

@@ -1,0 +1,90 @@
+"""A clip's paintings blended along the motion, so strokes travel with what they are painted on.
+
+The fast network paints each frame on its own: the same wall gets new strokes in every frame, and
+even a still clip's compression noise is amplified into flicker. So each output frame is the
+previous output, moved by the optical flow onto the new frame, blended with the new painting:
+
+    output = keep * warped previous output + (1 - keep) * new painting
+
+keep is, per pixel:
+- at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,
+  or its way back misses by more than ROUND_TRIP px (the forward-backward check: occluded, or
+  the flow erred). Each warp resamples the strokes (bicubic) and softens them a little; the
+  share (1 - KEEP) of new paint in every frame bounds that;
+- up to 1 where it moved less than STILL_FLOW px (DIS's own noise on a still clip reaches 0.5
+  px): those pixels are not resampled at all, and keep their strokes as long as the picture
+  under them stays the same;
+- less as the input drifts from the input that was painted (the reference, carried along the
+  flow like the output): from STILL (0-1, mean over the channels) on, none from CHANGED. A
+  change of light, a flow that matched the wrong thing, an uncovered background take the new
+  painting;
+- 0 for the whole frame at a scene cut: fewer than CUT of the pixels tracked and close to
+  their reference.
+
+The thresholds are looser than the ones the warping error is measured with (motion.Tracker's
+defaults): each pixel they reject is painted anew, and new paint is the flicker this module is
+here to remove.
+
+The painter is not this module's business: any painting of each frame can come through (the
+fast network's today; a warm-started quality painting could come later).
+"""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+
+from nst_engine import motion
+
+KEEP = 0.9  # the most of the warped previous output a moving pixel keeps
+STILL_FLOW = 0.75  # px: a pixel that moved less is taken as still and not resampled
+FLOW_SMOOTHING = 4.0  # px (a Gaussian's sigma): DIS's flow is made of patches, whose edges
+# would otherwise show as blocks where neighbouring patches disagree by a fraction of a pixel
+STILL = 0.04  # an input pixel closer than this to its reference keeps all it may
+CHANGED = 0.15  # one this far from it takes the new painting only
+ROUND_TRIP = 2.0  # px: a flow whose way back misses by more marks the pixel occluded
+CUT = 0.3  # fewer pixels than this share tracked and close to their reference: a scene cut
+
+
+class MotionBlend:
+    """Feed it (frame, painting) pairs in order; each call gives that frame's output."""
+
+    def __init__(self) -> None:
+        self._tracker = motion.Tracker(motion.BLENDING)
+        self._grey: np.ndarray | None = None
+        self._output = np.zeros(0, np.float32)
+        self._reference = np.zeros(0, np.float32)  # per pixel, the input its paint came from
+        self.flow_seconds = 0.0
+        self.blending_seconds = 0.0
+        self.cuts = 0
+
+    def blend(self, frame: np.ndarray, painting: np.ndarray) -> np.ndarray:
+        """frame and its painting, [H, W, 3] float32 in 0-1, to the output frame."""
+        grey = motion.grey(frame)
+        previous, self._grey = self._grey, grey
+        if previous is None or previous.shape != grey.shape:
+            self._output, self._reference = painting, frame
+            return painting
+        start = time.perf_counter()
+        flow, tracked = self._tracker.track(grey, previous, ROUND_TRIP**2, boundaries=False)
+        middle = time.perf_counter()
+        flow = cv2.GaussianBlur(flow, (0, 0), FLOW_SMOOTHING)
+        still = np.hypot(flow[..., 0], flow[..., 1]) < STILL_FLOW
+        flow[still] = 0.0
+        landing = motion.positions(flow)
+        output = motion.warp(self._output, landing, cv2.INTER_CUBIC)
+        reference = motion.warp(self._reference, landing, cv2.INTER_CUBIC)
+        drift = np.abs(frame - reference).mean(axis=2)
+        keep = np.clip((CHANGED - drift) / (CHANGED - STILL), 0.0, 1.0)
+        keep *= np.where(still, 1.0, KEEP * tracked).astype(np.float32)
+        if np.mean(tracked & (drift < STILL)) < CUT:
+            keep[:] = 0.0
+            self.cuts += 1
+        keep = keep[..., None]
+        self._output = keep * output + (1.0 - keep) * painting
+        self._reference = keep * reference + (1.0 - keep) * frame
+        self.flow_seconds += middle - start
+        self.blending_seconds += time.perf_counter() - middle
+        return self._output

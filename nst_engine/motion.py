@@ -1,0 +1,137 @@
+"""Where each pixel of a frame went in the next: optical flow, its occlusion check, warping.
+
+OpenCV's DIS flow (Kroeger et al. 2016), the fastest dense flow it has, on grey frames. Whether a
+pixel's flow can be trusted is decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow
+back from where it landed must bring it home (forward-backward check), and it must not lie on a
+motion boundary. That check makes the warping error, the figure by which Lai et al. compare video
+methods, which benchmarks/animation.py prints; the blending (blend.py) uses a looser one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import cv2
+import numpy as np
+
+# DIS's presets: FAST for the blending (each frame), MEDIUM for measuring (finer, slower).
+BLENDING = cv2.DISOPTICAL_FLOW_PRESET_FAST
+MEASURING = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+
+Landing = tuple[np.ndarray, np.ndarray]  # x and y, each [H, W] float32: see positions
+
+
+def grey(pixels: np.ndarray) -> np.ndarray:
+    """An [H, W, 3] RGB frame in 0-1 as the uint8 grey image DIS reads."""
+    rgb = np.clip(pixels * 255.0, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+
+
+class Tracker:
+    """Flow from one frame to another, with the pixels whose flow can be trusted."""
+
+    def __init__(self, preset: int = BLENDING) -> None:
+        self._flow = cv2.DISOpticalFlow.create(preset)
+        # FAST stops at a quarter of the size, where its flow falls 0.2-0.3 px short of a 3-px
+        # move; from half the size it is within 0.02 px, for 1.5x the time (MEDIUM's already is).
+        self._flow.setFinestScale(1)
+
+    def track(
+        self, source: np.ndarray, target: np.ndarray, slack: float = 0.5, boundaries: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """For grey frames source and target: the flow [H, W, 2] (x, y) such that source's pixel
+        p shows what target shows at p + flow[p], and the mask [H, W] of pixels tracked: inside
+        target, consistent both ways, and (with boundaries) off motion boundaries. Else
+        occluded, or the flow erred.
+
+        Consistent: Ruder et al.'s test, the round trip's error within `slack` px^2 plus 1 % of
+        the motion's. Their 0.5 (the default) is for measuring; DIS's own noise on a still
+        webcam clip already breaks it in places, which the blending allows for.
+        """
+        forward = self._flow_between(source, target)
+        backward = self._flow_between(target, source)
+        landing = positions(forward)
+        back = warp(backward, landing)
+        round_trip = _squared(forward + back)
+        tracked = round_trip <= 0.01 * (_squared(forward) + _squared(back)) + slack
+        tracked &= inside(landing)
+        if boundaries:
+            du_dx, du_dy = _gradient(forward[..., 0])
+            dv_dx, dv_dy = _gradient(forward[..., 1])
+            motion = du_dx**2 + du_dy**2 + dv_dx**2 + dv_dy**2
+            tracked &= motion <= 0.01 * _squared(forward) + 0.002
+        return forward, tracked
+
+    def _flow_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
+        # The array only fills the stub's third argument: DIS ignores it (no initial flow).
+        flow: np.ndarray = self._flow.calc(source, target, np.zeros((*source.shape, 2), np.float32))
+        return flow
+
+
+def positions(flow: np.ndarray) -> Landing:
+    """Where each pixel lands: x and y, each [H, W] float32, as cv2.remap reads them."""
+    height, width = flow.shape[:2]
+    x, y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    return x + flow[..., 0], y + flow[..., 1]
+
+
+def inside(landing: Landing) -> np.ndarray:
+    """[H, W] bool: the pixels that land inside the frame."""
+    x, y = landing
+    height, width = x.shape
+    within: np.ndarray = (x >= 0) & (x <= width - 1) & (y >= 0) & (y <= height - 1)
+    return within
+
+
+def warp(image: np.ndarray, landing: Landing, interpolation: int = cv2.INTER_LINEAR) -> np.ndarray:
+    """image sampled at `landing` (bilinear unless told; the border repeated): another frame's
+    content moved onto the frame that `landing` was tracked from."""
+    x, y = landing
+    warped: np.ndarray = cv2.remap(image, x, y, interpolation, borderMode=cv2.BORDER_REPLICATE)
+    return warped
+
+
+def warping_error(
+    frames: Iterable[tuple[np.ndarray, tuple[np.ndarray, ...]]], preset: int = MEASURING
+) -> list[float]:
+    """Lai et al.'s warping error of each of several videos, flow taken from the input frames.
+
+    frames: (input frame, (the videos' frames ...)) in order, [H, W, 3] in 0-1. For each pair of
+    consecutive frames t, t+1: the flow from input t to t+1, each video's frame t+1 warped back
+    onto t, and the mean squared difference (over the RGB channels too) over the tracked pixels;
+    then the mean over t. The input itself, passed as one of the videos, gives the floor that
+    the flow's own errors allow.
+    """
+    tracker = Tracker(preset)
+    totals: list[float] = []
+    pairs = 0
+    previous: tuple[np.ndarray, tuple[np.ndarray, ...]] | None = None
+    for frame, videos in frames:
+        now = grey(frame)
+        if previous is not None:
+            before, earlier = previous
+            flow, tracked = tracker.track(before, now)
+            landing = positions(flow)
+            count = max(1, int(tracked.sum()))
+            errors = [
+                float(((then - warp(later, landing))[tracked] ** 2).sum() / (3 * count))
+                for then, later in zip(earlier, videos, strict=True)
+            ]
+            totals = [a + b for a, b in zip(totals, errors, strict=True)] if totals else errors
+            pairs += 1
+        previous = (now, videos)
+    return [total / max(1, pairs) for total in totals]
+
+
+def _squared(flow: np.ndarray) -> np.ndarray:
+    squared: np.ndarray = flow[..., 0] ** 2 + flow[..., 1] ** 2
+    return squared
+
+
+def _gradient(channel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Forward differences along x and y (0 at the last column and row)."""
+    dx = np.zeros_like(channel)
+    dy = np.zeros_like(channel)
+    dx[:, :-1] = channel[:, 1:] - channel[:, :-1]
+    dy[:-1] = channel[1:] - channel[:-1]
+    return dx, dy
