@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
@@ -421,7 +422,7 @@ async def test_a_workers_print_stands_aside_for_a_painting_on_its_regular_slot(
     """One worker, painting a print: the painting is not left waiting behind it, and the print
     stands aside on the worker meanwhile (it says so to the bot)."""
     caplog.set_level("INFO", logger="bot.jobs")
-    cluster.processes["w2"].kill()  # the module's cluster starts it again for the next test
+    cluster.processes["w2"].kill()  # the cluster fixture starts it again after the test
     cluster.processes["w2"].wait()
     anna, boris = make_user("Anna"), make_user("Boris")
     async with remote_bot(
