@@ -4,7 +4,8 @@
 #                                      --build-arg KERAS_BACKEND=jax -t nst-bot:gpu .
 #                       docker run --gpus all -e TELEGRAM_BOT_TOKEN=... -v nst-data:/data nst-bot:gpu
 # Offline build (weights and presets fetched on first start instead): --build-arg FETCH_ASSETS=0
-# FETCH_ASSETS=1 fetches VGG19, the preview models, the person segmenter and the presets.
+# FETCH_ASSETS=1 fetches VGG19, the preview models, the person segmenter, the face detectors and
+# the presets.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
 FROM ${BASE_IMAGE}
 

@@ -65,6 +65,7 @@ SUBJECTS = {
     "chelsea": (0.24, 0.17, 0.82, 0.97),
 }
 SUBJECT_STYLES = ("starry_night", "the_scream", "great_wave")
+LABELLED = REPO / "tests/data"  # photos with and without faces (docs/segmentation.md)
 COLUMNS = ("style_gain", "style_gain_128", "style_mobile", "ssim_luma")
 BASELINE = "previous"  # the method name of the previous recipe's rows
 
@@ -92,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = parse_pairs(args.pairs)
     print(f"load average before: {os.getloadavg()[0]:.2f}; {os.cpu_count()} cores; out: {args.out}")
 
-    use_test_segmenter(args.out)
+    face_models = use_test_models(args.out)
     start = time.perf_counter()
     from nst_engine.engine import Engine
 
@@ -101,6 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.weights or SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
             fast_models_dir=os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models",
             precision=precision,
+            face_models_dir=face_models,
         )
 
     engine = build_engine(args.precision)
@@ -142,17 +144,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def use_test_segmenter(out: Path) -> None:
-    """$NST_SEGMENTATION_MODEL, unless set: the person segmenter from the tests' wheel."""
-    if os.environ.get("NST_SEGMENTATION_MODEL"):
-        return
+def use_test_models(out: Path) -> Path:
+    """The face detectors' folder from the tests' wheel, also as $NST_FACE_MODELS_DIR for the
+    painters benchmarks/versus.py starts, unless set; and $NST_SEGMENTATION_MODEL, unless set,
+    the segmenter with which revisions before the face detectors held a person."""
     from tests import assets
 
     try:
-        os.environ["NST_SEGMENTATION_MODEL"] = str(assets.selfie_segmentation_model())
+        os.environ.setdefault("NST_SEGMENTATION_MODEL", str(assets.selfie_segmentation_model()))
+        os.environ.setdefault("NST_FACE_MODELS_DIR", str(assets.face_models_dir()))
     except assets.AssetError as error:  # no registry: no subject term, said once
-        print(f"no person segmenter ({error}): faces are not held")
-        os.environ["NST_SEGMENTATION_MODEL"] = str(out / "no-segmenter.tflite")
+        print(f"no face detectors ({error}): faces are not held")
+        os.environ.setdefault("NST_FACE_MODELS_DIR", str(out / "no-face-models"))
+    return Path(os.environ["NST_FACE_MODELS_DIR"])
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -201,7 +205,10 @@ def parse_pairs(spec: str) -> list[tuple[str, str]]:
 
 
 def photo_path(photo: str) -> Path:
-    """A shared photo, or scikit-image's, saved once as a file so every photo is read alike."""
+    """A labelled photo of tests/data, a shared one, or scikit-image's, saved once as a file so
+    every photo is read alike."""
+    if (LABELLED / f"{photo}.jpg").is_file():
+        return LABELLED / f"{photo}.jpg"
     if photo not in SUBJECTS:
         return SHARED / "images/photos" / f"{photo}.jpg"
     path = Path(tempfile.gettempdir()) / "nst-subjects" / f"{photo}.png"

@@ -20,7 +20,6 @@ started=$(date +%s)
   --target /tmp/site .gpu/wheels/*.whl
 export PYTHONPATH=/tmp/site:$PWD PYTHONUNBUFFERED=1 KERAS_BACKEND=jax
 export NST_SHARED=$PWD/.gpu/shared NST_COMPILATION_CACHE=/tmp/nst-compiled
-export NST_SEGMENTATION_MODEL=$NST_SHARED/models/selfie_segmentation.tflite
 rm -rf "$NST_COMPILATION_CACHE" /tmp/nst-results
 {
   echo "machine: $(nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || true)"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fills .gpu/ (git-ignored) with what benchmarks/gpu.sh needs on a GPU machine that has no
 # package registry and no ../shared: the wheels its Python 3.12 lacks (Keras and its two
-# small dependencies, LiteRT for the preview network and the segmenter), and copies of the test
-# models and pictures. About 45 MB; run it from the repository root, ../shared beside it.
+# small dependencies, LiteRT for the preview network and the face detectors), and copies of the
+# test models and pictures. About 46 MB; run it from the repository root, ../shared beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=${NST_SHARED:-../shared}
@@ -15,7 +15,7 @@ python3 -m pip download -q --no-deps --only-binary=:all: --python-version 3.12 \
   backports.strenum==1.2.8
 cp "$shared"/models/vgg19_normalised_to_block4_conv1.h5 "$shared"/models/magenta_*.tflite \
   .gpu/shared/models/
-cp "$(${VENV_PYTHON:-.venv/bin/python} -m tests.assets)" .gpu/shared/models/selfie_segmentation.tflite
+${VENV_PYTHON:-.venv/bin/python} -m tests.assets | xargs -I{} cp {} .gpu/shared/models/
 cp "$shared"/images/photos/* .gpu/shared/images/photos/
 cp "$shared"/images/styles/{starry_night,the_scream,shipwreck,great_wave}.jpg .gpu/shared/images/styles/
 du -sh .gpu

@@ -87,7 +87,7 @@ def render(
         "| what | seconds |",
         "|---|---:|",
         f"| import (Keras, JAX) in a new process | {cold['import_s']:.1f} |",
-        f"| engine build (VGG19, weights, preview network, segmenter) | {cold['build_s']:.1f} |",
+        f"| engine build (VGG19, weights, preview, face detectors) | {cold['build_s']:.1f} |",
         f"| first job in a new process, empty compilation cache | {cold['first_job_s']:.1f} |",
         f"| warm-up of every canvas for {cold.get('sizes', '512 and 1024 px')} | "
         f"{cold['warm_up_s']:.1f} |",
@@ -99,7 +99,7 @@ def render(
         f"| GPU memory, peak | {cold['gpu_peak_mb'] or 0:.0f} MB |",
         "",
         "Every job below is `Engine.run` with default settings (medium strength, the warm start",
-        "and the segmenter included), its wall time after the warm-up:",
+        "and the face detectors included), its wall time after the warm-up:",
         "",
         "| pair | size | first run (s) | warm (s) | target |",
         "|---|---:|---:|---:|---|",

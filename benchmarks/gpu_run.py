@@ -11,7 +11,7 @@ Each phase is a process of its own, so that "a new process" is one:
 - print: two pairs painted at 512 px and continued at 2048 and 4096 px (print size), each twice,
   with the GPU's peak memory after each size.
 Every figure goes to OUT/<phase>.json (seconds are wall clock; jobs are `Engine.run` with
-default settings, medium strength, the warm start and the segmenter included).
+default settings, medium strength, the warm start and the face detectors included).
 """
 
 from __future__ import annotations
@@ -55,8 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = Engine(
         bench.SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
         fast_models_dir=bench.SHARED / "models",
+        face_models_dir=bench.SHARED / "models",
     )
-    preview, segmenter = engine.load_fast(), engine.load_segmenter()
+    preview, faces = engine.load_fast(), engine.load_faces()
     report.update(
         build_s=time.perf_counter() - began,
         backend=engine.backend,
@@ -64,7 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         precision=engine.precision or "float32",
         cache=str(engine.compilation_cache),
         preview=preview or "loaded",
-        segmenter=segmenter or "loaded",
+        faces=faces or "loaded",
     )
     print(json.dumps(report), flush=True)
 

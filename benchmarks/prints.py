@@ -1,21 +1,24 @@
 """Print size: a 512 px painting continued at 2048 and 4096 px, its time, memory and figures.
 
     python benchmarks/prints.py [--pairs anchors] [--sides 2048,4096] [--out DIR] [--seam]
-                                [--grid docs/print_grid.png]
+                                [--from-photo] [--grid docs/print_grid.png]
 
 For each pair it paints 512 px (default settings), then continues that painting at each side in
 a process of its own, so the peak memory printed is that print's alone (RSS; on JAX with a GPU,
-the device's peak too). The figures (../shared/eval/nst_metrics.py): the print shrunk to 512 px
-against the 512 px painting (it must keep its style_gain and gain@128 within 0.02), and at its
-own size (its style_gain must not be below the 512 px one's). --seam compares, at the first
-pair's 2048 px print, the loss and gradient computed window by window with the whole canvas's
-(maximum difference over the gradient's largest value; float32 rounding is about 1e-6).
+the device's peak too). --from-photo paints each side from the photo instead, as `nst stylize
+--size SIDE` does (Engine.run paints 512 px, then continues it): time and memory of both. The
+figures (../shared/eval/nst_metrics.py): the print shrunk to 512 px against the 512 px painting
+(it must keep its style_gain and gain@128 within 0.02), and at its own size (its style_gain
+must not be below the 512 px one's). --seam compares, at the first pair's 2048 px print, the
+loss and gradient computed window by window with the whole canvas's (maximum difference over
+the gradient's largest value; float32 rounding is about 1e-6).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -39,19 +42,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sides", default="2048,4096")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "nst-prints")
     parser.add_argument("--seam", action="store_true")
+    parser.add_argument("--from-photo", action="store_true")
     parser.add_argument("--grid", type=Path, default=None)
     parser.add_argument("--one", nargs=4, help=argparse.SUPPRESS)  # PHOTO STYLE SIDE OUT
     args = parser.parse_args(argv)
-    bench.use_test_segmenter(args.out)
+    bench.use_test_models(args.out)
     if args.one:
-        return paint_one(*args.one)
+        photo, style, side, output = args.one
+        return paint_one(photo, style, side, output, args.from_photo)
     args.out.mkdir(parents=True, exist_ok=True)
     sides = [int(side) for side in args.sides.split(",")]
     rows: list[bench.Row] = []
     for photo, style in bench.parse_pairs(args.pairs):
         for side in [512, *sides]:
             output = args.out / f"{photo}_{style}_{side}.png"
-            report = run_child(photo, style, side, output)
+            report = run_child(photo, style, side, output, args.from_photo)
             rows.append(bench.Row(str(side), photo, style, output, report["seconds"]))
             print(json.dumps({"pair": f"{photo} x {style}", **report}), flush=True)
     measure(rows)
@@ -64,14 +69,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def run_child(photo: str, style: str, side: int, output: Path) -> dict[str, Any]:
-    """One painting (512 px) or print (larger, from the 512 px one) in a process of its own."""
+def run_child(photo: str, style: str, side: int, output: Path, from_photo: bool) -> dict[str, Any]:
+    """One painting (512 px) or print (larger, from the 512 px one, or from_photo: painted
+    from the photo) in a process of its own."""
     command = [sys.executable, __file__, "--one", photo, style, str(side), str(output)]
+    command += ["--from-photo"] if from_photo else []
     result = subprocess.run(command, check=True, capture_output=True, text=True)
     return dict(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def paint_one(photo: str, style: str, side_text: str, output: str) -> int:
+def paint_one(photo: str, style: str, side_text: str, output: str, from_photo: bool) -> int:
     from nst_engine.engine import Engine
     from nst_engine.settings import Settings
 
@@ -79,18 +86,20 @@ def paint_one(photo: str, style: str, side_text: str, output: str) -> int:
     engine = Engine(
         bench.SHARED / "models/vgg19_normalised_to_block4_conv1.h5",
         fast_models_dir=bench.SHARED / "models",
+        face_models_dir=os.environ["NST_FACE_MODELS_DIR"],  # use_test_models
     )
     painted = Path(output).with_name(f"{photo}_{style}_512.png")
-    resume = painted if side > 512 else None
-    began = time.perf_counter()
+    resume = painted if side > 512 and not from_photo else None
+    began, cpu = time.perf_counter(), time.process_time()
     result = engine.run(
         bench.photo_path(photo), bench.style_path(style), Settings(max_side=side), resume=resume
     )
-    seconds = time.perf_counter() - began
+    seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
     result.image.save(output)
     report = {
         "side": side,
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "steps": result.steps,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "device": result.device,

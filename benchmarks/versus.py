@@ -32,7 +32,7 @@ import engine as bench  # noqa: E402 (benchmarks/engine.py: the pairs, their pat
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    bench.use_test_segmenter(args.out)
+    bench.use_test_models(args.out)
     previous = unpack(args.rev, args.out / "previous-tree")
     painters = {"previous": start(previous), "current": start(REPO)}
     print(f"load average before: {os.getloadavg()[0]:.2f}; previous = {args.rev}", flush=True)

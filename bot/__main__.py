@@ -27,10 +27,11 @@ EXIT_DOWNLOAD = 1
 EXIT_UNHEALTHY = 1
 
 
-def fetch_models() -> int:
-    """Download VGG19's weights, the fast preview's two models and the person segmenter unless
-    already present ($NST_SEGMENTATION_MODEL, if set, is checked instead of downloaded)."""
-    from nst_engine import segmentation
+def fetch_models(face_models_dir: Path | None) -> int:
+    """Download VGG19's weights, the fast preview's two models, the person segmenter and the
+    two face detectors unless already present ($NST_SEGMENTATION_MODEL and face_models_dir,
+    if set, are checked instead of downloaded)."""
+    from nst_engine import faces, segmentation
     from nst_engine.errors import WeightsError
     from nst_engine.fast import PREDICTION, TRANSFER, model_path
     from nst_engine.vgg import resolve_weights
@@ -46,6 +47,12 @@ def fetch_models() -> int:
         print(f"ok      {segmentation.SELFIE.name} -> {segmentation.model_path()}")
     except WeightsError as error:
         print(f"missing {error} (person mode will be unavailable)", file=sys.stderr)
+    try:  # optional: without them no face is held, and person mode is unavailable
+        folder = faces.models_dir(face_models_dir)
+        for model in faces.MODELS:
+            print(f"ok      {model.name} -> {folder / model.name}")
+    except WeightsError as error:
+        print(f"missing {error} (faces will not be held; no person mode)", file=sys.stderr)
     return 0
 
 
@@ -147,13 +154,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == "models":
-        return fetch_models()
     try:
         config = Config.from_env(need_token=args.command is None)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
+    if args.command == "models":
+        return fetch_models(config.face_models_dir)
     if args.command == "presets":
         return fetch_presets(config)
     if args.command == "health":

@@ -93,7 +93,9 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
     if config.redis_url:
         from bot.jobs.remote import RemoteRunner
 
-        return RemoteRunner(config.redis_url, config.lease_s)
+        return RemoteRunner(
+            config.redis_url, config.lease_s, face_models_dir=config.face_models_dir
+        )
     hold = Hold(config.test_hold) if config.test_hold else None
     return InProcessRunner(
         config.concurrent_jobs, engine, config.engine_options, hold, config.concurrent_prints

@@ -156,6 +156,7 @@ class EngineOptions:
     # side and the print sides, besides the warm sides' scales.
     fast_side: int = 1024
     print_sides: tuple[int, ...] = PRINT_SIDES
+    face_models_dir: Path | None = None  # the two face detectors; None: downloaded once
 
 
 @dataclass(frozen=True)
@@ -181,6 +182,7 @@ class Config:
     print_sides: tuple[int, ...] = PRINT_SIDES  # [🖨 Print size]'s choices; empty: no button
     precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: data_dir/compiled
+    face_models_dir: Path | None = None  # MediaPipe's two face detectors; None: downloaded
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
@@ -222,6 +224,7 @@ class Config:
             print_sides=_print_sides(env, max(standard_side, high_side)),
             precision=_precision(env),
             compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
+            face_models_dir=_path(env, "NST_FACE_MODELS_DIR"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
@@ -244,7 +247,9 @@ class Config:
         """The in-process engines': JAX's compiled programs kept in the data folder."""
         cache = self.compilation_cache or self.data_dir / "compiled"
         sides = (self.standard_side, self.high_side)
-        return EngineOptions(self.precision, cache, sides, self.fast_side, self.print_sides)
+        return EngineOptions(
+            self.precision, cache, sides, self.fast_side, self.print_sides, self.face_models_dir
+        )
 
     @property
     def webhook_secret_path(self) -> Path:
@@ -295,7 +300,7 @@ def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
     """A worker compiles for the sides the bot asks for and measures its pace on them: set
     NST_STANDARD_SIDE, NST_HIGH_SIDE, NST_FAST_SIDE and NST_PRINT_SIDES as the bot's (the
     defaults match); the compilation cache is $NST_COMPILATION_CACHE, else the engine's
-    default."""
+    default; the face detectors are in $NST_FACE_MODELS_DIR, else downloaded."""
     sides = (
         _int(env, "NST_STANDARD_SIDE", Config.standard_side, minimum=64),
         _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
@@ -306,6 +311,7 @@ def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
         sides,
         _int(env, "NST_FAST_SIDE", Config.fast_side, minimum=64),
         _print_sides(env, max(sides)),
+        _path(env, "NST_FACE_MODELS_DIR"),
     )
 
 

@@ -247,6 +247,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "person_unavailable_job": (
             "🧍 I can't find the person right now, so I'm painting the whole picture."
         ),
+        "person_none_job": "🧍 I see no one in this photo, so here it is painted whole.",
         "button_mix_with": "🎨 Mix with…",
         "button_mix_share": "{percent} % first",
         "mix_send_painting": (
@@ -600,6 +601,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "person_unavailable_job": (
             "🧍 Сейчас не получается найти человека на фото, поэтому я рисую всю картинку."
         ),
+        "person_none_job": "🧍 На этом фото я не вижу людей, поэтому рисую его целиком.",
         "button_mix_with": "🎨 Смешать с…",
         "button_mix_share": "{percent} % первой",
         "mix_send_painting": (

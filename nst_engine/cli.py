@@ -1,7 +1,8 @@
 """`nst stylize CONTENT STYLE -o OUT`: the engine from a shell, with a progress bar.
 
 Several paintings are mixed with `--style A.jpg --style B.jpg --style-weights 0.7,0.3`; a finished
-painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`. A clip
+painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT.png`, and a
+`--size` above 512 without it is painted at 512 px first and then painted on the same way. A clip
 (a GIF or a video, told by its bytes as the bot tells them) is painted as the bot paints it, by
 the fast method, into an MP4: `nst stylize CLIP.mp4 PAINTING -o OUT.mp4`.
 
@@ -76,6 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="begin from the fast network's painting (default) or from the photo plus noise",
     )
     run.add_argument(
+        "--face-models",
+        default=None,
+        metavar="DIR",
+        help="folder holding MediaPipe's two face detectors (default: downloaded once); the"
+        " faces they find are held at the finer scales",
+    )
+    run.add_argument(
         "--resume",
         default=None,
         metavar="PAINTING",
@@ -140,7 +148,11 @@ def stylize(args: argparse.Namespace) -> None:
         raise EngineError(
             f"--size {settings.max_side} must be larger than the painting's {max(resume.size)} px"
         )
-    engine = Engine(settings.vgg_weights, precision=args.precision)
+    engine = Engine(
+        settings.vgg_weights, precision=args.precision, face_models_dir=args.face_models
+    )
+    if args.face_models and (error := engine.load_faces()):  # the run goes on without them
+        print(f"nst: no face will be held: {error}", file=sys.stderr)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
 
         def progress(fraction: float, preview: Image.Image | None) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import threading
 import time
@@ -15,14 +15,13 @@ from typing import Generic, TypeVar
 import numpy as np
 from PIL import Image
 
-from nst_engine import backend, gatys, pauses
+from nst_engine import backend, canvas, gatys, pauses
 from nst_engine import precision as _precision
-from nst_engine.canvas import ASPECTS
-from nst_engine.errors import Cancelled, EngineError, WeightsError
+from nst_engine.errors import EngineError, WeightsError
+from nst_engine.faces import FaceDetector, hold
 from nst_engine.fast import FastStylizer, cache_dir
 from nst_engine.images import ImageSource, load_image, resize_longer_side
 from nst_engine.objective import Objective, Styles
-from nst_engine.segmentation import PersonSegmenter
 from nst_engine.settings import Settings
 from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
 
@@ -40,8 +39,7 @@ class Result:
 
 
 class Engine:
-    """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock),
-    and a run given `pause` lets another go ahead at its yield points.
+    """Holds the VGG19 feature extractor; quality runs from several threads take turns (a lock).
 
     The extractors for the default layers and for prints are built now, so a missing weights
     file is found at start-up rather than on the first user's photo. Gatys' deeper layer set is
@@ -56,12 +54,13 @@ class Engine:
         vgg_weights: str | Path | None = None,
         fast_models_dir: str | Path | None = None,
         precision: _precision.Choice | None = None,
-        segmentation_model: str | Path | None = None,
-        segmenter: OptionalModel[PersonSegmenter] | None = None,
+        face_models_dir: str | Path | None = None,
+        face_detector: OptionalModel[FaceDetector] | None = None,
         compilation_cache: str | Path | None = None,
     ) -> None:
-        """segmenter: one already built and shared (the bot's runner hands every engine and
-        person mode the same), instead of one of its own from segmentation_model.
+        """face_models_dir: the folder holding both face detectors (else they are downloaded
+        into the cache); face_detector: one already built and shared (the bot's runner hands
+        every engine and person mode the same), instead of one of its own.
         compilation_cache: where JAX keeps compiled programs; else $NST_COMPILATION_CACHE,
         else the download cache's `compiled` folder."""
         self.compilation_cache = backend.use_compilation_cache(
@@ -74,9 +73,9 @@ class Engine:
         self.weights_path = resolve_weights(vgg_weights)
         # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
         # offline never looks for them. Without Magenta's files there are no previews and no
-        # warm start; without the segmenter a person's face is not held at the finer scales.
+        # warm start; without the face detector no face is held at the finer scales.
         self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
-        self._segmenter = segmenter or OptionalModel(lambda: PersonSegmenter(segmentation_model))
+        self.face_detector = face_detector or OptionalModel(lambda: FaceDetector(face_models_dir))
         self.backend = backend.NAME
         self.device = backend.device()
         # Convolutions in bfloat16 where the machine has fast kernels for it, losses in float32
@@ -99,9 +98,9 @@ class Engine:
         """Load the preview models now if not yet tried; None when ready, else why not."""
         return self._fast.error
 
-    def load_segmenter(self) -> str | None:
-        """Load the person segmenter now if not yet tried; None when ready, else why not."""
-        return self._segmenter.error
+    def load_faces(self) -> str | None:
+        """Load the face detector now if not yet tried; None when ready, else why not."""
+        return self.face_detector.error
 
     @property
     def fast(self) -> FastStylizer | None:
@@ -140,15 +139,18 @@ class Engine:
         resume: a finished painting of this photo (an earlier result, same settings) to continue
         at settings.max_side, a larger side: print size. Only the finer scales run
         (`gatys.print_plan`), so its large structures stay those of the painting.
-        cancel is looked at between steps and between a tiled step's windows (pauses.py).
-        pause: called at those yield points too, with this Engine free meanwhile: it may block
-        for as long as the caller wants the run to stand aside, and other runs on this Engine
-        go ahead (the run's own state waits in memory).
+        cancel and pause: at each yield point, between steps and a tiled step's windows
+        (pauses.py); pause may block to stand aside, the run's state in memory and this Engine
+        free for other runs meanwhile.
+        A side above gatys.PAINTED_SIDE without `resume` (or `plan`) is painted at
+        PAINTED_SIDE first and that painting continued the same way, as a print.
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
         if settings.method == "fast":
             return self._run_fast(content, styles, settings, progress, cancel)
+        if resume is None and plan is None and settings.max_side > gatys.PAINTED_SIDE:
+            return self._painted_then_printed(content, styles, settings, progress, cancel, pause)
         wanted = settings.vgg_weights
         if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
             raise EngineError(
@@ -161,7 +163,7 @@ class Engine:
         if earlier is not None and plan is None:
             plan = gatys.print_plan(max(earlier.size), settings.max_side)
         layer_set = settings.layers if earlier is None else gatys.PRINT_LAYER_SET
-        with self._lock, pauses.hooked(self._yield_point(cancel, pause)):
+        with self._lock, pauses.hooked(pauses.standing_aside(self._lock, cancel, pause)):
             began = time.perf_counter()
             run = gatys.stylize(
                 self._objective(layer_set),
@@ -172,28 +174,31 @@ class Engine:
                 progress=progress,
                 cancel=cancel,
                 start=None if earlier else self._warm_start(content_image, paintings, settings),
-                subject=self._subject(content_image, settings.max_side),
+                subject=None if earlier else self._subject(content_image, settings, plan),
                 resume=earlier,
             )
             return Result(run.image, time.perf_counter() - began, run.steps, self.device)
 
-    def _yield_point(
-        self, cancel: threading.Event | None, pause: pauses.Hook | None
-    ) -> pauses.Hook:
-        """What a quality run does at its yield points: stop if cancelled, and stand aside
-        while `pause` blocks, with the Engine's lock let go so that another run can take it."""
-
-        def point() -> None:
-            if pause is not None:
-                self._lock.release()
-                try:
-                    pause()
-                finally:
-                    self._lock.acquire()
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("stylization cancelled")
-
-        return point
+    def _painted_then_printed(
+        self,
+        content: ImageSource,
+        styles: list[ImageSource],
+        settings: Settings,
+        progress: gatys.Progress | None,
+        cancel: threading.Event | None,
+        pause: pauses.Hook | None,
+    ) -> Result:
+        """settings.max_side as a print of the painting at gatys.PAINTED_SIDE: painted whole at
+        a large side, the coarsest scale is too small a share of the picture to make the
+        painting's large structures (tubingen x starry_night at 2048 px: style_gain at 512 px
+        0.44 against 0.88), and every scale costs more (docs/engine.md, Print size)."""
+        painted = replace(settings, max_side=gatys.PAINTED_SIDE)
+        share = _painting_share(painted, settings.max_side)
+        run = functools.partial(self.run, content, styles, cancel=cancel, pause=pause)
+        painting = run(painted, _part(progress, 0.0, share))
+        printed = run(settings, _part(progress, share, 1.0), resume=painting.image)
+        seconds, steps = painting.seconds + printed.seconds, painting.steps + printed.steps
+        return Result(printed.image, seconds, steps, self.device)
 
     def warm_up(self, sides: Sequence[int] = (512,)) -> float:
         """Compile what quality jobs of these output sides will run; the seconds it took.
@@ -206,7 +211,7 @@ class Engine:
         serves any size.
         """
         began = time.perf_counter()
-        sizes = _warm_up_sizes(sides)
+        sizes = canvas.warm_up_sizes(sides, backend.COMPILES_PER_SHAPE)
         with self._lock:
             for side in sorted({max(size) for size in sizes}):
                 batch = [
@@ -218,11 +223,21 @@ class Engine:
         return time.perf_counter() - began
 
     def _warm_up_run(self, picture: Image.Image) -> None:
-        """One step a scale on a blank picture, painted with itself: compiles, paints nothing."""
+        """One step a scale on a blank picture, painted with itself: compiles, paints nothing.
+        A side above gatys.PAINTED_SIDE as run() paints it: the painting, then its print."""
         side = max(picture.size)
-        plan = gatys.Plan(scales=tuple((s, 1) for s in gatys.scale_sides(side)), tolerance=None)
-        settings = Settings(max_side=side, start="noise")
-        gatys.stylize(self._objective("default"), picture, [(picture, 1.0)], settings, plan)
+        painted = min(side, gatys.PAINTED_SIDE)
+        plan = gatys.Plan(scales=tuple((s, 1) for s in gatys.scale_sides(painted)), tolerance=None)
+        settings = Settings(max_side=painted, start="noise")
+        styles = [(picture, 1.0)]
+        run = gatys.stylize(self._objective("default"), picture, styles, settings, plan)
+        if side > painted:
+            printing = gatys.print_plan(painted, side)
+            one_step = tuple((scale, 1) for scale, _ in printing.scales)
+            printing = replace(printing, scales=one_step, tolerance=None)
+            settings = replace(settings, max_side=side)
+            objective = self._objective(gatys.PRINT_LAYER_SET)
+            gatys.stylize(objective, picture, styles, settings, printing, resume=run.image)
 
     def _warm_start(
         self, content: Image.Image, paintings: Styles, settings: Settings
@@ -243,13 +258,20 @@ class Engine:
         )
         return self.fast.stylize(content, [p for p, _ in paintings], fast_settings)
 
-    def _subject(self, content: Image.Image, max_side: int) -> np.ndarray | None:
-        """Where the photo's person is (0..1 at the output's size), for the quality method to
-        hold; at the output's size, not the upload's, which may be a 12-megapixel photo."""
-        segmenter = self._segmenter.get()
-        if segmenter is None:
+    def _subject(
+        self, content: Image.Image, settings: Settings, plan: gatys.Plan | None
+    ) -> np.ndarray | None:
+        """Where the photo's faces are (0..1 at the output's size), for the quality method to
+        hold; None where there is none (or no detector, or no finer scale to hold them: a
+        single scale, or a plan without the term), and then no subject term runs. Found at the
+        output's size, not the upload's, which may be a 12-megapixel photo."""
+        if settings.max_side <= gatys.COARSEST_SIDE or (plan and plan.subject_weight == 0.0):
             return None
-        return segmenter.mask(resize_longer_side(content, max_side))
+        detector = self.face_detector.get()
+        if detector is None:
+            return None
+        photo = resize_longer_side(content, settings.max_side)
+        return hold(detector.faces(photo), photo.size)
 
     def _run_fast(
         self,
@@ -334,18 +356,27 @@ def stylize(
     return engine.stylize(content, style, settings, progress, cancel)
 
 
-def _warm_up_sizes(sides: Sequence[int]) -> list[tuple[int, int]]:
-    """Pictures whose scales meet every canvas a job of these sides will use (see warm_up)."""
-    if not sides:
-        return []
-    if not backend.COMPILES_PER_SHAPE:
-        return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
-    sizes = []
-    for side in sorted(set(sides)):
-        for aspect in ASPECTS:
-            shorter = math.ceil(aspect * side)
-            sizes += [(side, shorter)] + ([(shorter, side)] if shorter < side else [])
-    return sizes
+def _painting_share(painted: Settings, side: int) -> float:
+    """The painting's share of the work when it is continued as a print at `side`, for
+    progress: each scale's steps weighed by its pixels."""
+
+    def work(plan: gatys.Plan) -> int:
+        return sum(scale * scale * steps for scale, steps in plan.scales)
+
+    painting = work(gatys.default_plan(painted, warm=painted.start == "preview"))
+    return painting / (painting + work(gatys.print_plan(painted.max_side, side)))
+
+
+def _part(progress: gatys.Progress | None, start: float, end: float) -> gatys.Progress | None:
+    """`progress` for one part of a run that covers start..end of the whole."""
+    if progress is None:
+        return None
+    report = progress
+
+    def part(fraction: float, preview: Image.Image | None) -> None:
+        report(start + (end - start) * fraction, preview)
+
+    return part
 
 
 def _style_list(style: ImageSource | Sequence[ImageSource]) -> list[ImageSource]:

@@ -13,8 +13,9 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
    refines strokes and adds texture at its own size without pulling the photo back in, which
    would undo the large structures. How much of the photo's own fine detail a finer scale may
    bring back is a setting of the look: all of it at soft strength, a quarter at medium (it
-   sharpens the painting's own fine texture too), none at strong. Where a person is, it also
-   holds the photo's own content, so that a face, too small at 128 px, stays recognisable.
+   sharpens the painting's own fine texture too), none at strong. Over a face it also holds
+   the photo's own content, so that a face, too small at 128 px, stays recognisable; a photo
+   without one gets no such term (nor its VGG pass).
 3. The painting is resized with the canvas at every scale (times `style_scale`, the brush
    size), so a stroke keeps its size relative to the picture at every scale.
 4. The style loss matches the painting's Gram matrices and, beside them, each channel's mean and
@@ -101,6 +102,10 @@ MIN_SIDE = 16
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
 SUBJECT_WEIGHT = 0.4
+# The side a quality picture is painted at: a larger one is that painting continued as a print
+# (Engine.run), because the coarsest scale would be too small a share of it to make the
+# painting's large structures.
+PAINTED_SIDE = 512
 # Steps at a print's first scale and at each finer one (a finished painting continued at 2048
 # or 4096 px): a 1024 px step costs a quarter of a 2048 px one, so the first scale takes more.
 PRINT_STEPS = (4, 3)
@@ -150,7 +155,7 @@ class Plan:
     # at equal time it lowered style_mobile by 0.01-0.03 on the anchors (docs/engine.md); 0 is
     # Gatys' Gram loss alone.
     moments_weight: float = 1.0
-    # Weight, at every finer scale, of the photo's own content where its person is (the
+    # Weight, at every finer scale, of the photo's own content over its faces (the
     # content loss elsewhere holds only the coarser result): it keeps a face recognisable,
     # which the coarsest scale, where a face is a few dozen pixels, paints over. 0 turns it off
     # (docs/engine.md measures both).
@@ -188,7 +193,7 @@ def print_plan(painted_side: int, max_side: int) -> Plan:
     """A finished painting continued at max_side (print size): the ladder's scales above the
     painting's own side, PRINT_STEPS, L-BFGS remembering only as many steps as a scale takes
     (at 4096 px each remembered step is two 150-MB images). It is painted with the
-    PRINT_LAYER_SET. No subject term: the painting's person is there already, and its large
+    PRINT_LAYER_SET. No subject term: the painting's faces are there already, and its large
     structures are held."""
     sides = [side for side in scale_sides(max_side) if side > painted_side]
     if not sides:
@@ -237,8 +242,8 @@ def stylize(
     resized to the coarsest scale; None begins from the photo plus seeded noise.
     resume: a finished painting of this photo to continue at the plan's (larger) scales, each
     of them a finer scale: its large structures stay those of that painting.
-    subject: where the photo's person is, 0..1 at the content's size (PersonSegmenter.mask):
-    the finer scales hold the photo's own content there, with plan.subject_weight.
+    subject: where the photo's faces are, 0..1 at the content's size (faces.hold): the finer
+    scales hold the photo's own content there, with plan.subject_weight.
 
     Progress counts pixels processed, so it moves evenly in time although fine scales' steps cost
     more; a scale that stops early jumps to its end. Each scale but the last ends with a preview.

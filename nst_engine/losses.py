@@ -28,7 +28,7 @@ class LossWeights(NamedTuple):
     content: float = 0.0  # what the scale keeps: the photo, or the coarser scale's result
     total_variation: float = 0.0  # neighbouring pixels' differences
     moments: float = 0.0  # the painting's channel means and deviations
-    subject: float = 0.0  # the photo's own content where its person is
+    subject: float = 0.0  # the photo's own content over its faces
 
 
 class Sums(NamedTuple):
@@ -127,7 +127,8 @@ def masked_content_loss(
     """content_loss counted only where each [1, H, W, 1] mask (0..1) is.
 
     Divided by the whole target's size, not the masked part's: the term weighs as much as the
-    mask covers, so a faint mask (a segmenter's haze over a landscape) adds next to nothing.
+    mask covers, so a small face is held as firmly a pixel as a large one, and a faint mask
+    adds next to nothing.
     sizes: each target's size over the whole picture, where these are a tile's (tiles.py);
     None: over `regions`.
     """

@@ -56,8 +56,8 @@ class Scale(NamedTuple):
     region: Tensor  # [1, H, W, 1]: the picture's own pixels
     style: StyleTarget  # the paintings' statistics at this scale
     contents: list[Tensor]  # what the scale keeps (the photo, or the coarser result)
-    subject: list[Tensor]  # the photo's own content, for where its person is
-    masks: list[Tensor]  # where the person is, at the content layers (zeros: no such term)
+    subject: list[Tensor]  # the photo's own content, for where its faces are
+    masks: list[Tensor]  # where the faces are, at the content layers (zeros: no such term)
 
 
 class Objective:

@@ -59,6 +59,11 @@ class Pace:
         the nearest measured one by their pixels."""
         if settings.method == "fast":
             return _scaled(self.fast_s, settings.max_side)
+        if painted_side is None and settings.max_side > gatys.PAINTED_SIDE:
+            # Painted at PAINTED_SIDE, then continued as a print, as Engine.run does.
+            painting = self.expected_s(replace(settings, max_side=gatys.PAINTED_SIDE))
+            printed = self.expected_s(settings, gatys.PAINTED_SIDE)
+            return None if painting is None or printed is None else painting + printed
         if painted_side is None:
             plan, costs = gatys.default_plan(settings, warm=self.warm_start), self.scales
         else:

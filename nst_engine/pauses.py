@@ -13,6 +13,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from nst_engine.errors import Cancelled
+
 Hook = Callable[[], None]
 
 # One hook per thread: a run is one thread's work, and runs on other threads have their own.
@@ -35,3 +37,22 @@ def point() -> None:
     hook = getattr(_installed, "hook", None)
     if hook is not None:
         hook()
+
+
+def standing_aside(
+    lock: threading.Lock, cancel: threading.Event | None, pause: Hook | None
+) -> Hook:
+    """An engine run's hook (the run holds `lock`, its Engine's): stop if cancelled, and stand
+    aside while `pause` blocks, with the lock let go so that another run can take the Engine."""
+
+    def point() -> None:
+        if pause is not None:
+            lock.release()
+            try:
+                pause()
+            finally:
+                lock.acquire()
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("stylization cancelled")
+
+    return point

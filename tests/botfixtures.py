@@ -46,11 +46,11 @@ class RunningBot:
 
 
 @pytest.fixture(scope="session")
-def engine(vgg_weights: Path, fast_models_dir: Path) -> Engine:
+def engine(vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path) -> Engine:
     """One Engine for the whole session (TensorFlow import and model build: seconds)."""
     from nst_engine.engine import Engine
 
-    return Engine(vgg_weights=vgg_weights, fast_models_dir=fast_models_dir)
+    return Engine(vgg_weights, fast_models_dir, face_models_dir=face_models_or_none)
 
 
 @pytest.fixture(scope="session")

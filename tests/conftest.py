@@ -13,13 +13,14 @@ Docs: docs/testing.md.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from nst_engine.faces import MODELS_DIR_ENV as FACE_MODELS_DIR_ENV
 from nst_engine.segmentation import MODEL_ENV
 from tests import assets
 
@@ -72,8 +73,19 @@ def style_painting() -> Path:
 def selfie_model() -> Path:
     """The segmenter from mediapipe's wheel (tests/assets.py): skipped without a registry, a
     failure under CI."""
+    return _from_wheel(assets.selfie_segmentation_model)
+
+
+@pytest.fixture(scope="session")
+def face_models() -> Path:
+    """The folder holding both face detectors from mediapipe's wheel: skipped without a
+    registry, a failure under CI."""
+    return _from_wheel(assets.face_models_dir)
+
+
+def _from_wheel(fetch: Callable[[], Path]) -> Path:
     try:
-        return assets.selfie_segmentation_model()
+        return fetch()
     except assets.AssetError as error:
         if os.environ.get("CI") == "true":
             pytest.fail(str(error))
@@ -90,16 +102,29 @@ def compilation_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield
 
 
-@pytest.fixture(scope="session", autouse=True)
-def segmentation_model_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """$NST_SEGMENTATION_MODEL for every runner the tests start, in this process or in the
-    bots and workers they spawn: the wheel's copy, or (without a registry) a path that is not
-    there, so person mode is unavailable and nothing tries the network."""
+@pytest.fixture(scope="session")
+def face_models_or_none(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The face detectors' folder, or (without a registry) a folder without them, so that an
+    engine built with it holds no face and nothing tries the network."""
     try:
-        path = assets.selfie_segmentation_model()
+        return assets.face_models_dir()
     except assets.AssetError:
-        path = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
-    with _env(MODEL_ENV, str(path)):
+        return tmp_path_factory.mktemp("no-face-models")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mediapipe_models_env(
+    tmp_path_factory: pytest.TempPathFactory, face_models_or_none: Path
+) -> Iterator[None]:
+    """$NST_SEGMENTATION_MODEL and $NST_FACE_MODELS_DIR for every runner the tests start, in
+    this process or in the bots and workers they spawn: the wheel's copies, or (without a
+    registry) paths where they are not, so person mode is unavailable and nothing tries the
+    network."""
+    try:
+        selfie = assets.selfie_segmentation_model()
+    except assets.AssetError:
+        selfie = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
+    with _env(MODEL_ENV, str(selfie)), _env(FACE_MODELS_DIR_ENV, str(face_models_or_none)):
         yield
 
 

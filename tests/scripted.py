@@ -69,6 +69,9 @@ class FakeRunner:
     async def capacity(self) -> Capacity:
         return Capacity(1, self.active)
 
+    async def sees_no_face(self, content: Path) -> bool:
+        return False
+
     async def animate(self, job: Job, *args: Any) -> None:
         raise EngineError("no animations with the fake runner")
 

@@ -15,6 +15,7 @@ from bot import __main__ as cli
 from bot.app import PerUserUpdates
 from bot.config import HEARTBEAT_S, TOKEN_MISSING
 from bot.presets import SHIPPED_MANIFEST, load_manifest
+from nst_engine import faces
 from tests.conftest import REPO_ROOT
 from tests.fakebot import FakeTelegram
 
@@ -79,16 +80,19 @@ def test_models_fetch_finds_local_weights(
     vgg_weights: Path,
     fast_models_dir: Path,
     selfie_model: Path,
+    face_models: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
     monkeypatch.setenv("NST_SEGMENTATION_MODEL", str(selfie_model))
+    monkeypatch.setenv("NST_FACE_MODELS_DIR", str(face_models))
     assert cli.main(["models", "fetch"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 4 and all(line.startswith("ok") for line in lines)
-    assert lines[-1].endswith(str(selfie_model))
+    assert len(lines) == 6 and all(line.startswith("ok") for line in lines)
+    assert lines[3].endswith(str(selfie_model))
+    assert lines[-1].endswith(str(face_models / faces.FULL_RANGE.name))
 
 
 def test_models_fetch_goes_on_without_the_segmenter(
@@ -102,10 +106,12 @@ def test_models_fetch_goes_on_without_the_segmenter(
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
     monkeypatch.setenv("NST_SEGMENTATION_MODEL", str(tmp_path / "missing.tflite"))
+    monkeypatch.setenv("NST_FACE_MODELS_DIR", str(tmp_path))
     assert cli.main(["models", "fetch"]) == 0
     captured = capsys.readouterr()
     assert len(captured.out.splitlines()) == 3
     assert "missing.tflite" in captured.err and "person mode will be unavailable" in captured.err
+    assert faces.SHORT_RANGE.name in captured.err and "faces will not be held" in captured.err
 
 
 def test_presets_fetch_reports_each_preset_and_needs_no_token(

@@ -94,6 +94,30 @@ async def test_keep_me_paints_the_background_and_survives_a_restart(
         assert (await bot.services.store.get_settings(user.id)).person is PersonMode.BACKGROUND
 
 
+async def test_a_photo_without_a_face_is_painted_whole_and_the_bot_says_so_in_one_line(
+    start_bot: StartBot, user: FakeUser, selfie_model: Path, face_models: Path
+) -> None:
+    """The selfie segmenter takes most of the cat for a person; with no face found, "keep me"
+    keeps nothing: the bot says so once and sends the plain painting (its preview too)."""
+    cat = (Path(__file__).parent / "data/cat.jpg").read_bytes()
+    async with start_bot(standard_side=SIDE, fast_side=SIDE) as bot:
+        await bot.services.store.save_settings(user.id, UserSettings(person=PersonMode.BACKGROUND))
+        await user.send_photo(cat, caption="starry night")
+        await queued(bot, user)
+        said = await says(user, "person_none_job")
+        assert "\n" not in said.params["text"]
+        preview = await user.wait_for("sendPhoto", caption=t("en", "job_preview_caption"))
+        painted = await result(user)
+        photo = Image.open(io.BytesIO(cat)).convert("RGB")
+        for call in (preview, painted):
+            image = Image.open(io.BytesIO(call.upload("photo").data)).convert("RGB")
+            original = np.asarray(photo.resize(image.size, Image.Resampling.LANCZOS), np.float32)
+            difference = np.abs(np.asarray(image, np.float32) - original).mean(axis=2)
+            height, width = difference.shape
+            head = difference[: height // 2, width // 4 : 3 * width // 4]
+            assert head.mean() > 20 and (difference < 4).mean() < 0.05
+
+
 async def test_without_the_model_the_mode_is_unavailable_and_photos_are_painted_whole(
     start_bot: StartBot, user: FakeUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

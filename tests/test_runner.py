@@ -1,5 +1,5 @@
 """The in-process runner as it starts in `make run` and in every nst-worker: its engines and
-person mode share the process's one person segmenter."""
+person mode share the process's one face detector."""
 
 from __future__ import annotations
 
@@ -10,27 +10,29 @@ import pytest
 
 from bot.config import EngineOptions
 from bot.jobs.runner import InProcessRunner
-from nst_engine import backend, segmentation
+from nst_engine import backend, faces, segmentation
 
 
-async def test_two_engines_and_person_mode_load_one_segmenter(
+async def test_two_engines_and_person_mode_load_one_face_detector(
     vgg_weights: Path,
     fast_models_dir: Path,
     selfie_model: Path,
+    face_models: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
     monkeypatch.setenv(segmentation.MODEL_ENV, str(selfie_model))
     loaded = []
-    original = segmentation.PersonSegmenter.__init__
+    original = faces.FaceDetector.__init__
 
-    def counting(self: segmentation.PersonSegmenter, *args: Any, **kwargs: Any) -> None:
+    def counting(self: faces.FaceDetector, *args: Any, **kwargs: Any) -> None:
         loaded.append(self)
         original(self, *args, **kwargs)
 
-    monkeypatch.setattr(segmentation.PersonSegmenter, "__init__", counting)
-    runner = InProcessRunner(2, options=EngineOptions(precision="float32", warm_sides=()))
+    monkeypatch.setattr(faces.FaceDetector, "__init__", counting)
+    options = EngineOptions("float32", warm_sides=(), face_models_dir=face_models)
+    runner = InProcessRunner(2, options=options)
     await runner.start()
     try:
         assert runner.person_error is None
@@ -42,6 +44,7 @@ async def test_two_engines_and_person_mode_load_one_segmenter(
 async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     vgg_weights: Path,
     fast_models_dir: Path,
+    face_models_or_none: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
@@ -49,7 +52,9 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     """One line at start: the backend, the device, the precision and the warm-up's sides."""
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
-    options = EngineOptions("float32", tmp_path / "compiled", warm_sides=(64,))
+    options = EngineOptions(
+        "float32", tmp_path / "compiled", (64,), face_models_dir=face_models_or_none
+    )
     runner = InProcessRunner(1, options=options)
     caplog.set_level("INFO", logger="bot.jobs.engines")
     await runner.start()

@@ -1,6 +1,6 @@
 """How a painting process (the bot with its engines in process, or an nst-worker) builds its
 engines: on its own lower-priority threads, warmed up, and its pace measured, before the first
-job; one person segmenter shared by all of them."""
+job; one face detector shared by all of them."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from nst_engine import pace
 
 if TYPE_CHECKING:
     from nst_engine.engine import Engine, OptionalModel
-    from nst_engine.segmentation import PersonSegmenter
+    from nst_engine.faces import FaceDetector
 
 log = logging.getLogger(__name__)
 
@@ -40,31 +40,31 @@ def lower_priority() -> None:
         os.nice(ENGINE_NICENESS)
 
 
-def shared_segmenter() -> OptionalModel[PersonSegmenter]:
-    """The process's one person segmenter ($NST_SEGMENTATION_MODEL, else the cache), for every
+def shared_face_detector(options: EngineOptions) -> OptionalModel[FaceDetector]:
+    """The process's one face detector (options.face_models_dir, else the cache), for every
     engine's subject term and for person mode; loaded by the first that asks."""
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
     # handlers and a missing-token error must not pay for it.
     from nst_engine.engine import OptionalModel
-    from nst_engine.segmentation import PersonSegmenter
+    from nst_engine.faces import FaceDetector
 
-    return OptionalModel(PersonSegmenter)
+    return OptionalModel(lambda: FaceDetector(options.face_models_dir))
 
 
-def build_engine(options: EngineOptions, segmenter: OptionalModel[PersonSegmenter]) -> Engine:
+def build_engine(options: EngineOptions, faces: OptionalModel[FaceDetector]) -> Engine:
     # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
     # download cache).
     from nst_engine.engine import Engine
 
     engine = Engine(
         precision=options.precision,
-        segmenter=segmenter,
+        face_detector=faces,
         compilation_cache=options.compilation_cache,
     )
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
-    # network, the segmenter that keeps a person's face, and the compiled steps.
+    # network, the face detector whose faces are held, and the compiled steps.
     engine.load_fast()
-    engine.load_segmenter()
+    engine.load_faces()
     seconds = engine.warm_up(options.warm_sides)
     log.info(
         "engine ready: %s on %s, %s, compiled for %s px in %.1f s",

@@ -153,7 +153,7 @@ class Execution:
         request = job.request
         settings = request.settings
         fast = self._crew.runner.fast_error is None
-        person = await self._person_mode(job)
+        person = await self._person_mode(job, content)
         running.limit_time(request.time_limit_s(self._crew.config.job_timeout_s))
         try:
             # Only on the first attempt: after a restart the user has seen it already.
@@ -210,14 +210,23 @@ class Execution:
         if running.cancel.is_set():
             raise Cancelled("stopped after the last frame")
 
-    async def _person_mode(self, job: Job) -> PersonMode:
-        """The job's person mode, or OFF (said once, briefly) when no segmenter is available."""
+    async def _person_mode(self, job: Job, content: Path) -> PersonMode:
+        """The job's person mode, or OFF (said once, briefly) when no segmenter is available
+        or the photo has no face to keep: then it is the plain painting."""
         person = job.request.settings.person
-        if person is PersonMode.OFF or self._crew.runner.person_error is None:
+        if person is PersonMode.OFF:
             return person
-        log.warning("job %s: painted whole: %s", job.id, self._crew.runner.person_error)
+        runner = self._crew.runner
+        if runner.person_error is not None:
+            log.warning("job %s: painted whole: %s", job.id, runner.person_error)
+            key = "person_unavailable_job"
+        elif await runner.sees_no_face(content):
+            log.info("job %s: no face in the photo: painted whole", job.id)
+            key = "person_none_job"
+        else:
+            return person
         if job.attempts == 1:
-            text = t(job.request.language, "person_unavailable_job")
+            text = t(job.request.language, key)
             await self._crew.messenger.send_status(
                 job.request.chat_id, text, None, job.request.reply_to
             )

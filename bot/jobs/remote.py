@@ -75,9 +75,16 @@ METHODS = ("fast", "quality")
 class RemoteRunner:
     """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
 
-    def __init__(self, url: str, lease_s: float, fast_models_dir: Path | None = None) -> None:
-        """fast_models_dir: this machine's fast models (for sheets and animations); by default
-        $NST_FAST_MODELS_DIR, else downloaded on first use."""
+    def __init__(
+        self,
+        url: str,
+        lease_s: float,
+        fast_models_dir: Path | None = None,
+        face_models_dir: Path | None = None,
+    ) -> None:
+        """fast_models_dir, face_models_dir: this machine's fast models (for sheets and
+        clips; else $NST_FAST_MODELS_DIR) and face detectors (a photo without a face is said
+        so before its person-mode job is sent); else each is downloaded on first use."""
         self._url = url
         self._lease_s = lease_s
         self._redis: Redis | None = None
@@ -89,7 +96,7 @@ class RemoteRunner:
         )
         self._workers: list[WorkerInfo] = []
         self._worker_seen_at = -math.inf  # the loop's time a heartbeat was last read
-        self._local = LocalFast(fast_models_dir)  # contact sheets and clips
+        self._local = LocalFast(fast_models_dir, face_models_dir)  # sheets, clips, faces
 
     async def start(self) -> None:
         self._redis = connect(self._url, self._lease_s)
@@ -121,6 +128,10 @@ class RemoteRunner:
         if not self._workers or any(w.person_error is None for w in self._workers):
             return None
         return self._workers[0].person_error
+
+    async def sees_no_face(self, content: Path) -> bool:
+        """On this machine (LocalFast), before the job is sent."""
+        return await self._local.sees_no_face(content)
 
     async def capacity(self) -> Capacity:
         """From the workers' heartbeats, which expire when a worker stops beating."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 from PIL import Image
 
 from bot.config import EngineOptions
-from bot.jobs.engines import build_engine, lower_priority, measured_pace, shared_segmenter
+from bot.jobs.engines import build_engine, lower_priority, measured_pace, shared_face_detector
 from bot.jobs.hold import Hold, after_first
 from bot.jobs.lanes import PrintLane
 from bot.jobs.person import PersonKeeper
@@ -99,7 +99,11 @@ class JobRunner(Protocol):
 
     @property
     def person_error(self) -> str | None:
-        """None when person mode (the segmenter) is available, else why it is not."""
+        """None when person mode (segmenter, face detector) is available, else why it is not."""
+
+    async def sees_no_face(self, content: Path) -> bool:
+        """True when a face detector found no face in the photo: person mode has no one to
+        keep. False when it found one or none could look (the painter then looks itself)."""
 
     async def run(
         self,
@@ -196,7 +200,7 @@ class InProcessRunner:
             1, thread_name_prefix="nst-fast", initializer=lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
-        self._person: PersonKeeper | None = None  # made in start(), with the segmenter
+        self._person: PersonKeeper | None = None  # made in start(), with its models
         self._first_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
@@ -205,22 +209,23 @@ class InProcessRunner:
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
-        segmenter = shared_segmenter()
         if self._given is not None:
             engines = [self._given]
+            faces = self._given.face_detector
         else:
+            faces = shared_face_detector(self._options)
             # Built on the pool's own threads, so TensorFlow's threads inherit their priority.
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, build_engine, self._options, segmenter)
+                        loop.run_in_executor(self._executor, build_engine, self._options, faces)
                         for _ in range(self._engine_count)
                     )
                 )
             )
         for engine in engines:
             self._engines.put(engine)
-        self._person = PersonKeeper(segmenter)
+        self._person = PersonKeeper(faces)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._first_engine = engines[0]
         self._fast_error = engines[0].fast_error
@@ -244,6 +249,15 @@ class InProcessRunner:
     @property
     def person_error(self) -> str | None:
         return self._person.error if self._person else "the engine has not started"
+
+    async def sees_no_face(self, content: Path) -> bool:
+        """On the fast method's thread: a few milliseconds, never behind a quality job."""
+        keeper = self._person
+        if keeper is None:
+            return False
+        return await asyncio.get_running_loop().run_in_executor(
+            self._fast_executor, lambda: keeper.sees_no_face(load_image(content))
+        )
 
     @property
     def device(self) -> str:

@@ -53,6 +53,22 @@ def test_resume_paints_on_a_finished_painting_at_print_size(
     assert "--size 64 must be larger than the painting's 64 px" in capsys.readouterr().err
 
 
+def test_a_face_models_folder_without_them_is_one_line_and_the_run_goes_on(
+    tmp_path: Path,
+    content_photo: Path,
+    style_painting: Path,
+    vgg_weights: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / "out.png"
+    argv = ["stylize", str(content_photo), str(style_painting), "-o", str(out), "--size", "64"]
+    argv += ["--steps", "2", "--weights", str(vgg_weights), "--face-models", str(tmp_path)]
+    assert main(argv) == 0 and out.is_file()
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("nst: ")]
+    assert len(lines) == 1 and lines[0].startswith("nst: no face will be held: ")
+    assert "face_detection_short_range.tflite" in lines[0]
+
+
 def test_an_unknown_output_format_is_refused_before_any_work(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

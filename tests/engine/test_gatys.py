@@ -36,8 +36,8 @@ SMALL = Settings(max_side=64, steps=4)
 
 
 @pytest.fixture(scope="module")
-def engine(vgg_weights: Path, fast_models_dir: Path) -> Engine:
-    return Engine(vgg_weights, fast_models_dir=fast_models_dir)
+def engine(vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path) -> Engine:
+    return Engine(vgg_weights, fast_models_dir, face_models_dir=face_models_or_none)
 
 
 @pytest.fixture(scope="module")
@@ -240,10 +240,10 @@ def astronaut() -> Image.Image:
 
 
 def test_the_subject_term_keeps_a_face_closer_to_the_photo(
-    engine: Engine, astronaut: Image.Image, painting: Image.Image, selfie_model: Path
+    engine: Engine, astronaut: Image.Image, painting: Image.Image, face_models: Path
 ) -> None:
     """The face's structure (luminance SSIM of its box), not its colours, which are painted."""
-    assert engine.load_segmenter() is None  # $NST_SEGMENTATION_MODEL: the wheel's copy
+    assert engine.load_faces() is None  # the session's engine has the wheel's face detectors
 
     def face(image: Image.Image) -> np.ndarray:
         box = (84, 30, 146, 94)  # the face, at 256 px

@@ -44,6 +44,12 @@ def test_a_run_is_expected_to_take_its_plans_steps_at_their_cost(pace: Pace) -> 
     assert pace.expected_s(Settings(max_side=256), painted_side=64) == pytest.approx(
         plan_s(print_plan, {128: measured, 256: four_times})
     )
+    # Above gatys.PAINTED_SIDE a run is that painting continued as a print (Engine.run).
+    above = Settings(max_side=2 * gatys.PAINTED_SIDE)
+    assert pace.expected_s(above) == pytest.approx(
+        pace.expected_s(Settings(max_side=gatys.PAINTED_SIDE))  # type: ignore[operator]
+        + pace.expected_s(above, gatys.PAINTED_SIDE)
+    )
     assert pace.expected_s(Settings(method="fast", max_side=128)) == pytest.approx(
         4 * pace.fast_s[64]
     )

@@ -156,6 +156,25 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     assert np.abs(np.asarray(large.image, float) - enlarged).mean() > 3  # painted, not enlarged
 
 
+def test_a_side_above_the_painted_one_is_painted_there_then_continued_as_a_print(
+    engine: Engine, photo: Image.Image, painting: Image.Image, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One path with `resume`: Engine.run at 192 px, the painted side lowered to 96 px, gives
+    exactly the 96 px painting continued at 192 px; progress runs once to 1.0 over both."""
+    monkeypatch.setattr(gatys, "PAINTED_SIDE", 96)
+    reports: list[tuple[float, bool]] = []
+    settings = Settings(max_side=192, steps=10)
+    whole = engine.run(photo, painting, settings, lambda f, p: reports.append((f, p is not None)))
+    small = engine.run(photo, painting, dataclasses.replace(settings, max_side=96))
+    printed = engine.run(photo, painting, settings, resume=small.image)
+    assert whole.image.size == (192, 144)
+    assert np.array_equal(np.asarray(whole.image), np.asarray(printed.image))
+    assert whole.steps == small.steps + printed.steps == 10 + sum(gatys.PRINT_STEPS)
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and reports[-1][1]
+    assert 0.0 < sum(fraction <= 0.5 for fraction in fractions) < len(fractions)
+
+
 def test_a_print_is_larger_than_the_painting() -> None:
     with pytest.raises(ValueError, match="larger than the painting"):
         gatys.print_plan(512, 512)
