@@ -125,6 +125,9 @@ def build_application(
             config, parts.store, parts.dispatcher, presets
         )
         await parts.dispatcher.start()
+        # A fresh heartbeat now: the engines' warm-up and pace may have taken minutes, and the
+        # repeating beat's first comes only HEARTBEAT_S after this.
+        await link.check(application.bot)
         assert application.job_queue is not None  # the job-queue extra is a dependency
         application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
         try:

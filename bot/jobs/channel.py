@@ -346,6 +346,10 @@ class StreamBroker(RedisStreamBroker):
                         GROUP, self.consumer_name, {self.stream: ">"}, count=1, block=self.block
                     )
                 except ResponseError as error:
+                    if str(error).startswith("UNBLOCKED"):
+                        # Redis turned replica under a blocked read (an idle stream's, such as
+                        # the prints'): a failover, as READONLY says on the next try.
+                        raise ReadOnlyError(str(error)) from error
                     if "NOGROUP" not in str(error):
                         raise
                     log.warning(
