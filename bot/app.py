@@ -97,7 +97,9 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
             config.redis_url, config.lease_s, face_models_dir=config.face_models_dir
         )
     hold = Hold(config.test_hold) if config.test_hold else None
-    return InProcessRunner(config.concurrent_jobs, engine, config.engine_options, hold)
+    return InProcessRunner(
+        config.concurrent_jobs, engine, config.engine_options, hold, config.concurrent_prints
+    )
 
 
 def build_application(
@@ -123,6 +125,9 @@ def build_application(
             config, parts.store, parts.dispatcher, presets
         )
         await parts.dispatcher.start()
+        # A fresh heartbeat now: the engines' warm-up and pace may have taken minutes, and the
+        # repeating beat's first comes only HEARTBEAT_S after this.
+        await link.check(application.bot)
         assert application.job_queue is not None  # the job-queue extra is a dependency
         application.job_queue.run_repeating(
             link.beat, HEARTBEAT_S, first=0

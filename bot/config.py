@@ -152,6 +152,10 @@ class EngineOptions:
     precision: Choice = "auto"  # the convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: the engine's default
     warm_sides: tuple[int, ...] = (512, 768)  # output sides compiled for before the first job
+    # What the engine's pace is measured on at start (nst_engine/pace.py): the fast method's
+    # side and the print sides, besides the warm sides' scales.
+    fast_side: int = 1024
+    print_sides: tuple[int, ...] = PRINT_SIDES
     face_models_dir: Path | None = None  # the two face detectors; None: downloaded once
 
 
@@ -165,6 +169,8 @@ class Config:
     data_dir: Path = Path("data")
     presets_dir: Path | None = None
     concurrent_jobs: int = 1  # in this process: one engine each; remote: jobs in flight
+    concurrent_prints: int = 1  # prints at once, in a lane of their own (docs/jobs.md, Lanes)
+    jobs_per_person: int = 3  # a person's queued and running jobs at once
     daily_limit: int = 20
     queue_limit: int = 50
     job_timeout_s: int = 600
@@ -205,6 +211,8 @@ class Config:
             data_dir=Path(env.get("NST_DATA_DIR", "").strip() or cls.data_dir),
             presets_dir=Path(presets) if presets else None,
             concurrent_jobs=_concurrent_jobs(env, cls.concurrent_jobs),
+            concurrent_prints=_int(env, "NST_CONCURRENT_PRINTS", cls.concurrent_prints, minimum=1),
+            jobs_per_person=_int(env, "NST_JOBS_PER_PERSON", cls.jobs_per_person, minimum=1),
             daily_limit=_int(env, "NST_DAILY_LIMIT", cls.daily_limit),
             queue_limit=_int(env, "NST_QUEUE_LIMIT", cls.queue_limit, minimum=1),
             job_timeout_s=_int(env, "NST_JOB_TIMEOUT", cls.job_timeout_s, minimum=10),
@@ -239,7 +247,9 @@ class Config:
         """The in-process engines': JAX's compiled programs kept in the data folder."""
         cache = self.compilation_cache or self.data_dir / "compiled"
         sides = (self.standard_side, self.high_side)
-        return EngineOptions(self.precision, cache, sides, self.face_models_dir)
+        return EngineOptions(
+            self.precision, cache, sides, self.fast_side, self.print_sides, self.face_models_dir
+        )
 
     @property
     def webhook_secret_path(self) -> Path:
@@ -287,16 +297,22 @@ class WorkerConfig:
 
 
 def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
-    """A worker compiles for the sides the bot asks for: set NST_STANDARD_SIDE and
-    NST_HIGH_SIDE as the bot's (the defaults match); the compilation cache is
-    $NST_COMPILATION_CACHE, else the engine's default; the face detectors are in
-    $NST_FACE_MODELS_DIR, else downloaded."""
+    """A worker compiles for the sides the bot asks for and measures its pace on them: set
+    NST_STANDARD_SIDE, NST_HIGH_SIDE, NST_FAST_SIDE and NST_PRINT_SIDES as the bot's (the
+    defaults match); the compilation cache is $NST_COMPILATION_CACHE, else the engine's
+    default; the face detectors are in $NST_FACE_MODELS_DIR, else downloaded."""
     sides = (
         _int(env, "NST_STANDARD_SIDE", Config.standard_side, minimum=64),
         _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
     )
-    cache, faces = _path(env, "NST_COMPILATION_CACHE"), _path(env, "NST_FACE_MODELS_DIR")
-    return EngineOptions(_precision(env), cache, sides, faces)
+    return EngineOptions(
+        _precision(env),
+        _path(env, "NST_COMPILATION_CACHE"),
+        sides,
+        _int(env, "NST_FAST_SIDE", Config.fast_side, minimum=64),
+        _print_sides(env, max(sides)),
+        _path(env, "NST_FACE_MODELS_DIR"),
+    )
 
 
 def _print_sides(env: Mapping[str, str], painted: int) -> tuple[int, ...]:

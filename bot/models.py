@@ -49,6 +49,14 @@ class JobStatus(StrEnum):
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+class Lane(StrEnum):
+    """Which line a job waits in, each with its own slots: a print takes minutes and stands aside
+    whenever a regular job runs, so regular jobs never wait behind one (docs/jobs.md, Lanes)."""
+
+    REGULAR = "regular"  # paintings, previews, clips
+    PRINT = "print"
+
+
 class Delivery(StrEnum):
     """Where a job's result is on its way to the user; recovery after a crash reads it."""
 
@@ -58,8 +66,9 @@ class Delivery(StrEnum):
     SENT = "sent"  # sent (or given up on because the chat is gone); the file is deleted
 
 
-# What the user is told to expect before the store has run times of its own (2-core CPU figures
-# from benchmarks/engine.py; docs/engine.md has the measurements). Sizes are in Config.
+# What the user is told to expect when neither run times learned here nor the engines' measured
+# pace can say (2-core CPU figures from benchmarks/engine.py; docs/engine.md has the
+# measurements). Sizes are in Config.
 QUALITY_EXPECTED_S = {Quality.FAST: 2, Quality.STANDARD: 60, Quality.HIGH: 150}
 # A print's first guess, for its first side; a larger side takes as much longer as it has more
 # pixels. Measured: a 2048 px print from a 512 px painting, 150-190 s on a 2-core CPU without
@@ -87,9 +96,12 @@ def brush_extra_s(quality: Quality, brush: Brush, expected_s: float) -> float:
     return expected_s * (1 / scale**2 - 1)
 
 
-def print_expected_s(side: int) -> float:
-    """What a print of this side is expected to take before the store has run times of its own."""
-    return PRINT_EXPECTED_S * (side / PRINT_BASE_SIDE) ** 2
+def first_guess_s(quality: Quality, print_side: int | None = None) -> float:
+    """What a job is expected to take when neither the store (run times learned here) nor the
+    engines (their pace, measured at start) can say: remote workers not heard from yet."""
+    if print_side is not None:
+        return PRINT_EXPECTED_S * (print_side / PRINT_BASE_SIDE) ** 2
+    return float(QUALITY_EXPECTED_S[quality])
 
 
 @dataclass(frozen=True)
@@ -206,11 +218,9 @@ class JobRequest:
         """The metrics' label for the job: "print", or its quality."""
         return "print" if self.print_size is not None else str(self.settings.quality)
 
-    def expected_s(self) -> float:
-        """How long such a job takes before the store has run times of its own."""
-        if self.print_size is not None:
-            return print_expected_s(self.print_size.side)
-        return float(QUALITY_EXPECTED_S[self.settings.quality])
+    @property
+    def lane(self) -> Lane:
+        return Lane.PRINT if self.print_size is not None else Lane.REGULAR
 
     def time_limit_s(self, job_timeout_s: float) -> float:
         """NST_JOB_TIMEOUT; a print gets PRINT_TIME_LIMIT times it at PRINT_BASE_SIDE, and as

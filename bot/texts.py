@@ -25,6 +25,9 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "job_starting": "🎨 Starting…",
         "job_progress": "🎨 Painting… {percent}%\n{bar}\nAbout {left} left.",
+        "job_print_paused": (
+            "⏸ Paused at {percent}%\n{bar}\nQuicker pictures go first; then your print goes on."
+        ),
         "job_preview_caption": "⚡ A quick preview. The full painting is on its way.",
         "job_done": "✅ Done in {duration}.",
         "job_caption": "🖼 {style}\n{quality} · {strength}{colors} · {duration}",
@@ -130,8 +133,8 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "download_failed": "I couldn't download that file from Telegram. Please send it again.",
         "busy": (
-            "⏳ I'm still working on your previous picture. Wait for it to finish (or /cancel"
-            " it), then try again."
+            "⏳ I'm still working on your earlier pictures (up to {limit} at once). Wait for one"
+            " to finish (or /cancel), then try again."
         ),
         "queue_full": (
             "🚦 I'm very busy right now (queue: {queue}, about {minutes} min)."
@@ -368,6 +371,10 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "job_starting": "🎨 Начинаю…",
         "job_progress": "🎨 Рисую… {percent}%\n{bar}\nОсталось примерно {left}.",
+        "job_print_paused": (
+            "⏸ Пауза на {percent}%\n{bar}\nСначала идут картинки побыстрее, затем печать"
+            " продолжится."
+        ),
         "job_preview_caption": "⚡ Быстрое превью. Полная картина уже в работе.",
         "job_done": "✅ Готово за {duration}.",
         "job_caption": "🖼 {style}\n{quality} · {strength}{colors} · {duration}",
@@ -475,8 +482,8 @@ CATALOG: dict[str, dict[str, str]] = {
         ),
         "download_failed": "Не удалось скачать файл из Telegram. Пожалуйста, пришлите его ещё раз.",
         "busy": (
-            "⏳ Я ещё работаю над вашей прошлой картинкой. Дождитесь её (или отмените через"
-            " /cancel) и попробуйте снова."
+            "⏳ Я ещё работаю над вашими прошлыми картинками (не больше {limit} сразу)."
+            " Дождитесь, пока одна будет готова (или отмените через /cancel), и попробуйте снова."
         ),
         "queue_full": (
             "🚦 Сейчас я очень занят (в очереди: {queue}, примерно {minutes} мин)."

@@ -18,6 +18,7 @@ any backend, inside compiled steps, from one canvas shape to the next.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,3 +133,18 @@ def _axis(length: int, new_length: int, canvas: int, new_canvas: int) -> np.ndar
     mirrored = np.arange(new_canvas) % (2 * new_length)
     mirrored = np.where(mirrored < new_length, mirrored, 2 * new_length - 1 - mirrored)
     return exact[mirrored]
+
+
+def warm_up_sizes(sides: Sequence[int], per_shape: bool) -> list[tuple[int, int]]:
+    """Pictures whose scales meet every canvas a job of these sides will use (Engine.warm_up);
+    per_shape: whether the backend compiles per shape (else any two sizes trace for all)."""
+    if not sides:
+        return []
+    if not per_shape:
+        return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
+    sizes = []
+    for side in sorted(set(sides)):
+        for aspect in ASPECTS:
+            shorter = math.ceil(aspect * side)
+            sizes += [(side, shorter)] + ([(shorter, side)] if shorter < side else [])
+    return sizes

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import functools
 import os
 import threading
 import time
@@ -15,9 +15,8 @@ from typing import Generic, TypeVar
 import numpy as np
 from PIL import Image
 
-from nst_engine import backend, gatys
+from nst_engine import backend, canvas, gatys, pauses
 from nst_engine import precision as _precision
-from nst_engine.canvas import ASPECTS
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.faces import FaceDetector, hold
 from nst_engine.fast import FastStylizer, cache_dir
@@ -132,6 +131,7 @@ class Engine:
         cancel: threading.Event | None = None,
         plan: gatys.Plan | None = None,
         resume: ImageSource | None = None,
+        pause: pauses.Hook | None = None,
     ) -> Result:
         """Stylize and report seconds, steps and device; `plan` overrides the schedule.
 
@@ -139,6 +139,9 @@ class Engine:
         resume: a finished painting of this photo (an earlier result, same settings) to continue
         at settings.max_side, a larger side: print size. Only the finer scales run
         (`gatys.print_plan`), so its large structures stay those of the painting.
+        cancel and pause: at each yield point, between steps and a tiled step's windows
+        (pauses.py); pause may block to stand aside, the run's state in memory and this Engine
+        free for other runs meanwhile.
         A side above gatys.PAINTED_SIDE without `resume` (or `plan`) is painted at
         PAINTED_SIDE first and that painting continued the same way, as a print.
         """
@@ -147,7 +150,7 @@ class Engine:
         if settings.method == "fast":
             return self._run_fast(content, styles, settings, progress, cancel)
         if resume is None and plan is None and settings.max_side > gatys.PAINTED_SIDE:
-            return self._painted_then_printed(content, styles, settings, progress, cancel)
+            return self._painted_then_printed(content, styles, settings, progress, cancel, pause)
         wanted = settings.vgg_weights
         if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
             raise EngineError(
@@ -160,7 +163,7 @@ class Engine:
         if earlier is not None and plan is None:
             plan = gatys.print_plan(max(earlier.size), settings.max_side)
         layer_set = settings.layers if earlier is None else gatys.PRINT_LAYER_SET
-        with self._lock:
+        with self._lock, pauses.hooked(pauses.standing_aside(self._lock, cancel, pause)):
             began = time.perf_counter()
             run = gatys.stylize(
                 self._objective(layer_set),
@@ -183,6 +186,7 @@ class Engine:
         settings: Settings,
         progress: gatys.Progress | None,
         cancel: threading.Event | None,
+        pause: pauses.Hook | None,
     ) -> Result:
         """settings.max_side as a print of the painting at gatys.PAINTED_SIDE: painted whole at
         a large side, the coarsest scale is too small a share of the picture to make the
@@ -190,10 +194,9 @@ class Engine:
         0.44 against 0.88), and every scale costs more (docs/engine.md, Print size)."""
         painted = replace(settings, max_side=gatys.PAINTED_SIDE)
         share = _painting_share(painted, settings.max_side)
-        painting = self.run(content, styles, painted, _part(progress, 0.0, share), cancel)
-        printed = self.run(
-            content, styles, settings, _part(progress, share, 1.0), cancel, resume=painting.image
-        )
+        run = functools.partial(self.run, content, styles, cancel=cancel, pause=pause)
+        painting = run(painted, _part(progress, 0.0, share))
+        printed = run(settings, _part(progress, share, 1.0), resume=painting.image)
         seconds, steps = painting.seconds + printed.seconds, painting.steps + printed.steps
         return Result(printed.image, seconds, steps, self.device)
 
@@ -208,7 +211,7 @@ class Engine:
         serves any size.
         """
         began = time.perf_counter()
-        sizes = _warm_up_sizes(sides)
+        sizes = canvas.warm_up_sizes(sides, backend.COMPILES_PER_SHAPE)
         with self._lock:
             for side in sorted({max(size) for size in sizes}):
                 batch = [
@@ -351,20 +354,6 @@ def stylize(
         if engine is None:
             engine = _default_engines[settings.vgg_weights] = Engine(settings.vgg_weights)
     return engine.stylize(content, style, settings, progress, cancel)
-
-
-def _warm_up_sizes(sides: Sequence[int]) -> list[tuple[int, int]]:
-    """Pictures whose scales meet every canvas a job of these sides will use (see warm_up)."""
-    if not sides:
-        return []
-    if not backend.COMPILES_PER_SHAPE:
-        return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
-    sizes = []
-    for side in sorted(set(sides)):
-        for aspect in ASPECTS:
-            shorter = math.ceil(aspect * side)
-            sizes += [(side, shorter)] + ([(shorter, side)] if shorter < side else [])
-    return sizes
 
 
 def _painting_share(painted: Settings, side: int) -> float:

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from nst_engine import backend
+from nst_engine import backend, pauses
 from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas, fit, resize, zero_pad
 from nst_engine.colors import match_colors, transfer_luminance
@@ -297,6 +297,7 @@ def stylize(
         state = plan.optimiser.init(x)
         scale_losses: list[float] = []
         for number in range(1, scale_steps + 1):
+            pauses.point()
             if cancel is not None and cancel.is_set():
                 raise Cancelled("stylization cancelled")
             loss, x, state = step(x, state, scale, weights)

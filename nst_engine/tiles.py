@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from nst_engine import backend, losses
+from nst_engine import backend, losses, pauses
 from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas
 from nst_engine.losses import LossWeights, StyleTarget, Sums
@@ -194,7 +194,7 @@ class TiledObjective:
         height, width = image.shape[1:3]
         names = self.objective.layers.content
         maps: list[Tensor] = []
-        for window in self.tiling.windows((height, width)):
+        for window in self._windows((height, width)):
             owned = self._window_contents(
                 self.objective.weights,
                 self._cut(image, window, 1),
@@ -239,7 +239,7 @@ class TiledObjective:
         style, upstream = self._style_loss(total, scale.style, terms)
         weights = self.objective.weights
         grad, surrogates = ops.zeros_like(x), 0.0
-        for window in self.tiling.windows((x.shape[1], x.shape[2])):
+        for window in self._windows((x.shape[1], x.shape[2])):
             value, window_grad = self._window_gradient(
                 weights,
                 self._cut(x, window, 1),
@@ -258,7 +258,7 @@ class TiledObjective:
     def _total_sums(self, image: Tensor, region: Tensor) -> list[Sums]:
         """The style layers' feature sums over a canvas image's picture (`region`)."""
         total: list[Sums] | None = None
-        for window in self.tiling.windows((image.shape[1], image.shape[2])):
+        for window in self._windows((image.shape[1], image.shape[2])):
             sums = self._window_sums(
                 self.objective.weights,
                 self._cut(image, window, 1),
@@ -329,6 +329,13 @@ class TiledObjective:
             )
 
         return backend.value_and_grad(surrogate)(image)
+
+    def _windows(self, shape: tuple[int, int]) -> Iterator[Window]:
+        """The canvas's windows, a yield point (pauses.py) before each: at 4096 px a step is
+        tens of seconds, a window a second or two."""
+        for window in self.tiling.windows(shape):
+            pauses.point()
+            yield window
 
     def _window_terms(self, scale: Scale, window: Window) -> Scale:
         """The scale's arrays cut to a window: the region and each content layer's maps."""

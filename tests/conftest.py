@@ -29,6 +29,7 @@ pytest_plugins = [
     "tests.fakebot.fixtures",
     "tests.botfixtures",
     "tests.remotefixtures",
+    "tests.scripted",
 ]
 
 # nst_engine.backend.COMPILATION_CACHE_ENV, named here because importing that module imports Keras.

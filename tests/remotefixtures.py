@@ -144,6 +144,11 @@ class Workers:
             "NST_FAST_MODELS_DIR": str(fast),
             "NST_LEASE_S": str(LEASE_S),
             "NST_TEST_HOLD": str(self.hold.folder),
+            # The tests' sizes, which the workers warm up for and measure their pace at.
+            "NST_FAST_SIDE": "64",
+            "NST_STANDARD_SIDE": "64",
+            "NST_HIGH_SIDE": "96",
+            "NST_PRINT_SIDES": "128",
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._log_start: dict[str, int] = {}

@@ -109,6 +109,25 @@ def test_a_worker_compiles_for_the_sides_the_bot_uses() -> None:
     env = {"NST_REDIS_URL": "redis://r:6379/0", "NST_STANDARD_SIDE": "640"}
     options = WorkerConfig.from_env(env).engine
     assert options.warm_sides == (640, 768) and options.compilation_cache is None
+    assert (options.fast_side, options.print_sides) == (1024, (2048, 4096))
+    smaller = {**env, "NST_FAST_SIDE": "256", "NST_PRINT_SIDES": "2048"}
+    assert WorkerConfig.from_env(smaller).engine.print_sides == (2048,)
+    assert WorkerConfig.from_env(smaller).engine.fast_side == 256
+    # The bot measures its in-process engine's pace at the same sides.
+    ours = Config.from_env({**TOKEN, **smaller}).engine_options
+    theirs = WorkerConfig.from_env(smaller).engine
+    sides = ("warm_sides", "fast_side", "print_sides")
+    assert [getattr(ours, n) for n in sides] == [getattr(theirs, n) for n in sides]
+
+
+def test_lanes_and_a_persons_jobs_at_once_are_set_and_checked() -> None:
+    config = Config.from_env(TOKEN)
+    assert (config.concurrent_prints, config.jobs_per_person) == (1, 3)
+    env = {**TOKEN, "NST_CONCURRENT_PRINTS": "2", "NST_JOBS_PER_PERSON": "1"}
+    assert (Config.from_env(env).concurrent_prints, Config.from_env(env).jobs_per_person) == (2, 1)
+    for name in ("NST_CONCURRENT_PRINTS", "NST_JOBS_PER_PERSON"):
+        with pytest.raises(ConfigError, match=f"{name} must be at least 1"):
+            Config.from_env({**TOKEN, name: "0"})
 
 
 def test_print_sides_offer_2048_and_4096_or_fewer_or_none() -> None:

@@ -67,7 +67,7 @@ async def test_cancel_command_stops_the_job_and_forgets_photos(
     download.release()
     # A running job stops at its next step; the worker then says so in its status message.
     await user.wait_for("editMessageText", text=text_of("en", "job_cancelled"), within=30)
-    assert await bot_app.services.store.active_job(user.id) is None
+    assert await bot_app.services.store.active_jobs(user.id) == []
 
 
 async def test_cancel_with_only_a_waiting_photo_or_nothing(
@@ -128,8 +128,7 @@ async def test_status_shows_the_job_and_the_waiting_photo(
     await user.send_message("/status")
     status = await user.wait_for("sendMessage")
     job_line, pending_line = status.params["text"].split("\n\n")
-    view = await bot_app.services.dispatcher.status(user.id)
-    assert view is not None
+    [view] = await bot_app.services.dispatcher.status(user.id)
     assert job_line.splitlines()[0] == view.describe("en").splitlines()[0]
     assert pending_line == t("en", "status_photo")
 
@@ -201,17 +200,18 @@ async def test_rerun_of_a_forgotten_job_asks_for_the_photos(
     await says(user, "rerun_gone")
 
 
-async def test_second_job_while_one_runs_is_refused_kindly(
-    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+async def test_a_job_beyond_a_persons_jobs_at_once_is_refused_kindly(
+    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
     telegram.hold("getFile")
-    await two_photos(user)
-    await queued(bot_app, user)
-    waiting = await user.send_photo(jpeg(96, 80, GREEN))
-    await says(user, "got_content")
-    await user.send_photo(jpeg(90, 90, RED))
-    await says(user, "busy")
-    assert same_file(await waiting_photo(bot_app, user), waiting)
+    async with start_bot(jobs_per_person=1) as bot:
+        await two_photos(user)
+        await queued(bot, user)
+        waiting = await user.send_photo(jpeg(96, 80, GREEN))
+        await says(user, "got_content")
+        await user.send_photo(jpeg(90, 90, RED))
+        await says(user, "busy", limit=1)
+        assert same_file(await waiting_photo(bot, user), waiting)
 
 
 async def test_daily_limit(start_bot: StartBot, user: FakeUser) -> None:

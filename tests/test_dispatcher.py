@@ -1,203 +1,23 @@
-"""The dispatcher's scheduling and outcomes, with a scripted runner in place of the engine.
-
-Real SQLite, the fake Bot API for Telegram; only the pixels are faked, so each case can make a
-job block, fail or stop exactly when it needs to.
-"""
+"""The dispatcher's scheduling and outcomes, with a scripted runner in place of the engine
+(tests/scripted.py): real SQLite, the fake Bot API; only the pixels are faked."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import threading
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
 from telegram import Bot
 
-from bot.config import Config
-from bot.jobs.dispatcher import Dispatcher
 from bot.jobs.execution import MAX_ATTEMPTS
 from bot.jobs.messenger import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
-from bot.jobs.runner import Capacity
 from bot.jobs.store import ActiveJobExists, Store
-from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, UserSettings
+from bot.models import JobStatus, Lane
 from bot.texts import t
-from nst_engine.errors import Cancelled, EngineError, ImageError
-from nst_engine.settings import Settings
-from tests.fakebot import FakeTelegram, jpeg
-
-
-@dataclass
-class Script:
-    """What the fake runner does for one user's job."""
-
-    outcome: str = "finish"  # finish | block (until cancelled) | error | bad_image
-    gate: asyncio.Event | None = None  # if set, wait for it before the outcome
-
-
-@dataclass
-class FakeRunner:
-    """A JobRunner that follows a script per user and records what it was asked to do."""
-
-    scripts: dict[int, Script] = field(default_factory=dict)
-    started: list[int] = field(default_factory=list)  # user ids, in the order their runs began
-    inputs: dict[int, tuple[bytes, bytes]] = field(default_factory=dict)
-    running: dict[int, asyncio.Event] = field(default_factory=dict)
-    finished: dict[int, asyncio.Event] = field(default_factory=dict)
-    active: int = 0
-    most_active: int = 0
-    forgotten: list[int] = field(default_factory=list)  # job ids, as their runs ended
-    fast_error: str | None = "no preview with the fake runner"
-    person_error: str | None = "no person mode with the fake runner"
-
-    async def start(self) -> None:
-        pass
-
-    async def stop(self) -> None:
-        pass
-
-    async def forget(self, job_id: int) -> None:
-        self.forgotten.append(job_id)
-
-    async def capacity(self) -> Capacity:
-        return Capacity(1, self.active)
-
-    async def sees_no_face(self, content: Path) -> bool:
-        return False
-
-    async def animate(self, job: Job, *args: Any) -> None:
-        raise EngineError("no animations with the fake runner")
-
-    async def contact_sheet(
-        self, content: Path, styles: Sequence[tuple[str, Path]], settings: Settings, output: Path
-    ) -> None:
-        raise EngineError("no contact sheets with the fake runner")
-
-    def started_event(self, user_id: int) -> asyncio.Event:
-        return self.running.setdefault(user_id, asyncio.Event())
-
-    def finished_event(self, user_id: int) -> asyncio.Event:
-        return self.finished.setdefault(user_id, asyncio.Event())
-
-    async def run(
-        self,
-        job: Job,
-        content: Path,
-        style: Sequence[Path],
-        settings: Settings,
-        output: Path,
-        progress: Callable[[float], None],
-        cancel: threading.Event,
-        person: PersonMode = PersonMode.OFF,
-        resume: Path | None = None,
-    ) -> None:
-        user = job.request.user_id
-        script = self.scripts.get(user, Script())
-        self.started.append(user)
-        self.inputs[user] = (await asyncio.to_thread(content.read_bytes), b"")
-        self.active += 1
-        self.most_active = max(self.most_active, self.active)
-        self.started_event(user).set()
-        try:
-            if script.gate is not None:
-                await script.gate.wait()
-            progress(0.5)
-            if script.outcome == "block":
-                await asyncio.to_thread(cancel.wait)
-            if cancel.is_set():
-                raise Cancelled("cancelled")
-            if script.outcome == "error":
-                raise RuntimeError("engine exploded")
-            if script.outcome == "bad_image":
-                raise ImageError("cannot decode the photo")
-            Image.new("RGB", (64, 48), "red").save(output, "PNG")
-        finally:
-            self.active -= 1
-            self.finished_event(user).set()
-
-
-class Styles:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def title(self, preset_id: str, language: str = "en") -> str:
-        return f"Preset {preset_id}"
-
-    async def image_path(self, preset_id: str) -> Path:
-        return self.path
-
-
-def make_request(telegram: FakeTelegram, user_id: int, **changes: Any) -> JobRequest:
-    """A preset job for a photo the fake server holds, as a handler would submit it."""
-    photo = telegram.store_photo(jpeg(64, 48, (user_id % 256, 10, 10)))[-1]
-    values: dict[str, Any] = {
-        "user_id": user_id,
-        "chat_id": user_id,
-        "content": FileRef(photo["file_id"], photo["file_unique_id"], photo["file_size"]),
-        "style": None,
-        "preset_id": "starry_night",
-        "settings": UserSettings(),
-        "language": "en",
-    }
-    values.update(changes)
-    return JobRequest(**values)
-
-
-@dataclass
-class World:
-    telegram: FakeTelegram
-    store: Store
-    runner: FakeRunner
-    dispatcher: Dispatcher
-    config: Config
-
-    def request(self, user_id: int, **changes: Any) -> JobRequest:
-        return make_request(self.telegram, user_id, **changes)
-
-    async def job_of(self, user_id: int) -> Job:
-        job = await self.store.last_job(user_id)
-        assert job is not None
-        return job
-
-    def job_dir(self, job: Job) -> Path:
-        return self.config.data_dir / "jobs" / str(job.id)
-
-
-@pytest.fixture
-def make_world(telegram: FakeTelegram, tmp_path: Path):
-    style = tmp_path / "style.jpg"
-    style.write_bytes(jpeg(48, 48, (0, 0, 200)))
-
-    @asynccontextmanager
-    async def make(runner: FakeRunner | None = None, **overrides: Any) -> AsyncIterator[World]:
-        config = Config(
-            token=telegram.token,
-            base_url=telegram.base_url,
-            base_file_url=telegram.base_file_url,
-            data_dir=tmp_path / "data",
-            **overrides,
-        )
-        for user_id in range(1, 10):
-            with contextlib.suppress(ValueError):  # made by an earlier start
-                telegram.user(user_id=user_id)
-        store = await Store.open(config.database_path)
-        bot = Bot(telegram.token, base_url=telegram.base_url, base_file_url=telegram.base_file_url)
-        runner = runner or FakeRunner()
-        dispatcher = Dispatcher(config, store, runner, Messenger(bot), Styles(style))
-        async with bot:
-            await dispatcher.start()
-            try:
-                yield World(telegram, store, runner, dispatcher, config)
-            finally:
-                await dispatcher.stop()
-                await store.close()
-
-    return make
+from tests.fakebot import FakeTelegram
+from tests.scripted import FakeRunner, Script, make_request
 
 
 async def test_jobs_start_in_arrival_order_one_at_a_time(make_world) -> None:
@@ -207,7 +27,8 @@ async def test_jobs_start_in_arrival_order_one_at_a_time(make_world) -> None:
         for user in range(1, 7):
             await world.dispatcher.submit(world.request(user))
         await runner.started_event(1).wait()
-        assert [(await world.dispatcher.status(u)).position for u in range(2, 7)] == [1, 2, 3, 4, 5]
+        positions = [(await world.dispatcher.status(u))[0].position for u in range(2, 7)]
+        assert positions == [1, 2, 3, 4, 5]
         gate.set()
         for user in range(1, 7):
             await world.telegram.wait_for("sendDocument", chat=user)
@@ -252,10 +73,13 @@ async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
         assert calls.count("sendPhoto") == 1 and calls.count("sendDocument") == 1
 
 
-async def test_a_second_request_is_refused_while_the_first_is_active(make_world) -> None:
+async def test_a_request_beyond_a_persons_jobs_at_once_is_refused(make_world) -> None:
     gate = asyncio.Event()
     async with make_world(FakeRunner(scripts={1: Script(gate=gate)})) as world:
+        assert world.config.jobs_per_person == 3
         first = await world.dispatcher.submit(world.request(1))
+        for _ in range(2):
+            await world.dispatcher.submit(world.request(1))
         with pytest.raises(ActiveJobExists) as refused:
             await world.dispatcher.submit(world.request(1))
         assert refused.value.job.id == first.id
@@ -280,7 +104,7 @@ async def test_cancel_a_queued_job(make_world) -> None:
         await world.telegram.wait_for("sendDocument", chat=1)
         assert runner.started == [1]
         assert (await world.job_of(2)).status is JobStatus.CANCELLED
-        assert await world.dispatcher.cancel(2) is None
+        assert await world.dispatcher.cancel(2) == []
 
 
 async def test_cancel_a_running_job_stops_it_and_deletes_its_files(make_world) -> None:
@@ -290,13 +114,13 @@ async def test_cancel_a_running_job_stops_it_and_deletes_its_files(make_world) -
         await runner.started_event(1).wait()
         job = await world.job_of(1)
         assert world.job_dir(job).exists()
-        view = await world.dispatcher.status(1)
-        assert view and view.position == 0 and view.progress == 0.5
+        [view] = await world.dispatcher.status(1)
+        assert view.position == 0 and view.progress == 0.5
 
         assert await world.dispatcher.cancel(1)
         await world.telegram.wait_for("editMessageText", chat=1, text=t("en", "job_cancelled"))
         assert (await world.job_of(1)).status is JobStatus.CANCELLED
-        assert await world.dispatcher.status(1) is None
+        assert await world.dispatcher.status(1) == []
     assert not world.job_dir(job).exists()
 
 
@@ -382,10 +206,10 @@ async def test_restart_delivers_a_ready_result_once_and_never_resends_an_uncerta
         for user_id in (1, 2):
             telegram.user(user_id=user_id)
             request = make_request(telegram, user_id)
-            job = await store.create_job(request, queue_limit=9, daily_limit=0, concurrent_jobs=1)
+            job = await store.create_job(request, queue_limit=9, daily_limit=0, jobs_per_person=1)
             message = await bot.send_message(user_id, "🎨 Painting… 99%")
             await store.mark_announced(job.id, message.message_id)
-            assert await store.claim_next()
+            assert await store.claim_next(Lane.REGULAR)
             result = data / "jobs" / str(job.id) / "result.png"
             result.parent.mkdir(parents=True)
             Image.new("RGB", (64, 48), "blue").save(result)

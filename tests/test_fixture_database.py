@@ -50,8 +50,8 @@ async def test_todays_store_reads_the_old_database(tmp_path: Path) -> None:
         # The v4 migration made the waiting photo the person's conversation in their chat.
         waiting = await store.conversation(USER_ID, USER_ID)
         assert waiting == Conversation(Waiting.PHOTO, content=PENDING, set_at=MOMENT)
-        job = await store.active_job(USER_ID)
-        assert job is not None and job.status is JobStatus.QUEUED
+        [job] = await store.active_jobs(USER_ID)
+        assert job.status is JobStatus.QUEUED
         assert (job.request.content, job.request.style) == (JOB_CONTENT, JOB_STYLE)
         assert job.request.settings == SETTINGS and job.request.language == "en"
     finally:

@@ -81,21 +81,22 @@ async def test_photo_then_painting_brings_a_preview_then_one_result(
     assert job_dirs(bot_app) == []  # inputs, preview and result deleted once delivered
 
 
-async def test_a_second_request_while_one_is_active_is_refused_and_said_so(
-    bot_app: RunningBot, user: FakeUser, telegram: FakeTelegram
+async def test_a_request_beyond_a_persons_jobs_at_once_is_refused_and_said_so(
+    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram
 ) -> None:
     download = telegram.hold("download")  # keeps the first job busy while we ask again
-    await paint(user)
-    await user.wait_for("sendMessage", text=lambda s: s.startswith("🕐"))
-    await paint(user, shade=90)
-    await user.wait_for("sendMessage", text=t("en", "busy"))
-    download.release()
+    async with start_bot(jobs_per_person=1) as bot:
+        await paint(user)
+        await user.wait_for("sendMessage", text=lambda s: s.startswith("🕐"))
+        await paint(user, shade=90)
+        await user.wait_for("sendMessage", text=t("en", "busy", limit=1))
+        download.release()
 
-    await user.wait_for("sendDocument", within=60)
-    await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=60)
-    assert len(results(telegram, user.id)) == 1
-    # The refused photo stays pending, so only the painting needs sending again.
-    assert await waiting_photo(bot_app, user) is not None
+        await user.wait_for("sendDocument", within=60)
+        await user.wait_for("editMessageText", text=lambda s: s.startswith("✅"), within=60)
+        assert len(results(telegram, user.id)) == 1
+        # The refused photo stays pending, so only the painting needs sending again.
+        assert await waiting_photo(bot, user) is not None
 
 
 async def test_cancel_a_queued_and_a_running_job(

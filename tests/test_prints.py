@@ -8,20 +8,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
+import pytest
 from PIL import Image, ImageCms
 
+from bot.jobs.engines import measured_pace
 from bot.jobs.status import duration_text
-from bot.models import (
-    FileRef,
-    Job,
-    JobRequest,
-    JobStatus,
-    PrintSize,
-    Quality,
-    UserSettings,
-    print_expected_s,
-)
+from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, Quality, UserSettings
 from bot.texts import t
+from nst_engine.engine import Engine
+from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 from tests.fakebot.server import JSON
@@ -68,7 +63,7 @@ def print_file(call: Call) -> Image.Image:
 
 
 async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
-    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram
+    start_bot: StartBot, user: FakeUser, telegram: FakeTelegram, engine: Engine
 ) -> None:
     async with start_bot(print_sides=(128,), daily_limit=2) as bot:
         job, picture = await painted(bot, user)
@@ -78,8 +73,13 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
         assert job.sent_result.file_id == png.result["document"]["file_id"]
 
         offer = await order_print(user, job, 128)
-        first_guess = duration_text("en", print_expected_s(128))  # by the pixels
-        wait = t("en", "print_size_button", side=128, cm=1, wait=first_guess)
+        # No print has run here yet: the wait is what the engine's pace, measured as the bot
+        # started, says a print from its 64 px painting takes.
+        paced = measured_pace(engine, bot.config.engine_options).expected_s(
+            Settings(max_side=128), 64
+        )
+        assert paced is not None
+        wait = t("en", "print_size_button", side=128, cm=1, wait=duration_text("en", paced))
         assert offer.params["reply_markup"]["inline_keyboard"] == [
             [{"text": wait, "callback_data": f"print:{job.id}:128"}]
         ]
@@ -135,6 +135,40 @@ async def test_cancel_stops_a_print_mid_run_and_sends_nothing(
         assert stopped is not None and stopped.status is JobStatus.CANCELLED
         assert not [c for c in telegram.calls if is_print(c.params.get("caption"))]
         assert job_dirs(bot) == []
+
+
+async def test_a_painting_goes_ahead_of_a_print_which_stands_aside(
+    start_bot: StartBot,
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    job_hold: JobHold,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One engine, one regular slot: Boris's painting is not queued behind Anna's print, which
+    stands aside while it runs (its message saying so is test_lanes.py's: a pause shorter than
+    the edit interval is not shown)."""
+    caplog.set_level("INFO", logger="bot.jobs")
+    anna, boris = make_user("Anna"), make_user("Boris")
+    async with start_bot(print_sides=(128,)) as bot:
+        job, _ = await painted(bot, anna)
+        await bot.services.store.save_settings(boris.id, QUALITY)
+        job_hold.close()
+        await order_print(anna, job, 128)
+        await job_hold.until_held()  # the print has made its first step; its engine is free
+        await boris.send_photo(jpeg(96, 72, RED))
+        await boris.send_photo(jpeg(80, 80, BLUE))
+        await job_hold.until_held(2)  # the painting runs beside it, on the one engine
+        job_hold.open()
+        await done(boris)
+        await anna.wait_for("sendDocument", caption=is_print, within=60)
+        await done(anna)
+        printed = await bot.services.store.last_job(anna.id)
+        learned = (await bot.services.store.run_times())[("print", 128)]
+    assert len([c for c in telegram.calls if is_print(c.params.get("caption"))]) == 1
+    # Let go, it stood aside while the painting was under way (or within a second after): that
+    # time is not what a print is learned to take.
+    assert printed is not None and f"job {printed.id} stood aside" in caplog.text
+    assert learned < printed.run_s
 
 
 async def test_in_a_group_print_size_is_the_askers_and_paints_on_the_photo_sent(

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from PIL import Image
 from skimage import data as skimage_data
 
@@ -392,6 +393,82 @@ async def test_a_frozen_worker_is_replaced_and_its_late_result_dropped(
     assert tasks_done(cluster.log(frozen)) == []
 
 
+async def order_print(user: FakeUser, job_id: int, side: int = 128) -> None:
+    """[🖨 Print size] under the job's result, then the side: the print is queued."""
+    await user.press(f"print:{job_id}")
+    offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
+    await user.press(f"print:{job_id}:{side}", message=offer.result)
+
+
+def prints_to(telegram: FakeTelegram, user: FakeUser) -> list[Call]:
+    return [
+        c
+        for c in telegram.calls
+        if c.method == "sendDocument"
+        and c.ok
+        and c.params.get("caption", "").startswith("🖨")
+        and c.params.get("chat_id") == user.id
+    ]
+
+
+async def test_a_workers_print_stands_aside_for_a_painting_on_its_regular_slot(
+    telegram: FakeTelegram,
+    make_user: Callable[..., FakeUser],
+    cluster: Workers,
+    presets_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One worker, painting a print: the painting is not left waiting behind it, and the print
+    stands aside on the worker meanwhile (it says so to the bot)."""
+    caplog.set_level("INFO", logger="bot.jobs")
+    cluster.processes["w2"].kill()  # the cluster fixture starts it again after the test
+    cluster.processes["w2"].wait()
+    anna, boris = make_user("Anna"), make_user("Boris")
+    async with remote_bot(
+        telegram, tmp_path, presets_dir, cluster.redis, print_sides=(128,)
+    ) as bot:
+        for person in (anna, boris):
+            await bot.services.store.save_settings(person.id, QUALITY)
+        await order(anna)
+        await done(anna, 60)
+        cluster.hold.close()
+        await order_print(anna, 1)
+        await cluster.hold.until_held()  # the print, on w1's print slot
+        await order(boris)
+        await cluster.hold.until_held(2)  # the painting, on w1 too, on its regular slot
+        cluster.hold.open()
+        await done(boris, 60)
+        await done(anna, 60)
+    assert len(results(telegram, boris)) == 1 and len(prints_to(telegram, anna)) == 1
+    assert "job 2 stood aside" in caplog.text
+    assert sorted(tasks_done(cluster.log("w1"))) == ["1.quality", "2.quality", "3.quality"]
+
+
+async def test_a_print_on_a_killed_worker_is_painted_by_the_other_once(
+    telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
+) -> None:
+    async with remote_bot(
+        telegram, tmp_path, presets_dir, cluster.redis, print_sides=(128,)
+    ) as bot:
+        await bot.services.store.save_settings(user.id, QUALITY)
+        await order(user)
+        await done(user, 60)
+        cluster.hold.close()
+        await order_print(user, 1)
+        await cluster.hold.until_held()
+        holder = lease_holder(cluster.redis, "2.quality")
+        assert holder is not None
+        survivor = "w2" if holder == "w1" else "w1"
+        cluster.processes[holder].send_signal(signal.SIGKILL)
+        cluster.hold.open()
+        await done(user, 120)
+        printed = await bot.services.store.last_job(user.id)
+    assert len(prints_to(telegram, user)) == 1
+    assert printed is not None and printed.delivered and printed.request.print_size is not None
+    assert tasks_done(cluster.log(survivor)).count("2.quality") == 1
+
+
 # Last: it kills one of the module's workers (the next user of `cluster` starts it again).
 async def test_worker_killed_mid_job_the_other_finishes_it_once(
     telegram: FakeTelegram, user: FakeUser, cluster: Workers, presets_dir: Path, tmp_path: Path
@@ -536,9 +613,7 @@ async def test_a_print_is_painted_on_a_remote_worker_and_sent_as_a_file(
         await bot.services.store.save_settings(user.id, QUALITY)
         await order(user)
         await done(user, 60)
-        await user.press("print:1")
-        offer = await user.wait_for("sendMessage", text=t("en", "print_offer"))
-        await user.press("print:1:128", message=offer.result)
+        await order_print(user, 1)
         sent = await user.wait_for("sendDocument", caption=lambda c: c.startswith("🖨"), within=60)
         await done(user, 60)
         await keys_deleted(cluster.redis, 2)

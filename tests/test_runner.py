@@ -52,9 +52,11 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     """One line at start: the backend, the device, the precision and the warm-up's sides."""
     monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
     monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
-    options = EngineOptions("float32", tmp_path / "compiled", (64,), face_models_or_none)
+    options = EngineOptions(
+        "float32", tmp_path / "compiled", (64,), face_models_dir=face_models_or_none
+    )
     runner = InProcessRunner(1, options=options)
-    caplog.set_level("INFO", logger="bot.jobs.runner")
+    caplog.set_level("INFO", logger="bot.jobs.engines")
     await runner.start()
     try:
         lines = [r.getMessage() for r in caplog.records if "engine ready" in r.getMessage()]

@@ -26,6 +26,7 @@ from bot.models import (
     FileRef,
     JobRequest,
     JobStatus,
+    Lane,
     PersonMode,
     PrintSize,
     Quality,
@@ -33,7 +34,9 @@ from bot.models import (
     Waiting,
 )
 
-LIMITS = {"queue_limit": 50, "daily_limit": 0, "concurrent_jobs": 1}
+LIMITS = {"queue_limit": 50, "daily_limit": 0, "jobs_per_person": 1}
+REGULAR, PRINT = Lane.REGULAR, Lane.PRINT
+PAINTING = FileRef("painting", "u-painting", 999)
 
 
 class Clock:
@@ -83,13 +86,15 @@ async def test_a_new_file_gets_the_latest_schema_in_wal_mode(tmp_path: Path) -> 
     path = tmp_path / "fresh" / "bot.sqlite3"
     store = await Store.open(path)
     await store.close()
-    assert pragma(path, "user_version") == SCHEMA_VERSION == 6
+    assert pragma(path, "user_version") == SCHEMA_VERSION == 7
     assert pragma(path, "journal_mode") == "wal"
     with sqlite3.connect(path) as db:
-        columns = {row[1] for row in db.execute("PRAGMA table_info(jobs)")}
+        columns = {row[1] for row in db.execute("PRAGMA table_xinfo(jobs)")}
         indexes = {row[1] for row in db.execute("PRAGMA index_list(jobs)")}
-    assert {"delivery", "status_shown"} <= columns and "delivered" not in columns
-    assert {"jobs_by_status", "jobs_by_user"} <= indexes
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    assert {"delivery", "status_shown", "lane"} <= columns and "delivered" not in columns
+    assert {"jobs_by_status", "jobs_by_user", "jobs_by_lane"} <= indexes
+    assert "run_times" in tables
 
 
 async def test_v1_database_migrates_keeping_its_rows_and_delivery_state(tmp_path: Path) -> None:
@@ -128,7 +133,7 @@ async def test_v1_database_migrates_keeping_its_rows_and_delivery_state(tmp_path
         ]
         assert jobs[0] and jobs[0].delivered
         assert (await store.recover(max_attempts=3)).undelivered[0].id == 2
-        claimed = await store.claim_next()
+        claimed = await store.claim_next(REGULAR)
         assert claimed and claimed.id == 3
     finally:
         await store.close()
@@ -200,7 +205,7 @@ async def test_a_job_ends_the_wait_in_its_own_chat(store: Store) -> None:
 
 async def test_a_mix_waits_only_as_long_as_its_job_is_kept(store: Store, clock: Clock) -> None:
     base = await queued(store, 1)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(base.id, JobStatus.DONE)
     await store.set_conversation(2, 2, Conversation(Waiting.MIX, mix_base=base.id))
     clock.now += 7 * DAY_S + 1
@@ -216,12 +221,35 @@ async def test_painting_in_a_group_is_on_until_its_admins_turn_it_off(store: Sto
     assert await store.painting_on(-100)
 
 
+async def test_v6_database_puts_its_queued_print_in_the_print_lane(tmp_path: Path) -> None:
+    path = tmp_path / "bot.sqlite3"
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        for number in range(1, 7):
+            await migrate_to(db, number)
+        await db.execute("INSERT INTO users (user_id, created_at, updated_at) VALUES (7, 0, 0)")
+        for settings in ('{"quality": "standard"}', '{"print": {"side": 2048}}'):
+            await db.execute(
+                """
+                INSERT INTO jobs (user_id, chat_id, status, language, settings,
+                    content_file_id, content_unique_id, preset_id, announced, created_at)
+                VALUES (7, 7, 'queued', 'en', ?, 'c', 'uc', 'starry', 1, 0)
+                """,
+                (settings,),
+            )
+    store = await Store.open(path)
+    try:
+        assert [job.id for job in await store.line(PRINT)] == [2]
+        assert [job.id for job in await store.line(REGULAR)] == [1]
+    finally:
+        await store.close()
+
+
 async def test_a_second_job_is_refused_while_one_is_active(store: Store) -> None:
     job = await queued(store, 1)
     with pytest.raises(ActiveJobExists) as refused:
         await store.create_job(request(1), **LIMITS)
     assert refused.value.job.id == job.id
-    claimed = await store.claim_next()
+    claimed = await store.claim_next(REGULAR)
     assert claimed and claimed.id == job.id
     with pytest.raises(ActiveJobExists):
         await store.create_job(request(1), **LIMITS)
@@ -229,39 +257,42 @@ async def test_a_second_job_is_refused_while_one_is_active(store: Store) -> None
     assert (await store.create_job(request(1), **LIMITS)).id > job.id
 
 
-async def test_simultaneous_requests_of_one_user_make_one_job(store: Store) -> None:
+async def test_simultaneous_requests_of_one_user_make_as_many_jobs_as_allowed(
+    store: Store,
+) -> None:
+    limits = {**LIMITS, "jobs_per_person": 3}
     outcomes = await asyncio.gather(
-        *(store.create_job(request(1), **LIMITS) for _ in range(10)), return_exceptions=True
+        *(store.create_job(request(1), **limits) for _ in range(10)), return_exceptions=True
     )
-    assert sum(not isinstance(outcome, Exception) for outcome in outcomes) == 1
+    assert sum(not isinstance(outcome, Exception) for outcome in outcomes) == 3
     assert all(isinstance(o, ActiveJobExists) for o in outcomes if isinstance(o, Exception))
+    assert len(await store.active_jobs(1)) == 3
 
 
-async def test_queue_cap_refuses_with_an_estimated_wait(store: Store) -> None:
+async def test_queue_cap_refuses(store: Store) -> None:
     for user in range(3):
         await queued(store, user, queue_limit=3)
     with pytest.raises(QueueFull) as refused:
-        await store.create_job(request(99), **{**LIMITS, "queue_limit": 3, "concurrent_jobs": 2})
+        await store.create_job(request(99), **{**LIMITS, "queue_limit": 3})
     assert refused.value.queue_length == 3
-    assert refused.value.wait_s > 0
     # A running job leaves the queue, so its place is free again.
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.create_job(request(99), **{**LIMITS, "queue_limit": 3})
 
 
 async def test_daily_quota_counts_24_hours_except_our_failures(store: Store, clock: Clock) -> None:
     limits = {"daily_limit": 2}
     first = await queued(store, 1, **limits)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(first.id, JobStatus.DONE)
     clock.now += 3600
     failed = await queued(store, 1, **limits)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(failed.id, JobStatus.FAILED, error="boom")  # our fault: not counted
     unstarted = await queued(store, 1, **limits)
     await store.cancel_queued(unstarted.id)  # never ran: not counted
     second = await queued(store, 1, **limits)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(second.id, JobStatus.CANCELLED)  # ran, then cancelled: counted
 
     with pytest.raises(DailyQuotaExceeded) as refused:
@@ -279,35 +310,35 @@ async def test_queue_is_fifo_and_waits_for_the_announcement(store: Store) -> Non
     later = [await queued(store, user) for user in (2, 3)]
     assert [await store.queue_position(job.id) for job in (unannounced, *later)] == [1, 2, 3]
 
-    claimed = await store.claim_next()
+    claimed = await store.claim_next(REGULAR)
     assert claimed and claimed.id == later[0].id and claimed.attempts == 1
     assert claimed.status is JobStatus.RUNNING and claimed.request == request(2)
     assert await store.queue_position(claimed.id) == 0
     assert await store.queue_position(later[1].id) == 2
 
     await store.mark_announced(unannounced.id, 555)
-    claimed = await store.claim_next()
+    claimed = await store.claim_next(REGULAR)
     assert claimed and claimed.id == unannounced.id and claimed.status_message_id == 555
     assert await store.queue_counts() == (1, 2)
 
 
 async def test_cancel_only_touches_a_queued_job(store: Store) -> None:
     running, waiting = await queued(store, 1), await queued(store, 2)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     assert await store.cancel_queued(running.id) is None
     cancelled = await store.cancel_queued(waiting.id)
     assert cancelled and cancelled.status is JobStatus.CANCELLED
-    assert await store.active_job(2) is None
-    assert await store.claim_next() is None
+    assert await store.active_jobs(2) == []
+    assert await store.claim_next(REGULAR) is None
 
 
 async def test_recovery_requeues_fails_and_finds_undelivered_results(store: Store) -> None:
     worn_out, interrupted, ready, sending = [await queued(store, user) for user in range(1, 5)]
     for _ in range(2):  # worn_out: interrupted twice already
-        await store.claim_next()
+        await store.claim_next(REGULAR)
         await store.requeue(worn_out.id, refund_attempt=False)
     for _job in (worn_out, interrupted, ready, sending):
-        assert await store.claim_next()
+        assert await store.claim_next(REGULAR)
     await store.finish(ready.id, JobStatus.DONE, result_path=Path("/r/ready.png"))
     await store.finish(sending.id, JobStatus.DONE, result_path=Path("/r/sending.png"))
     await store.set_delivery(sending.id, Delivery.SENDING)
@@ -321,23 +352,23 @@ async def test_recovery_requeues_fails_and_finds_undelivered_results(store: Stor
     assert recovery.undelivered[0].result_path == "/r/ready.png"
     assert [job.id for job in recovery.uncertain] == [sending.id]
     assert (await store.get_job(sending.id)).delivery is Delivery.SENT  # type: ignore[union-attr]
-    requeued = await store.claim_next()
+    requeued = await store.claim_next(REGULAR)
     assert requeued and requeued.id == interrupted.id and requeued.attempts == 2
     assert await store.jobs_with_files() == {ready.id}
 
 
 async def test_shutdown_requeue_refunds_the_attempt(store: Store) -> None:
     job = await queued(store, 1)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     assert await store.requeue(job.id, refund_attempt=True)
-    again = await store.claim_next()
+    again = await store.claim_next(REGULAR)
     assert again and again.id == job.id and again.attempts == 1
 
 
 async def test_forget_deletes_everything_and_stops_progress(store: Store) -> None:
     await store.save_settings(1, UserSettings(quality=Quality.HIGH))
     job = await queued(store, 1)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.set_conversation(1, 1, Conversation(Waiting.PHOTO, content=FileRef("x", "ux")))
     await queued(store, 2)
     assert await store.set_progress(job.id, 0.5)
@@ -349,14 +380,14 @@ async def test_forget_deletes_everything_and_stops_progress(store: Store) -> Non
     assert await store.get_job(job.id) is None and await store.last_job(1) is None
     assert await store.set_progress(job.id, 0.6) is False
     assert await store.finish(job.id, JobStatus.DONE) is None
-    assert await store.active_job(2) is not None
+    assert len(await store.active_jobs(2)) == 1
 
 
 async def test_delivery_sent_forgets_the_result_path_and_keeps_the_sent_file(
     store: Store,
 ) -> None:
     job = await queued(store, 1)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     done = await store.finish(job.id, JobStatus.DONE, result_path=Path("/r/x.png"))
     assert done and done.delivery is Delivery.READY and done.progress == 1 and not done.sent_result
     await store.set_delivery(job.id, Delivery.SENDING)
@@ -366,29 +397,67 @@ async def test_delivery_sent_forgets_the_result_path_and_keeps_the_sent_file(
     assert sent and sent.delivered and sent.result_path is None and sent.sent_result == kept
 
 
-async def test_a_print_keeps_its_side_and_painting_and_its_own_run_times(
-    store: Store, clock: Clock
+async def test_a_print_keeps_its_side_and_painting_and_waits_in_its_own_lane(
+    store: Store,
 ) -> None:
-    """A print's run time is not a quality's: the waits each promises are its own."""
-    painting = FileRef("painting", "u-painting", 999)
-    for user, print_size, run_s in ((1, None, 10.0), (2, PrintSize(2048, painting), 170.0)):
-        job = await store.create_job(replace(request(user), print_size=print_size), **LIMITS)
-        await store.mark_announced(job.id, None)
-        await store.claim_next()
-        clock.now += run_s
-        await store.finish(job.id, JobStatus.DONE)
-    printed = await store.last_job(2)
-    assert printed and printed.request.print_size == PrintSize(2048, painting)
-    assert printed.request.settings == UserSettings(quality=Quality.STANDARD)
-    assert await store.average_run_s(Quality.STANDARD) == pytest.approx(10.0)
-    assert await store.average_run_s(None, 2048) == pytest.approx(170.0)
-    assert await store.average_run_s(None, 4096) is None
-    assert await store.average_run_s(None) == pytest.approx(90.0)  # the queue's jobs, all kinds
+    """A print waits in the print lane: it is never claimed for a regular slot, nor a regular
+    job for a print's, and each lane counts its own places."""
+    printing = await store.create_job(
+        replace(request(1), print_size=PrintSize(2048, PAINTING)), **LIMITS
+    )
+    await store.mark_announced(printing.id, None)
+    painting = await queued(store, 2)
+    assert printing.request.lane is PRINT and painting.request.lane is REGULAR
+    assert await store.queue_position(printing.id) == await store.queue_position(painting.id) == 1
+    claimed = await store.claim_next(REGULAR)
+    assert claimed and claimed.id == painting.id
+    assert await store.claim_next(REGULAR) is None
+    claimed = await store.claim_next(PRINT)
+    assert claimed and claimed.id == printing.id
+    assert claimed.request.print_size == PrintSize(2048, PAINTING)
+    assert claimed.request.settings == UserSettings(quality=Quality.STANDARD)
+
+
+async def test_within_a_lane_each_persons_first_job_comes_before_anyones_second(
+    store: Store,
+) -> None:
+    limits = {"jobs_per_person": 3}
+    anna = [await queued(store, 1, **limits) for _ in range(3)]
+    boris = await queued(store, 2, **limits)
+    claimed = await store.claim_next(REGULAR)
+    assert claimed and claimed.id == anna[0].id
+    vera = await queued(store, 3, **limits)  # arrives later, but it is her first
+    assert [job.id for job in await store.line(REGULAR)] == [
+        boris.id,
+        vera.id,
+        anna[1].id,
+        anna[2].id,
+    ]
+    assert [await store.queue_position(job) for job in (boris.id, vera.id, anna[1].id)] == [1, 2, 3]
+    claimed_ids = [(await store.claim_next(REGULAR)).id for _ in range(2)]  # type: ignore[union-attr]
+    assert claimed_ids == [boris.id, vera.id]
+    # Anna's first is still running: her second waits for nobody else's first now.
+    again = await store.claim_next(REGULAR)
+    assert again and again.id == anna[1].id
+
+
+async def test_run_times_are_learned_by_kind_and_side(store: Store) -> None:
+    assert await store.run_times() == {}
+    await store.learn_run_time("standard", 512, 40.0)
+    await store.learn_run_time("print", 4096, 160.0)
+    assert await store.run_times() == {("standard", 512): 40.0, ("print", 4096): 160.0}
+    await store.learn_run_time("standard", 512, 20.0)  # moves part of the way: recent weigh most
+    learned = (await store.run_times())[("standard", 512)]
+    assert 20.0 < learned < 40.0
+    for _ in range(10):  # a machine that got faster: ten jobs later, that is what is promised
+        await store.learn_run_time("standard", 512, 20.0)
+    assert (await store.run_times())[("standard", 512)] == pytest.approx(20.0, rel=0.05)
+    assert (await store.run_times())[("print", 4096)] == 160.0
 
 
 async def test_purge_removes_old_finished_jobs_and_stale_photos(store: Store, clock: Clock) -> None:
     old = await queued(store, 1)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(old.id, JobStatus.DONE)
     await store.set_conversation(2, 2, Conversation(Waiting.PHOTO, content=FileRef("x", "ux")))
     clock.now += 7 * DAY_S + 1
@@ -402,21 +471,19 @@ async def test_purge_removes_old_finished_jobs_and_stale_photos(store: Store, cl
     assert await store.get_job(active.id) and await store.get_job(recent.id)
 
 
-async def test_stats_and_run_time_average(store: Store, clock: Clock) -> None:
+async def test_stats(store: Store, clock: Clock) -> None:
     since = clock.now
     for user, run_s in ((1, 10.0), (2, 30.0)):
         job = await queued(store, user)
         clock.now += 5
-        await store.claim_next()
+        await store.claim_next(REGULAR)
         clock.now += run_s
         await store.finish(job.id, JobStatus.DONE)
     failed = await queued(store, 3)
-    await store.claim_next()
+    await store.claim_next(REGULAR)
     await store.finish(failed.id, JobStatus.FAILED, error="x")
     await queued(store, 4)
 
     stats = await store.stats(since)
     assert (stats.users, stats.jobs, stats.queue_length, stats.failures) == (4, 4, 1, 1)
     assert stats.avg_run_s == pytest.approx(20.0)
-    assert await store.average_run_s(Quality.STANDARD) == pytest.approx(20.0)
-    assert await store.average_run_s(Quality.HIGH) is None

@@ -32,12 +32,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 
 async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The job's place in the queue or progress, then what waits for the next step (if any)."""
+    """Each job's place in the queue or progress, then what waits for the next step (if any)."""
     who = await who_is(update, context)
-    lines = []
+    views = await svc(context).dispatcher.status(who.user_id)
+    lines = [view.describe(who.language) for view in views]
     markup = None
-    if view := await svc(context).dispatcher.status(who.user_id):
-        lines.append(view.describe(who.language))
     now = await svc(context).store.conversation(who.user_id, who.chat_id)
     if now.waiting is Waiting.PRESET and now.preset_id is not None:
         title = svc(context).presets.title(now.preset_id, who.language)
@@ -125,7 +124,7 @@ async def cancel_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     if job is None or job.status not in ACTIVE_STATUSES:
         await query.answer(t(who.language, "cancel_too_late"))
         return
-    await svc(context).dispatcher.cancel(who.user_id)
+    await svc(context).dispatcher.cancel_job(job)
     await query.answer(t(who.language, "cancel_done"))
 
 

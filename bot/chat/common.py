@@ -101,7 +101,7 @@ async def submit(
     try:
         await svc(context).dispatcher.submit(request)
     except ActiveJobExists:
-        await say(context, who, "busy")
+        await say(context, who, "busy", limit=svc(context).config.jobs_per_person)
     except QueueFull as full:
         minutes = max(1, round(full.wait_s / 60))
         await say(context, who, "queue_full", queue=full.queue_length, minutes=minutes)

@@ -16,13 +16,13 @@ from telegram.ext import ContextTypes
 from bot.chat import keyboards
 from bot.chat.common import Who, job_id, say, svc, who_is
 from bot.chat.requests import again
-from bot.models import FileRef, Job, PrintSize, print_expected_s
+from bot.models import FileRef, Job, PrintSize
 from bot.texts import t
 
 
 async def print_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """[🖨 Print size] (print:<job>) offers the sizes, each with its wait (measured here, else a
-    first guess); a size (print:<job>:<side>) queues that print."""
+    """[🖨 Print size] (print:<job>) offers the sizes, each with about how long it takes (learned
+    here, else the engines' measured pace); a size (print:<job>:<side>) queues that print."""
     query = update.callback_query
     assert query is not None and query.data is not None
     who = await who_is(update, context)
@@ -34,10 +34,8 @@ async def print_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     chosen = query.data.split(":")[2:]
     if not chosen:
         await query.answer()
-        store = svc(context).store
-        waits = {
-            side: await store.average_run_s(None, side) or print_expected_s(side) for side in sides
-        }
+        dispatcher = svc(context).dispatcher
+        waits = {side: await dispatcher.expected_s(job.request.settings, side) for side in sides}
         markup = keyboards.print_sizes_keyboard(who.language, job.id, waits)
         await say(context, who, "print_offer", markup)
         return

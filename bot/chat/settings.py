@@ -11,7 +11,6 @@ from bot.chat import keyboards
 from bot.chat.common import Who, svc, who_is
 from bot.chat.menu import set_chat_commands
 from bot.models import (
-    QUALITY_EXPECTED_S,
     Brush,
     PersonMode,
     Quality,
@@ -95,15 +94,15 @@ def _settings_text(who: Who) -> str:
 
 
 async def _settings_keyboard(context: ContextTypes.DEFAULT_TYPE, who: Who) -> InlineKeyboardMarkup:
-    """The menu, with each quality's wait as measured on this machine once there are runs."""
-    config, store = svc(context).config, svc(context).store
+    """The menu, with each quality's wait as learned on this machine (else as its engines'
+    measured pace says)."""
+    config, dispatcher = svc(context).config, svc(context).dispatcher
     sides = {
         Quality.FAST: config.fast_side,
         Quality.STANDARD: config.standard_side,
         Quality.HIGH: config.high_side,
     }
-    waits = {q: await store.average_run_s(q) or QUALITY_EXPECTED_S[q] for q in Quality}
-    dispatcher = svc(context).dispatcher
+    waits = {q: await dispatcher.expected_s(replace(who.settings, quality=q)) for q in Quality}
     quality = who.settings.quality
     extra = {b: brush_extra_s(quality, b, waits[quality]) for b in Brush}
     return keyboards.settings_keyboard(

@@ -1,4 +1,5 @@
-"""The wire between the bot and its remote workers: one Redis, a taskiq stream, a few keys per task.
+"""The wire between the bot and its remote workers: one Redis, two taskiq streams (regular tasks,
+and prints, each worker reading both), a few keys per task.
 
 The taskiq message only says "work on this task"; everything else lives in keys with a TTL, so a
 message delivered twice, late or after its job ended finds the keys' state and is dropped:
@@ -11,9 +12,11 @@ message delivered twice, late or after its job ended finds the keys' state and i
     nst:task:<key>:lease              which worker runs it; expires unless renewed (progress,
                                       heartbeat), so a killed worker loses it within lease_s
     nst:task:<key>:result             the PNG; written only by the lease holder, once
-    nst:task:<key>:events             a list the bot pops: started, progress, done, failed
+    nst:task:<key>:events             a list the bot pops: started, progress, paused, resumed,
+                                      done, failed
     nst:task:<key>:cancel             a list the worker pops: anything in it stops the run
-    nst:worker:<name>                 a worker's heartbeat: concurrency, busy, previews
+    nst:worker:<name>                 a worker's heartbeat: concurrency, busy, previews, its
+                                      pace, whether it reads the prints' stream
 
 A task's key is "<job id>.<method>", so a restarted bot finds the run its predecessor started.
 Nothing here imports telegram or TensorFlow: the bot and `nst-worker` both import it.
@@ -46,6 +49,10 @@ from nst_engine.settings import Settings
 log = logging.getLogger(__name__)
 
 STREAM = "nst:tasks"
+# Prints have a stream of their own, which each worker reads beside the first with a slot of its
+# own, so a regular task never waits behind a print (a worker's print stands aside while it paints
+# a regular one). A worker from before lanes reads only the first: see WorkerInfo.prints.
+PRINT_STREAM = "nst:prints"
 GROUP = "nst-workers"
 TASK_NAME = "nst.stylize"
 # Every key expires: a crashed bot or worker leaves nothing behind for longer than this.
@@ -193,7 +200,8 @@ class TaskSettings:
 
 
 def event(name: str, **fields: Any) -> str:
-    """An event for the bot: started(worker), progress(fraction), done, failed(kind, error)."""
+    """An event for the bot: started(worker), progress(fraction), paused and resumed (a print
+    standing aside), done, failed(kind, error)."""
     return json.dumps({"event": name, **fields})
 
 
@@ -208,6 +216,11 @@ class WorkerInfo:
     device: str
     # None: this worker applies person mode. A worker that predates it says nothing: unavailable.
     person_error: str | None = "not reported"
+    # Reads PRINT_STREAM; a worker from before lanes does not (the bot then sends prints to the
+    # first stream, as before).
+    prints: bool = False
+    # Its engine's pace, measured at its start (nst_engine.pace.Pace.to_json); None: unknown.
+    pace: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -303,12 +316,17 @@ class StreamBroker(RedisStreamBroker):
     """
 
     def __init__(
-        self, url: str, lease_s: float, outage: Outage, consumer_name: str | None = None
+        self,
+        url: str,
+        lease_s: float,
+        outage: Outage,
+        consumer_name: str | None = None,
+        stream: str = STREAM,
     ) -> None:
         # consumer_id "0": a group declared again after Redis lost its data reads what is there.
         super().__init__(
             url,
-            queue_name=STREAM,
+            queue_name=stream,
             consumer_group_name=GROUP,
             consumer_name=consumer_name,
             consumer_id="0",
@@ -317,6 +335,7 @@ class StreamBroker(RedisStreamBroker):
             **client_options(lease_s),
         )
         self.outage = outage
+        self.stream = stream
 
     async def listen(self) -> AsyncGenerator[AckableMessage, None]:
         async with Redis(connection_pool=self.connection_pool) as redis:
@@ -324,9 +343,13 @@ class StreamBroker(RedisStreamBroker):
             async def read() -> Any:
                 try:
                     return await redis.xreadgroup(
-                        GROUP, self.consumer_name, {STREAM: ">"}, count=1, block=self.block
+                        GROUP, self.consumer_name, {self.stream: ">"}, count=1, block=self.block
                     )
                 except ResponseError as error:
+                    if str(error).startswith("UNBLOCKED"):
+                        # Redis turned replica under a blocked read (an idle stream's, such as
+                        # the prints'): a failover, as READONLY says on the next try.
+                        raise ReadOnlyError(str(error)) from error
                     if "NOGROUP" not in str(error):
                         raise
                     log.warning(
@@ -343,7 +366,7 @@ class StreamBroker(RedisStreamBroker):
 
     def _acker(self, message_id: bytes) -> Callable[[], Awaitable[None]]:
         """XACK if Redis answers; if not, the lease still says who runs the task."""
-        ack = self._ack_generator(id=message_id, queue_name=STREAM)  # type: ignore[arg-type]
+        ack = self._ack_generator(id=message_id, queue_name=self.stream)  # type: ignore[arg-type]
 
         async def best_effort() -> None:
             with contextlib.suppress(*UNREACHABLE):

@@ -22,6 +22,7 @@ from bot.jobs.messenger import Messenger
 from bot.jobs.runner import JobRunner
 from bot.jobs.running import Running
 from bot.jobs.store import Store
+from bot.models import Lane
 
 
 class StyleSource(Protocol):
@@ -42,11 +43,19 @@ class Crew:
     messenger: Messenger
     styles: StyleSource
     running: dict[int, Running] = field(default_factory=dict)  # by job id
-    wake: asyncio.Event = field(default_factory=asyncio.Event)  # a job may be claimable now
+    # Set when a job of the lane may be claimable now; each lane's loop clears its own.
+    wakes: dict[Lane, asyncio.Event] = field(
+        default_factory=lambda: {lane: asyncio.Event() for lane in Lane}
+    )
     # False while nobody can paint (painters.py): nothing is claimed, queued jobs say so.
     painters_online: bool = True
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def wake(self) -> None:
+        """A job may be claimable now: every lane looks."""
+        for event in self.wakes.values():
+            event.set()
 
     @property
     def jobs_dir(self) -> Path:

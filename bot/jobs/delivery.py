@@ -7,6 +7,7 @@ a crash mid-send is known afterwards and the send is not repeated (docs/jobs.md,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from telegram.error import TelegramError
@@ -29,8 +30,10 @@ class Deliverer:
         self._crew = crew
         self._board = board
 
-    async def deliver(self, job: Job) -> None:
-        """Send a finished job's result once: the store's 'sending' state is the claim."""
+    async def deliver(self, job: Job, arrived: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Send a finished job's result once: the store's 'sending' state is the claim.
+
+        arrived: called once the result is in the chat, before its status message says so."""
         if not await self._crew.store.begin_delivery(job.id):
             return  # another task has it, or it is already out
         assert job.result_path is not None
@@ -71,6 +74,8 @@ class Deliverer:
             return
         await self._crew.store.set_delivery(job.id, Delivery.SENT, kept)
         await asyncio.to_thread(remove_dir, path.parent)
+        if arrived is not None:
+            await arrived()
         if sent is Sent.OK:
             await self._board.show(
                 job, t(language, "job_done", duration=duration_text(language, seconds))

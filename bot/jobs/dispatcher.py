@@ -1,10 +1,11 @@
-"""The dispatcher: what handlers call, and the loop that hands queued jobs to free runners.
+"""The dispatcher: what handlers call, and the loops that hand queued jobs to free runners.
 
 Data flows one way: handlers call submit/cancel/status; the dispatcher claims jobs from the store,
 runs them through a JobRunner (execution.py) and talks to the user through its Messenger. The
 store is the truth: nothing about a job lives only in memory except what a running job reports on
 the way (progress, its cancel event), so a crash loses at most the current attempt. Each job owns
 one status message (status.py), edited in place from "queued" to a progress bar to its outcome.
+Each lane (models.Lane) has its own loop and slots: prints never hold a regular job's place.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from bot.jobs.runner import Capacity, JobRunner
 from bot.jobs.running import Running, StopReason
 from bot.jobs.sheets import ContactSheets
 from bot.jobs.status import JobStatusView, StatusBoard
-from bot.jobs.store import Store
-from bot.models import Job, JobRequest, JobStatus
+from bot.jobs.store import QueueFull, Store
+from bot.models import Job, JobRequest, JobStatus, Lane, UserSettings
 from bot.texts import t
 
 # How long a stop waits for deliveries under way before abandoning them (they resume on start).
@@ -35,7 +36,8 @@ STOP_GRACE_S = 30.0
 
 
 class Dispatcher:
-    """Runs queued jobs, at most config.concurrent_jobs at once, oldest first."""
+    """Runs queued jobs in their lanes: at most config.concurrent_jobs regular ones and
+    config.concurrent_prints prints at once, in turn (store.LINE)."""
 
     def __init__(
         self,
@@ -53,21 +55,27 @@ class Dispatcher:
         self._painters = PainterWatch(crew, self._board)
         # What /try calls: draw the contact sheet and send it (False if one is under way).
         self.try_presets = self._sheets.start
-        self._slots = asyncio.Semaphore(config.concurrent_jobs)
+        self._slots = {
+            Lane.REGULAR: asyncio.Semaphore(config.concurrent_jobs),
+            Lane.PRINT: asyncio.Semaphore(config.concurrent_prints),
+        }
         self._cancel_requested: set[int] = set()
-        self._claiming: asyncio.Task[None] | None = None
+        self._claiming: list[asyncio.Task[None]] = []
 
     # What handlers call.
 
     async def submit(self, request: JobRequest) -> Job:
         """Queue the request and post its status message; raises the store's limit errors."""
         config = self._crew.config
-        job = await self._crew.store.create_job(
-            request,
-            queue_limit=config.queue_limit,
-            daily_limit=config.daily_limit,
-            concurrent_jobs=config.concurrent_jobs,
-        )
+        try:
+            job = await self._crew.store.create_job(
+                request,
+                queue_limit=config.queue_limit,
+                daily_limit=config.daily_limit,
+                jobs_per_person=config.jobs_per_person,
+            )
+        except QueueFull as full:
+            raise QueueFull(full.queue_length, await self._board.estimates.drained_s()) from None
         metrics.job_queued(request.kind)
         log.info("job %s queued (%s)", job.id, request.kind)
         message_id = None
@@ -82,15 +90,17 @@ class Dispatcher:
         finally:
             # Only now may it run, so "queued" can never overwrite its progress bar.
             await self._crew.store.mark_announced(job.id, message_id)
-            self._crew.wake.set()
+            self._crew.wake()
         await self._crew.count_queue()
         return replace(job, status_message_id=message_id)
 
-    async def cancel(self, user_id: int) -> Job | None:
-        """Cancel the user's job (queued: now; running: within one step)."""
-        job = await self._crew.store.active_job(user_id)
-        if job is None:
-            return None
+    async def cancel(self, user_id: int) -> list[Job]:
+        """Cancel each of the person's jobs (queued: now; running: within one step)."""
+        jobs = await self._crew.store.active_jobs(user_id)
+        return [cancelled for job in jobs if (cancelled := await self.cancel_job(job))]
+
+    async def cancel_job(self, job: Job) -> Job | None:
+        """Cancel one job (queued: now; running: within one step); None if it had ended."""
         running = self._crew.running.get(job.id)
         if running is not None:
             running.stop(StopReason.USER)
@@ -114,18 +124,25 @@ class Dispatcher:
             self._cancel_requested.add(job.id)
         return current
 
-    async def status(self, user_id: int) -> JobStatusView | None:
-        job = await self._crew.store.active_job(user_id)
-        if job is None:
-            return None
+    async def status(self, user_id: int) -> list[JobStatusView]:
+        """Each of the person's jobs: its place and wait, or its progress."""
+        return [await self._view(job) for job in await self._crew.store.active_jobs(user_id)]
+
+    async def _view(self, job: Job) -> JobStatusView:
         running = self._crew.running.get(job.id)
         if running is not None:
-            return JobStatusView(job, 0, running.progress, running.time_left())
+            paused = running.paused_since is not None
+            return JobStatusView(job, 0, running.progress, running.time_left(), paused=paused)
         position = await self._crew.store.queue_position(job.id)
+        estimates = self._board.estimates
         if position == 0:  # it started a moment ago
-            return JobStatusView(job, 0, 0.0, await self._board.expected_run_s(job))
-        wait = await self._board.expected_wait(job, position)
+            return JobStatusView(job, 0, 0.0, await estimates.job_s(job.request))
+        wait = await estimates.wait_s(job)
         return JobStatusView(job, position, 0.0, wait, self._crew.painters_online)
+
+    async def expected_s(self, settings: UserSettings, print_side: int | None = None) -> float:
+        """What a picture of these settings (or a print of that side) takes: the menus' waits."""
+        return await self._board.estimates.run_s(settings, print_side)
 
     def preview_available(self) -> bool:
         return self._crew.runner.fast_error is None
@@ -144,7 +161,9 @@ class Dispatcher:
         """Recover what a previous run left behind, then start taking jobs."""
         await recover(self._crew, self._board, self._deliverer)
         await self._painters.check()
-        self._claiming = asyncio.create_task(self._dispatch(), name="dispatch")
+        self._claiming = [
+            asyncio.create_task(self._dispatch(lane), name=f"dispatch {lane}") for lane in Lane
+        ]
         self._crew.spawn(housekeep(self._crew, self._deliverer))
         self._crew.spawn(self._painters.watch())
 
@@ -153,27 +172,28 @@ class Dispatcher:
         if self._crew.stopped.is_set():
             return
         self._crew.stopped.set()
-        self._crew.wake.set()
+        self._crew.wake()
         for running in list(self._crew.running.values()):
             running.stop(StopReason.SHUTDOWN)
-        if self._claiming is not None:
-            await self._claiming
+        await asyncio.gather(*self._claiming)
         if self._crew.tasks:
             _, late = await asyncio.wait(set(self._crew.tasks), timeout=STOP_GRACE_S)
             for task in late:  # a delivery stuck on the network: it resumes after the restart
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
 
-    async def _dispatch(self) -> None:
-        """Claim the next job whenever a runner is free."""
+    async def _dispatch(self, lane: Lane) -> None:
+        """Claim the lane's next job whenever one of its slots is free."""
+        slots = self._slots[lane]
         while True:
-            await self._slots.acquire()
-            job = await self._claim()
+            await slots.acquire()
+            job = await self._claim(lane)
             if job is None:
-                self._slots.release()
+                slots.release()
                 return
             # Registered before any await, so cancel() always finds a claimed job.
             running = self._crew.running[job.id] = Running(job)
+            running.expected_s = await self._board.estimates.job_s(job.request)
             waited = (job.started_at or job.created_at) - job.created_at
             metrics.job_started(job.request.kind, waited)
             log.info("job %s started after %.1f s (attempt %d)", job.id, waited, job.attempts)
@@ -182,23 +202,24 @@ class Dispatcher:
                 self._cancel_requested.discard(job.id)
                 running.stop(StopReason.USER)
             task = self._crew.spawn(self._execution.run(running))
-            task.add_done_callback(lambda _: self._slots.release())
+            task.add_done_callback(lambda _: slots.release())
 
-    async def _claim(self) -> Job | None:
-        """The next job, waiting for one (and for a painter) as long as needed; None once
-        stopping."""
+    async def _claim(self, lane: Lane) -> Job | None:
+        """The lane's next job, waiting for one (and for a painter) as long as needed; None
+        once stopping."""
+        wake = self._crew.wakes[lane]
         while not self._crew.stopped.is_set():
-            self._crew.wake.clear()
+            wake.clear()
             if not self._crew.painters_online:
-                await self._crew.wake.wait()
+                await wake.wait()
                 continue
             try:
-                job = await self._crew.store.claim_next()
+                job = await self._crew.store.claim_next(lane)
             except Exception:
                 log.exception("claiming a job failed; trying again")
                 await asyncio.sleep(1)
                 continue
             if job is not None:
                 return job
-            await self._crew.wake.wait()
+            await wake.wait()
         return None

@@ -1,9 +1,10 @@
 """One claimed job, from its inputs to its outcome: download, preview, engine, progress, end.
 
 The engine runs in the runner (a thread in this process, or a remote worker); this side keeps the
-status message moving, enforces the time limit with the same cancel event a [Cancel] sets, and
-decides what an ending means: done (delivery starts in its own task), failed with a message saying
-what to do, or back to the queue.
+status message moving (a print standing aside for regular work says so), enforces the time limit
+with the same cancel event a [Cancel] sets (a print's pauses not counted), and decides what an
+ending means: done (delivery starts in its own task, and its run time is learned), failed with a
+message saying what to do, or back to the queue.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from bot.jobs.buttons import cancel_keyboard
 from bot.jobs.crew import Crew
 from bot.jobs.delivery import Deliverer
 from bot.jobs.engine_settings import engine_settings, for_print, with_mix
+from bot.jobs.estimates import request_key
 from bot.jobs.folders import ANIMATION_FILE, PRINT_FILE, RESULT_FILE, remove_dir, remove_inputs
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
 from bot.jobs.pictures import as_shown
 from bot.jobs.runner import NotStarted, PainterOffline
 from bot.jobs.running import Running, StopReason
-from bot.jobs.status import StatusBoard, progress_text
+from bot.jobs.status import StatusBoard, running_text
 from bot.models import FileRef, Job, JobStatus, PersonMode, Quality
 from bot.presets import PresetUnavailable
 from bot.texts import t
@@ -118,8 +120,15 @@ class Execution:
         if finished is None:
             return  # forgotten while it ran
         running.result_ready = True
-        self._crew.spawn(self._deliverer.deliver(finished))
+        self._crew.spawn(self._deliverer.deliver(finished, lambda: self._learn(running)))
         ended(finished, "done", finished.run_s)
+
+    async def _learn(self, running: Running) -> None:
+        """Once its result is in the chat: what the person waited for, from the claim on, the
+        job's pauses left out, is what the next such job is promised (estimates.py)."""
+        kind, side = request_key(self._crew.config, running.job.request)
+        waited = time.monotonic() - running.claimed - running.paused_for()
+        await self._crew.store.learn_run_time(kind, side, waited)
 
     async def _painting(self, style: FileRef | None, preset_id: str | None, target: Path) -> Path:
         """A painting on disk: the person's downloaded, or a preset's."""
@@ -145,11 +154,7 @@ class Execution:
         settings = request.settings
         fast = self._crew.runner.fast_error is None
         person = await self._person_mode(job, content)
-        timer = asyncio.get_running_loop().call_later(
-            request.time_limit_s(self._crew.config.job_timeout_s),
-            running.stop,
-            StopReason.TIMEOUT,
-        )
+        running.limit_time(request.time_limit_s(self._crew.config.job_timeout_s))
         try:
             # Only on the first attempt: after a restart the user has seen it already.
             if (
@@ -173,9 +178,10 @@ class Execution:
                 running.cancel,
                 person,
                 resume,
+                lambda paused: self._on_pause(running, paused),
             )
         finally:
-            timer.cancel()
+            running.end_time_limit()
             await self._settle(running)
         if running.cancel.is_set():  # asked to stop just as it finished: honour it
             raise Cancelled("stopped after the last step")
@@ -186,9 +192,7 @@ class Execution:
         """A clip painted by the fast method (its only method), under the job's time limit."""
         job = running.job
         fast = replace(job.request.settings, quality=Quality.FAST)
-        timer = asyncio.get_running_loop().call_later(
-            self._crew.config.job_timeout_s, running.stop, StopReason.TIMEOUT
-        )
+        running.limit_time(self._crew.config.job_timeout_s)
         try:
             running.run_started = time.monotonic()
             await self._crew.runner.animate(
@@ -201,7 +205,7 @@ class Execution:
                 running.cancel,
             )
         finally:
-            timer.cancel()
+            running.end_time_limit()
             await self._settle(running)
         if running.cancel.is_set():
             raise Cancelled("stopped after the last frame")
@@ -266,13 +270,25 @@ class Execution:
         running.last_report = now
         running.reporting = asyncio.create_task(self._report(running))
 
+    def _on_pause(self, running: Running, paused: bool) -> None:
+        """A print stands aside for regular work, or goes on: shown now if the edit interval
+        allows, and looked at again once it has passed."""
+        if stood_aside := running.paused(paused):
+            log.info("job %s stood aside %.1f s for regular work", running.job.id, stood_aside)
+        self._on_progress(running, running.progress)
+        if running.report_again is not None:
+            running.report_again.cancel()
+        running.report_again = asyncio.get_running_loop().call_later(
+            EDIT_INTERVAL_S, lambda: self._on_progress(running, running.progress)
+        )
+
     async def _report(self, running: Running) -> None:
         job = running.job
         try:
             if not await self._crew.store.set_progress(job.id, running.progress):
                 running.stop(StopReason.GONE)
                 return
-            text = progress_text(job.request.language, running.progress, running.time_left())
+            text = running_text(running)
             keyboard = cancel_keyboard(job.request.language, job.id)
             if not await self._board.show(job, text, keyboard, True):
                 # Too soon after the last edit (say "Starting…"), or Telegram away: shown once
@@ -345,6 +361,6 @@ class Execution:
         job = running.job
         if job.attempts < MAX_ATTEMPTS:
             if await self._crew.store.requeue(job.id, refund_attempt=False):
-                self._crew.wake.set()
+                self._crew.wake()
             return
         await self._fail(running, "job_failed", "failed")

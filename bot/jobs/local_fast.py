@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from bot.jobs.engines import lower_priority
 from bot.jobs.person import has_no_face
-from bot.jobs.runner import Progress, _lower_priority, from_thread
+from bot.jobs.runner import Progress, from_thread
 from nst_engine import animation, sheet
 from nst_engine.errors import EngineError, WeightsError
 from nst_engine.faces import FaceDetector
@@ -33,7 +34,7 @@ class LocalFast:
         self._face_models_dir = face_models_dir
         self._detector: FaceDetector | WeightsError | None = None  # an error: unavailable
         self._thread = ThreadPoolExecutor(
-            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+            1, thread_name_prefix="nst-fast", initializer=lower_priority
         )
         self._stylizer: FastStylizer | None = None
 

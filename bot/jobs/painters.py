@@ -59,7 +59,7 @@ class PainterWatch:
             await self._refresh()
         if online and not self._crew.painters_online:
             self._crew.painters_online = True
-            self._crew.wake.set()
+            self._crew.wake()
         return capacity.remote
 
     async def _refresh(self) -> None:

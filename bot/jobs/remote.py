@@ -10,6 +10,7 @@ the lease. A result already in Redis is taken as it is, never computed again, wh
 restarted bot picks up the work its predecessor sent out. With no worker online for a lease (none
 beating, or Redis away that long) a task nobody holds gives up with PainterOffline, and the job
 waits in the queue (bot/jobs/painters.py). Contact sheets and clips are made here (LocalFast).
+Prints go to the prints' stream, which every worker reads with a slot of its own (channel.py).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import asyncio
 import json
 import logging
 import math
+import statistics
 import threading
 from collections.abc import Awaitable, Sequence
 from pathlib import Path
@@ -32,6 +34,7 @@ from bot import metrics
 from bot.config import safe_url
 from bot.jobs.channel import (
     DATA_TTL_S,
+    PRINT_STREAM,
     TASK_NAME,
     UNREACHABLE,
     WORKER_PATTERN,
@@ -45,9 +48,18 @@ from bot.jobs.channel import (
     unreachable_line,
 )
 from bot.jobs.local_fast import LocalFast
-from bot.jobs.runner import Capacity, NotStarted, PainterOffline, Progress, RunnerUnavailable
+from bot.jobs.runner import (
+    Capacity,
+    NotStarted,
+    PainterOffline,
+    Paused,
+    Progress,
+    RunnerUnavailable,
+)
+from bot.jobs.task_watch import TaskWatch
 from bot.models import Job, PersonMode
 from nst_engine.errors import Cancelled, EngineError, ImageError
+from nst_engine.pace import Pace
 from nst_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -79,6 +91,9 @@ class RemoteRunner:
         self._outage = Outage(log)
         self._broker = StreamBroker(url, lease_s, self._outage)
         self._kicker: AsyncKicker[Any, Any] = AsyncKicker(TASK_NAME, self._broker, {})
+        self._print_kicker: AsyncKicker[Any, Any] = AsyncKicker(
+            TASK_NAME, self._broker, {"queue_name": PRINT_STREAM}
+        )
         self._workers: list[WorkerInfo] = []
         self._worker_seen_at = -math.inf  # the loop's time a heartbeat was last read
         self._local = LocalFast(fast_models_dir, face_models_dir)  # sheets, clips, faces
@@ -136,6 +151,16 @@ class RemoteRunner:
         busy = sum(w.busy for w in self._workers)
         return Capacity(engines, busy, remote=True, online=self._online())
 
+    def estimate_s(self, settings: Settings, painted_side: int | None = None) -> float | None:
+        """The median of what the online workers' paces (from their heartbeats) say."""
+        estimates = [
+            Pace.from_json(worker.pace).expected_s(settings, painted_side)
+            for worker in self._workers
+            if worker.pace is not None
+        ]
+        known = [seconds for seconds in estimates if seconds is not None]
+        return statistics.median(known) if known else None
+
     def _online(self) -> bool:
         """A worker's heartbeat was read within a lease (a Redis away for as long counts too)."""
         return asyncio.get_running_loop().time() - self._worker_seen_at < self._lease_s
@@ -162,21 +187,23 @@ class RemoteRunner:
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
         resume: Path | None = None,
+        paused: Paused | None = None,
     ) -> None:
         keys = TaskKeys(task_key(job.id, settings))
         wire = TaskSettings(settings, person, resume is not None).to_wire()
-        watch = _Watch(job.id, keys, self._lease_s)
+        watch = TaskWatch(job.id, keys, self._lease_s)
         await self.capacity()  # keeps fast_error current as workers come and go
         if not await self._retry(lambda: self._result_or_lease(keys, watch), cancel):
             await self._send(keys, content, style, resume, wire, watch, cancel)
         loop = asyncio.get_running_loop()
+        reports = (progress, paused or (lambda _: None))
         while True:
             if cancel.is_set():
                 await self._stop_or_give_up(keys, watch)
             popped = await self._try(self._client().blpop([keys.events], timeout=POLL_S))
             if popped:
                 message = json.loads(popped[1])
-                if await self._on_event(message, keys, output, progress, cancel, watch):
+                if await self._on_event(message, keys, output, reports, cancel, watch):
                     return
                 continue
             if loop.time() < watch.next_probe:
@@ -224,7 +251,7 @@ class RemoteRunner:
         style: Sequence[Path],
         resume: Path | None,
         wire: dict[str, Any],
-        watch: _Watch,
+        watch: TaskWatch,
         cancel: threading.Event,
     ) -> None:
         """Upload the inputs (again: a worker deletes them) and ask for the task.
@@ -248,15 +275,18 @@ class RemoteRunner:
                     pipe.set(keys.resume, painted, ex=DATA_TTL_S)
                 pipe.delete(keys.cancel)
                 await pipe.execute()
+            # A print to the prints' stream once a worker reads it (else as before lanes).
+            printing = resume is not None and any(w.prints for w in self._workers)
+            kicker = self._print_kicker if printing else self._kicker
             try:
-                await self._kicker.kiq(keys.key, wire)
+                await kicker.kiq(keys.key, wire)
             except SendTaskError as error:  # taskiq wraps the connection error
                 raise RedisConnectionError(str(error.__cause__)) from error
 
         await self._retry(send, cancel)
         watch.sent(asyncio.get_running_loop().time())
 
-    async def _result_or_lease(self, keys: TaskKeys, watch: _Watch) -> bool:
+    async def _result_or_lease(self, keys: TaskKeys, watch: TaskWatch) -> bool:
         """Whether the task has a result, a worker holding its lease, or events still to read.
 
         Read together, atomically: a worker's outcome removes its lease and adds its last event
@@ -281,17 +311,20 @@ class RemoteRunner:
         message: dict[str, Any],
         keys: TaskKeys,
         output: Path,
-        progress: Progress,
+        reports: tuple[Progress, Paused],
         cancel: threading.Event,
-        watch: _Watch,
+        watch: TaskWatch,
     ) -> bool:
         """Act on one event; True once the result is in output."""
         kind = message["event"]
+        progress, paused = reports
         watch.leased(asyncio.get_running_loop().time())
         if kind == "started":
             log.info("job %s: %s started task %s", watch.job_id, message["worker"], keys.key)
         elif kind == "progress":
             progress(float(message["fraction"]))
+        elif kind in ("paused", "resumed"):
+            paused(kind == "paused")
         elif kind == "done":
             await self._fetch(keys, output, cancel)
             return True
@@ -303,7 +336,7 @@ class RemoteRunner:
             raise EngineError(message.get("error", "the worker failed"))
         return False
 
-    async def _stop_or_give_up(self, keys: TaskKeys, watch: _Watch) -> None:
+    async def _stop_or_give_up(self, keys: TaskKeys, watch: TaskWatch) -> None:
         """Ask the worker to stop; raise once it cannot answer any more (or nobody ran it)."""
         now = asyncio.get_running_loop().time()
         if watch.cancel_sent_at is None:
@@ -361,40 +394,3 @@ class RemoteRunner:
             if cancel.is_set():
                 raise stopped("Redis unreachable") from error
             raise PainterOffline("Redis unreachable for a lease") from error
-
-
-class _Watch:
-    """What the bot knows about one task's worker, and when to send the task again."""
-
-    def __init__(self, job_id: int, keys: TaskKeys, lease_s: float) -> None:
-        self.job_id = job_id
-        self.keys = keys
-        self.lease_s = lease_s
-        self.has_result = False
-        self.ever_leased = False
-        self.alive = False
-        self.cancel_sent_at: float | None = None
-        self.next_probe = -math.inf
-        self._resend_at = math.inf
-        self._backoff = lease_s
-
-    def sent(self, now: float) -> None:
-        """Nobody took it yet: look again after lease_s, then twice as long each time."""
-        self.alive = False
-        self._resend_at = now + self._backoff
-        self._backoff *= 2
-
-    def leased(self, now: float) -> None:
-        self.ever_leased = self.alive = True
-        self._backoff = self.lease_s
-        self._resend_at = math.inf
-
-    def lease_lapsed(self, inputs_kept: bool) -> None:
-        """A lease seen before is gone (its worker vanished), or the task's inputs are (Redis
-        lost its data): either way nobody will run it, so it goes out again at once."""
-        if self.alive or not inputs_kept:
-            self.alive = False
-            self._resend_at = -math.inf
-
-    def due(self, now: float) -> bool:
-        return now >= self._resend_at

@@ -4,14 +4,16 @@
     nst-worker health    exit 0 if a running worker beat recently (Docker's health check)
 
 It builds its engines once, at taskiq's worker-startup event, then runs one task at a time per
-engine (NST_WORKER_CONCURRENCY, default 1: one per device). It never talks to Telegram and never
-needs the token: the images come from Redis keys and the result goes back to one (the bot sends
-it). It imports nothing of telegram. A task is worked on only under its lease (bot/jobs/channel.py):
-a duplicate, late or stale message finds the lease taken, the result there or the inputs gone, and
-is dropped. A missing model, or a Redis that cannot be reached or refuses the password at start,
-is one line on stderr and exit 2. Once started, a worker never exits on a Redis fault (down,
-restarted empty, LOADING, failed over, silent): it logs one line, waits with a capped backoff and
-takes work again when Redis is back (see Outage, and docs/jobs.md's fault table).
+engine (NST_WORKER_CONCURRENCY, default 1: one per device), and beside them one print from the
+prints' stream, standing aside while a regular task runs (lanes.py). It never talks to Telegram and
+never needs the token: the images come from Redis keys and the result goes back to one (the bot
+sends it). It imports nothing of telegram. A task is worked on only under its lease
+(bot/jobs/channel.py): a duplicate, late or stale message finds the lease taken, the result there
+or the inputs gone, and is dropped. A missing model, or a Redis that cannot be reached or refuses
+the password at start, is one line on stderr and exit 2. Once started, a worker never exits on a
+Redis fault (down, restarted empty, LOADING, failed over, silent): it logs one line, waits with a
+capped backoff and takes work again when Redis is back (see Outage, and docs/jobs.md's fault
+table).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from bot.jobs.channel import (
     DATA_TTL_S,
     END_SCRIPT,
     FINISH_SCRIPT,
+    PRINT_STREAM,
     PUSH_SCRIPT,
     RELEASE_SCRIPT,
     RENEW_SCRIPT,
@@ -56,15 +59,17 @@ from bot.jobs.channel import (
 )
 from bot.jobs.hold import Hold
 from bot.jobs.runner import InProcessRunner, RunnerUnavailable
+from bot.jobs.worker_health import check_health
 from bot.logs import configure_logging
 from nst_engine.errors import Cancelled, ImageError, WeightsError
 
 log = logging.getLogger("nst.worker")
 
 EXIT_CONFIG = 2
-EXIT_UNHEALTHY = 1
 # Progress goes to the bot at most this often (the bot edits the chat every 3 s at most).
 PROGRESS_INTERVAL_S = 0.5
+# Prints a worker paints at once, beside its regular tasks: one, on its first engine.
+PRINTS = 1
 
 
 class RemoteWorker:
@@ -75,13 +80,17 @@ class RemoteWorker:
         self.outage = Outage(log)
         self.redis = connect(config.redis_url, config.lease_s)
         self.broker = StreamBroker(config.redis_url, config.lease_s, self.outage, config.name)
-        self.broker.is_worker_process = True
+        self.print_broker = StreamBroker(
+            config.redis_url, config.lease_s, self.outage, config.name, PRINT_STREAM
+        )
         self.broker.add_event_handler(TaskiqEvents.WORKER_STARTUP, self._build_engines)
 
         async def stylize(key: str, settings: dict[str, Any]) -> None:
             await self.stylize(key, settings)
 
-        self.broker.register_task(stylize, task_name=TASK_NAME)
+        for broker in (self.broker, self.print_broker):
+            broker.is_worker_process = True
+            broker.register_task(stylize, task_name=TASK_NAME)
         self.runner: InProcessRunner | None = None
         self.stopping = False
         self._running: set[threading.Event] = set()
@@ -90,7 +99,9 @@ class RemoteWorker:
     async def _build_engines(self, _state: TaskiqState) -> None:
         """taskiq's worker-startup event: the engines are built once, before the first task."""
         hold = Hold(self.config.test_hold) if self.config.test_hold else None
-        runner = InProcessRunner(self.config.concurrency, options=self.config.engine, hold=hold)
+        runner = InProcessRunner(
+            self.config.concurrency, options=self.config.engine, hold=hold, prints=PRINTS
+        )
         await runner.start()
         self.runner = runner
 
@@ -109,6 +120,8 @@ class RemoteWorker:
             fast_error=runner.fast_error if runner else "starting",
             device=runner.device if runner else "starting",
             person_error=runner.person_error if runner else "starting",
+            prints=True,
+            pace=runner.pace.to_json() if runner and runner.pace else None,
         )
 
     async def beat(self) -> None:
@@ -187,10 +200,13 @@ class RemoteWorker:
                 last = time.monotonic()
                 self._spawn(self._push(keys, lease, event("progress", fraction=fraction)))
 
+        def paused(now: bool) -> None:
+            self._spawn(self._push(keys, lease, event("paused" if now else "resumed")))
+
         assert self.runner is not None
         try:
             await self.runner.stylize(
-                photo, styles, task.engine, result, progress, cancel, task.person, painted
+                photo, styles, task.engine, result, progress, cancel, task.person, painted, paused
             )
         except Cancelled:
             if lost.is_set() or self.stopping:  # the bot sends it again (or has)
@@ -307,7 +323,8 @@ async def serve(config: WorkerConfig) -> None:
     """Connect, build the engines, then take tasks until SIGINT/SIGTERM."""
     worker = RemoteWorker(config)
     await worker.connect()
-    await worker.broker.startup()  # the worker-startup event builds the engines
+    for broker in (worker.broker, worker.print_broker):  # the first's startup builds the engines
+        await broker.startup()
     finished = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -318,13 +335,16 @@ async def serve(config: WorkerConfig) -> None:
 
         loop.add_signal_handler(signum, on_signal)
     beat = asyncio.create_task(worker.beat())
-    receiver = Receiver(
-        worker.broker,
-        max_async_tasks=config.concurrency,
-        max_prefetch=0,
-        run_startup=False,
-        ack_type=AcknowledgeType.WHEN_RECEIVED,
-    )
+    receivers = [
+        Receiver(
+            broker,
+            max_async_tasks=slots,
+            max_prefetch=0,
+            run_startup=False,
+            ack_type=AcknowledgeType.WHEN_RECEIVED,
+        )
+        for broker, slots in ((worker.broker, config.concurrency), (worker.print_broker, PRINTS))
+    ]
     log.info(
         "worker %s ready: %d engine(s) on %s, tasks from %s",
         config.name,
@@ -333,28 +353,16 @@ async def serve(config: WorkerConfig) -> None:
         safe_url(config.redis_url),
     )
     try:
-        await receiver.listen(finished)
+        await asyncio.gather(*(receiver.listen(finished) for receiver in receivers))
     finally:
         beat.cancel()
         with contextlib.suppress(*UNREACHABLE):
             await worker.redis.delete(worker_key(config.name))
-        await worker.broker.shutdown()
+        for broker in (worker.broker, worker.print_broker):
+            await broker.shutdown()
         if worker.runner is not None:
             await worker.runner.stop()
         await worker.redis.aclose()
-
-
-def check_health(config: WorkerConfig) -> int:
-    """Healthy while the worker keeps beating (it beats only while Redis answers)."""
-    try:
-        age = time.time() - config.heartbeat_path.stat().st_mtime
-    except FileNotFoundError:
-        print(f"unhealthy: no heartbeat at {config.heartbeat_path}", file=sys.stderr)
-        return EXIT_UNHEALTHY
-    if age > 3 * config.beat_s + 5:
-        print(f"unhealthy: last heartbeat {age:.0f} s ago", file=sys.stderr)
-        return EXIT_UNHEALTHY
-    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,7 +4,8 @@ The dispatcher knows only JobRunner, so workers on other machines can replace In
 without touching the dispatcher or the handlers. InProcessRunner keeps the event loop free: the
 engine runs in a bounded thread pool (one job per engine, NST_CONCURRENT_JOBS engines), its threads
 at a lower CPU priority so the chat always wins a contended core, and progress comes back to the
-loop thread-safely.
+loop thread-safely. Prints run on threads of their own (NST_CONCURRENT_PRINTS) on the first
+engine, and stand aside whenever regular work runs (lanes.py).
 """
 
 from __future__ import annotations
@@ -12,49 +13,50 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import queue
-import sys
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from PIL import Image
 
 from bot.config import EngineOptions
+from bot.jobs.engines import build_engine, lower_priority, measured_pace, shared_face_detector
 from bot.jobs.hold import Hold, after_first
+from bot.jobs.lanes import PrintLane
 from bot.jobs.person import PersonKeeper
 from bot.jobs.prints import save_print
 from bot.models import Job, PersonMode
 from nst_engine import animation, sheet
 from nst_engine.errors import Cancelled, EngineError
 from nst_engine.images import load_image
+from nst_engine.pace import Pace
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
-    from nst_engine.engine import Engine, OptionalModel
-    from nst_engine.faces import FaceDetector
+    from nst_engine.engine import Engine
 
 log = logging.getLogger(__name__)
 
-# Engine threads run this much nicer than the event loop: under load the scheduler gives the loop
-# the CPU first, so answering a message never waits for an optimisation step.
-ENGINE_NICENESS = 10
-
+T = TypeVar("T")
 Progress = Callable[[float], None]
+# paused(True) when a print stands aside for regular work, paused(False) when it goes on.
+Paused = Callable[[bool], None]
 
 
-def from_thread(loop: asyncio.AbstractEventLoop, progress: Progress) -> Progress:
-    """`progress` for an engine thread to call: it runs on `loop`, or nowhere once that closed."""
+def from_thread(
+    loop: asyncio.AbstractEventLoop, report: Callable[[T], None]
+) -> Callable[[T], None]:
+    """`report` for an engine thread to call: it runs on `loop`, or nowhere once that closed."""
 
-    def report(fraction: float) -> None:
+    def on_loop(value: T) -> None:
         with contextlib.suppress(RuntimeError):  # the loop has closed: nobody is listening
-            loop.call_soon_threadsafe(progress, fraction)
+            loop.call_soon_threadsafe(report, value)
 
-    return report
+    return on_loop
 
 
 class RunnerUnavailable(Exception):
@@ -114,18 +116,24 @@ class JobRunner(Protocol):
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
         resume: Path | None = None,
+        paused: Paused | None = None,
     ) -> None:
         """Write the stylized image to output as PNG: content in the style of the paintings,
         mixed by settings.style_weights when there are several; with person mode, only the
         background (or the person) painted and the rest kept as in the photo.
 
         resume: a print: that finished painting painted on at settings.max_side, written to
-        output as the print file (bot/jobs/prints.py) instead.
+        output as the print file (bot/jobs/prints.py) instead. A print stands aside while
+        regular work runs where it is painted, and says so through `paused`.
 
-        progress(fraction) is called on the event loop's thread. Setting cancel makes the run
-        raise nst_engine.Cancelled within one optimisation step (NotStarted if nothing had
-        started it); a bad input raises ImageError.
+        progress(fraction) and paused(bool) are called on the event loop's thread. Setting
+        cancel makes the run raise nst_engine.Cancelled within one optimisation step (a print:
+        one window; NotStarted if nothing had started it); a bad input raises ImageError.
         """
+
+    def estimate_s(self, settings: Settings, painted_side: int | None = None) -> float | None:
+        """Seconds a run of `settings` takes (painted_side: a print from a painting of that
+        side) by the engines' pace measured at their start; None when unknown."""
 
     async def forget(self, job_id: int) -> None:
         """The job ended or went back to the queue: drop whatever is kept for it."""
@@ -162,55 +170,9 @@ class JobRunner(Protocol):
         """
 
 
-def _lower_priority() -> None:
-    """Make the calling thread (and threads it starts, such as TensorFlow's) yield the CPU.
-
-    On Linux nice() applies to the calling thread only; elsewhere it would slow the whole
-    process, event loop included, so it is left alone there.
-    """
-    if sys.platform == "linux":
-        os.nice(ENGINE_NICENESS)
-
-
-def _shared_face_detector(options: EngineOptions) -> OptionalModel[FaceDetector]:
-    """The process's one face detector (options.face_models_dir, else the cache), for every
-    engine's subject term and for person mode; loaded by the first that asks."""
-    # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
-    # handlers and a missing-token error must not pay for it.
-    from nst_engine.engine import OptionalModel
-    from nst_engine.faces import FaceDetector
-
-    return OptionalModel(lambda: FaceDetector(options.face_models_dir))
-
-
-def _build_engine(options: EngineOptions, faces: OptionalModel[FaceDetector]) -> Engine:
-    # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
-    # download cache).
-    from nst_engine.engine import Engine
-
-    engine = Engine(
-        precision=options.precision,
-        face_detector=faces,
-        compilation_cache=options.compilation_cache,
-    )
-    # Now, at start-up, rather than on someone's first job: the preview and warm-start
-    # network, the face detector whose faces are held, and the compiled steps.
-    engine.load_fast()
-    engine.load_faces()
-    seconds = engine.warm_up(options.warm_sides)
-    log.info(
-        "engine ready: %s on %s, %s, compiled for %s px in %.1f s",
-        engine.backend,
-        engine.device,
-        engine.precision or "float32",
-        "/".join(str(side) for side in options.warm_sides),
-        seconds,
-    )
-    return engine
-
-
 class InProcessRunner:
-    """Runs jobs on `engines` engines in this process, one job each at a time."""
+    """Runs jobs on `engines` engines in this process, one job each at a time, and up to `prints`
+    prints besides on the first engine, each standing aside while regular work runs."""
 
     def __init__(
         self,
@@ -218,6 +180,7 @@ class InProcessRunner:
         engine: Engine | None = None,
         options: EngineOptions = EngineOptions(),  # noqa: B008 (frozen: a shared default is safe)
         hold: Hold | None = None,
+        prints: int = 1,
     ) -> None:
         """engine: one ready-built Engine to share (tests build one per session); by default
         start() builds `engines` Engines as `options` say, each used by one thread at a time.
@@ -227,19 +190,22 @@ class InProcessRunner:
         self._options = options
         self._hold = hold
         self._executor = ThreadPoolExecutor(
-            engines, thread_name_prefix="nst-engine", initializer=_lower_priority
+            engines, thread_name_prefix="nst-engine", initializer=lower_priority
         )
+        # Prints share the first engine, which a print lets go of while it stands aside.
+        self._print_lane = PrintLane(prints)
         # Sheets (and other fast-method work) get their own thread, so a few seconds' sketch
         # never queues behind a minute-long quality job; the fast networks are thread-safe.
         self._fast_executor = ThreadPoolExecutor(
-            1, thread_name_prefix="nst-fast", initializer=_lower_priority
+            1, thread_name_prefix="nst-fast", initializer=lower_priority
         )
         self._engines: queue.SimpleQueue[Engine] = queue.SimpleQueue()
         self._person: PersonKeeper | None = None  # made in start(), with its models
-        self._fast_engine: Engine | None = None
+        self._first_engine: Engine | None = None
         self._fast_error: str | None = "the engine has not started"
         self._device = "not started"
         self._busy = 0
+        self._pace: Pace | None = None
 
     async def start(self) -> None:
         loop = asyncio.get_running_loop()
@@ -247,12 +213,12 @@ class InProcessRunner:
             engines = [self._given]
             faces = self._given.face_detector
         else:
-            faces = _shared_face_detector(self._options)
+            faces = shared_face_detector(self._options)
             # Built on the pool's own threads, so TensorFlow's threads inherit their priority.
             engines = list(
                 await asyncio.gather(
                     *(
-                        loop.run_in_executor(self._executor, _build_engine, self._options, faces)
+                        loop.run_in_executor(self._executor, build_engine, self._options, faces)
                         for _ in range(self._engine_count)
                     )
                 )
@@ -261,15 +227,19 @@ class InProcessRunner:
             self._engines.put(engine)
         self._person = PersonKeeper(faces)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
-        self._fast_engine = engines[0]
+        self._first_engine = engines[0]
         self._fast_error = engines[0].fast_error
         self._device = engines[0].device
+        self._pace = await loop.run_in_executor(
+            self._executor, measured_pace, engines[0], self._options
+        )
         log.info(
             "runner ready: %d engine(s), preview %s", self._engine_count, self._fast_error or "on"
         )
 
     async def stop(self) -> None:
         await asyncio.to_thread(self._executor.shutdown, wait=True, cancel_futures=True)
+        await asyncio.to_thread(self._print_lane.shutdown)
         await asyncio.to_thread(self._fast_executor.shutdown, wait=True, cancel_futures=True)
 
     @property
@@ -294,6 +264,14 @@ class InProcessRunner:
         """Where the engines compute, e.g. "GPU (NVIDIA H200)"; for logs and heartbeats."""
         return self._device
 
+    @property
+    def pace(self) -> Pace | None:
+        """The first engine's pace, measured at start (None before)."""
+        return self._pace
+
+    def estimate_s(self, settings: Settings, painted_side: int | None = None) -> float | None:
+        return None if self._pace is None else self._pace.expected_s(settings, painted_side)
+
     async def run(
         self,
         job: Job,
@@ -305,8 +283,11 @@ class InProcessRunner:
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
         resume: Path | None = None,
+        paused: Paused | None = None,
     ) -> None:
-        await self.stylize(content, style, settings, output, progress, cancel, person, resume)
+        await self.stylize(
+            content, style, settings, output, progress, cancel, person, resume, paused
+        )
 
     async def forget(self, job_id: int) -> None:
         """Nothing is kept outside the job's folder, which the worker deletes."""
@@ -324,6 +305,7 @@ class InProcessRunner:
         cancel: threading.Event,
         person: PersonMode = PersonMode.OFF,
         resume: Path | None = None,
+        paused: Paused | None = None,
     ) -> None:
         """run() without a job: what a remote worker (bot/jobs/remote_worker.py) calls.
 
@@ -332,20 +314,19 @@ class InProcessRunner:
         loop = asyncio.get_running_loop()
         to_loop = from_thread(loop, progress)
         # A preview (the fast method) is never held: only the job's main run is.
-        reported = after_first(self._hold if settings.method == "quality" else None, cancel)
+        held = after_first(self._hold if settings.method == "quality" else None, cancel)
+        reported = threading.Event()
 
         def report(fraction: float, _preview: Image.Image | None) -> None:
             to_loop(fraction)
-            reported()
+            reported.set()
+            if resume is None:  # a print is held at its next yield point, its engine free
+                held()
 
-        def work() -> None:
-            engine = self._engines.get()
-            try:
-                painted = engine.run(
-                    content, list(style), settings, progress=report, cancel=cancel, resume=resume
-                )
-            finally:
-                self._engines.put(engine)
+        def paint(engine: Engine, pause: Callable[[], None] | None = None) -> None:
+            painted = engine.run(
+                content, list(style), settings, report, cancel, resume=resume, pause=pause
+            )
             assert self._person is not None  # made in start()
             image = self._person.apply(content, painted.image, person)
             if resume is None:
@@ -353,7 +334,17 @@ class InProcessRunner:
             else:
                 save_print(image, output)
 
-        await self._on_engine(work)
+        if resume is not None:
+            engine = self._first_engine
+            assert engine is not None  # made in start()
+            await self._print_lane.run(
+                lambda pause: paint(engine, pause),
+                cancel,
+                from_thread(loop, paused or (lambda _: None)),
+                lambda: held() if reported.is_set() else None,
+            )
+            return
+        await self._regular(paint)
 
     async def animate(
         self,
@@ -373,21 +364,26 @@ class InProcessRunner:
             to_loop(fraction)
             reported()
 
-        def work() -> None:
-            engine = self._engines.get()  # a job like any other: it takes an engine's turn
+        def work(engine: Engine) -> None:  # a job like any other: it takes an engine's turn
+            stylizer = engine.fast_stylizer()
+            animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)
+
+        await self._regular(work)
+
+    async def _regular(self, work: Callable[[Engine], None]) -> None:
+        """work(engine) on the engines' pool, one engine each, counted busy for capacity()
+        meanwhile and under way for the prints, which stand aside."""
+
+        def on_an_engine() -> None:
+            engine = self._engines.get()
             try:
-                stylizer = engine.fast_stylizer()
-                animation.stylize_clip(stylizer, content, style, settings, output, report, cancel)
+                self._print_lane.under_way(lambda: work(engine))
             finally:
                 self._engines.put(engine)
 
-        await self._on_engine(work)
-
-    async def _on_engine(self, work: Callable[[], None]) -> None:
-        """Run work on the engines' pool, counted as busy for capacity() meanwhile."""
         self._busy += 1
         try:
-            await asyncio.get_running_loop().run_in_executor(self._executor, work)
+            await asyncio.get_running_loop().run_in_executor(self._executor, on_an_engine)
         finally:
             self._busy -= 1
 
@@ -398,7 +394,7 @@ class InProcessRunner:
         settings: Settings,
         output: Path,
     ) -> None:
-        engine = self._fast_engine
+        engine = self._first_engine
         if engine is None:
             raise EngineError("the engine has not started")
 
@@ -408,4 +404,6 @@ class InProcessRunner:
             )
             output.write_bytes(sheet.jpeg(picture))
 
-        await asyncio.get_running_loop().run_in_executor(self._fast_executor, work)
+        await asyncio.get_running_loop().run_in_executor(
+            self._fast_executor, self._print_lane.under_way, work
+        )

@@ -1,8 +1,8 @@
 """A job's status message: one per job, edited in place from "queued" to a progress bar to its end.
 
 Edits that would change nothing are skipped, even across a restart (the store keeps a digest of
-what the message shows), since Telegram refuses them. The waits it promises come from the store's
-recent run times; while no painter is online (painters.py) it promises none and says why.
+what the message shows), since Telegram refuses them. The waits it promises come from
+estimates.py; while no painter is online (painters.py) it promises none and says why.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from telegram import InlineKeyboardMarkup
 
 from bot.jobs.buttons import cancel_keyboard
 from bot.jobs.crew import Crew
+from bot.jobs.estimates import Estimates
 from bot.jobs.messenger import status_digest
 from bot.jobs.running import Running
-from bot.models import QUALITY_EXPECTED_S, Job, JobStatus, Quality
+from bot.models import Job, JobStatus
 from bot.texts import t
 
 BAR_CELLS = 10
@@ -28,14 +29,24 @@ def duration_text(language: str, seconds: float) -> str:
     return t(language, "duration_minutes", n=round(seconds / 60))
 
 
-def progress_text(language: str, fraction: float, left_s: float) -> str:
+def progress_text(language: str, fraction: float, left_s: float, paused: bool = False) -> str:
+    """The progress bar; a print standing aside for regular work says so instead of a time."""
     filled = min(BAR_CELLS, int(fraction * BAR_CELLS))
     return t(
         language,
-        "job_progress",
+        "job_print_paused" if paused else "job_progress",
         percent=min(99, int(fraction * 100)),
         bar="▰" * filled + "▱" * (BAR_CELLS - filled),
         left=duration_text(language, left_s),
+    )
+
+
+def running_text(running: Running) -> str:
+    return progress_text(
+        running.job.request.language,
+        running.progress,
+        running.time_left(),
+        running.paused_since is not None,
     )
 
 
@@ -48,11 +59,12 @@ class JobStatusView:
     progress: float
     wait_s: float  # queued: until the result is ready; running: time left
     painters_online: bool = True
+    paused: bool = False  # a print standing aside for regular work
 
     def describe(self, language: str) -> str:
         if self.job.status is JobStatus.QUEUED:
             return queued_text(language, self.position, self.wait_s, self.painters_online)
-        return progress_text(language, self.progress, self.wait_s)
+        return progress_text(language, self.progress, self.wait_s, self.paused)
 
 
 def queued_text(language: str, position: int, wait_s: float, painters_online: bool) -> str:
@@ -66,6 +78,7 @@ class StatusBoard:
 
     def __init__(self, crew: Crew) -> None:
         self._crew = crew
+        self.estimates = Estimates(crew)
 
     async def show(
         self,
@@ -110,29 +123,10 @@ class StatusBoard:
 
     async def queued_text(self, job: Job) -> str:
         position = await self._crew.store.queue_position(job.id)
-        wait = await self.expected_wait(job, max(position, 1))
+        wait = await self.estimates.wait_s(job)
         return queued_text(job.request.language, position, wait, self._crew.painters_online)
 
     async def show_queued(self, job: Job) -> None:
         """The job's place in the queue, or that it waits for a painter to come back."""
         keyboard = cancel_keyboard(job.request.language, job.id)
         await self.show(job, await self.queued_text(job), keyboard)
-
-    async def expected_run_s(self, job: Job) -> float:
-        """The recent jobs' of its kind (its quality, or prints of its side), else a first guess."""
-        request = job.request
-        if request.print_size is not None:
-            measured = await self._crew.store.average_run_s(None, request.print_size.side)
-        else:
-            measured = await self._crew.store.average_run_s(request.settings.quality)
-        return measured if measured is not None else request.expected_s()
-
-    async def expected_wait(self, job: Job, position: int) -> float:
-        """About how long until this job's result is ready: the jobs ahead of it, then its own."""
-        _, running = await self._crew.store.queue_counts()
-        average = await self._crew.store.average_run_s(None)
-        per_job = average if average is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
-        slots = self._crew.config.concurrent_jobs
-        ahead = position - 1 + running
-        before_start = max(0, ahead - slots + 1) * per_job / slots
-        return before_start + await self.expected_run_s(job)

@@ -8,7 +8,7 @@ The store is one object over one connection, built from rooms split by what they
 database.py (the connection, the schema and its migrations), sessions.py (a person's settings and
 conversations: what waits for their next picture), chats.py (a group's painting switch), jobs.py
 (a job row and the limits on creating one), queue.py (all jobs at once: positions, statistics,
-recovery, retention).
+recovery, retention), runtimes.py (what each kind of job took, learned).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from bot.jobs.store.database import (
 )
 from bot.jobs.store.jobs import ActiveJobExists, DailyQuotaExceeded, Jobs, QueueFull
 from bot.jobs.store.queue import Queue, Recovery, Stats
+from bot.jobs.store.runtimes import RunTimes
 from bot.jobs.store.sessions import Sessions
 
 __all__ = [
@@ -44,5 +45,5 @@ __all__ = [
 ]
 
 
-class Store(Sessions, Chats, Jobs, Queue):
+class Store(Sessions, Chats, Jobs, Queue, RunTimes):
     """The bot's database. Open with `await Store.open(path)`; close on shutdown."""

@@ -127,6 +127,24 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN sent_result_unique_id TEXT;
     ALTER TABLE jobs ADD COLUMN sent_result_size INTEGER;
     """,
+    # v7: lanes and learned run times. A print waits and runs in a lane of its own (its
+    # settings' "print"), so that no regular job waits behind one: the lane follows from the
+    # settings, never out of step with them. What each kind of job took at each side is learned
+    # as jobs finish (kept here, so a restart or the retention's purge forgets none of it).
+    """
+    ALTER TABLE jobs ADD COLUMN lane TEXT GENERATED ALWAYS AS (
+        CASE WHEN json_extract(settings, '$.print') IS NULL THEN 'regular' ELSE 'print' END
+    ) VIRTUAL;
+    CREATE INDEX jobs_by_lane ON jobs(lane, status, id);
+    CREATE TABLE run_times (
+        kind       TEXT NOT NULL,
+        side       INTEGER NOT NULL,
+        seconds    REAL NOT NULL,
+        runs       INTEGER NOT NULL,
+        updated_at REAL NOT NULL,
+        PRIMARY KEY (kind, side)
+    );
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -6,34 +6,35 @@ transaction that inserts the job, so two requests at once cannot both slip past 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import aiosqlite
 
 from bot.jobs.store.database import DAY_S, Database
 from bot.jobs.store.rows import job_from_row, settings_to_json
-from bot.models import (
-    ACTIVE_STATUSES,
-    QUALITY_EXPECTED_S,
-    Delivery,
-    FileRef,
-    Job,
-    JobRequest,
-    JobStatus,
-    Quality,
-)
-
-# How many recent finished jobs the run-time average looks at: recent enough to follow load.
-RECENT_RUNS = 20
+from bot.models import ACTIVE_STATUSES, Delivery, FileRef, Job, JobRequest, JobStatus, Lane
 
 ACTIVE = tuple(str(status) for status in ACTIVE_STATUSES)
+# A lane's queued jobs with each one's turn: how many of its person's jobs in the lane go before
+# it, that is queued earlier, running, or run while it waited. Claims go by turn, then by
+# arrival, so each person's first waiting job comes before anyone's second, and a person just
+# served waits for those who were not; a job put back after a crash keeps its id, and its place.
+LINE = """
+    SELECT job.*, (
+        SELECT COUNT(*) FROM jobs AS mine
+        WHERE mine.user_id = job.user_id AND mine.lane = job.lane AND mine.id != job.id
+            AND ((mine.status = 'queued' AND mine.id < job.id) OR mine.status = 'running'
+                 OR (mine.started_at IS NOT NULL AND mine.finished_at > job.created_at))
+    ) AS turn
+    FROM jobs AS job WHERE job.lane = :lane AND job.status = 'queued'
+"""
 # Jobs that count towards the daily quota: all but our failures and requests cancelled unstarted.
 _COUNTS_FOR_QUOTA = "status != 'failed' AND NOT (status = 'cancelled' AND started_at IS NULL)"
 
 
 class ActiveJobExists(Exception):
-    """The user already has a queued or running job; a second one is refused, not queued."""
+    """The user has as many queued or running jobs as a person may (NST_JOBS_PER_PERSON); one
+    more is refused, not queued. job: the first of them."""
 
     def __init__(self, job: Job) -> None:
         super().__init__(f"user {job.request.user_id} already has job {job.id}")
@@ -41,9 +42,10 @@ class ActiveJobExists(Exception):
 
 
 class QueueFull(Exception):
-    """The global queue is at its cap; wait_s is about when a place is likely to free up."""
+    """The global queue is at its cap; wait_s is about when a place is likely to free up (the
+    store leaves it 0: the dispatcher, which knows the runs under way, says it)."""
 
-    def __init__(self, queue_length: int, wait_s: float) -> None:
+    def __init__(self, queue_length: int, wait_s: float = 0.0) -> None:
         super().__init__(f"queue full ({queue_length} jobs)")
         self.queue_length = queue_length
         self.wait_s = wait_s
@@ -67,12 +69,13 @@ class Jobs(Database):
         row = await self._one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return job_from_row(row) if row else None
 
-    async def active_job(self, user_id: int) -> Job | None:
-        row = await self._one(
-            "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1",
+    async def active_jobs(self, user_id: int) -> list[Job]:
+        """The person's queued and running jobs, oldest first."""
+        rows = await self._all(
+            "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id",
             (user_id, *ACTIVE),
         )
-        return job_from_row(row) if row else None
+        return [job_from_row(row) for row in rows]
 
     async def last_job(self, user_id: int) -> Job | None:
         row = await self._one(
@@ -83,7 +86,7 @@ class Jobs(Database):
     # Jobs as the dispatcher drives them.
 
     async def create_job(
-        self, request: JobRequest, *, queue_limit: int, daily_limit: int, concurrent_jobs: int
+        self, request: JobRequest, *, queue_limit: int, daily_limit: int, jobs_per_person: int
     ) -> Job:
         """Queue a job if the limits allow; ends what waited in the person's conversation.
 
@@ -92,7 +95,7 @@ class Jobs(Database):
         """
         now = self._clock()
         async with self._transaction() as db:
-            await _check_limits(db, request.user_id, now, queue_limit, daily_limit, concurrent_jobs)
+            await _check_limits(db, request.user_id, now, queue_limit, daily_limit, jobs_per_person)
             await self._ensure_user(db, request.user_id)
             style = request.style
             async with db.execute(
@@ -152,24 +155,22 @@ class Jobs(Database):
             "UPDATE jobs SET status_message_id = ? WHERE id = ?", (message_id, job_id)
         )
 
-    async def claim_next(self) -> Job | None:
-        """Atomically move the oldest announced queued job to running, counting an attempt.
-
-        Oldest first is fair between users because each user has at most one job queued.
-        """
+    async def claim_next(self, lane: Lane) -> Job | None:
+        """Atomically move the lane's next announced queued job (LINE's order) to running,
+        counting an attempt."""
         async with (
             self._lock,
             self._db.execute(
-                """
+                f"""
             UPDATE jobs SET status = 'running', attempts = attempts + 1, progress = 0,
-                started_at = ?
+                started_at = :now
             WHERE id = (
-                SELECT id FROM jobs WHERE status = 'queued' AND announced = 1
-                ORDER BY id LIMIT 1
+                SELECT id FROM ({LINE}) WHERE status = 'queued' AND announced = 1
+                ORDER BY turn, id LIMIT 1
             )
             RETURNING *
             """,
-                (self._clock(),),
+                {"now": self._clock(), "lane": lane},
             ) as cursor,
         ):
             row = await cursor.fetchone()
@@ -289,50 +290,22 @@ async def _count_queued(db: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def average_run_s_of(
-    db: aiosqlite.Connection, quality: Quality | None, print_side: int | None = None
-) -> float | None:
-    """Mean run time of the recent finished jobs of one quality (prints left out), of the
-    prints of one side, or (neither given) of all jobs."""
-    async with db.execute(
-        """
-        SELECT AVG(finished_at - started_at) FROM (
-            SELECT finished_at, started_at FROM jobs
-            WHERE status = 'done' AND started_at IS NOT NULL
-                AND (:quality IS NULL OR (json_extract(settings, '$.quality') = :quality
-                     AND json_extract(settings, '$.print') IS NULL))
-                AND (:side IS NULL OR json_extract(settings, '$.print.side') = :side)
-            ORDER BY id DESC LIMIT :recent
-        )
-        """,
-        {"quality": quality, "side": print_side, "recent": RECENT_RUNS},
-    ) as cursor:
-        row = await cursor.fetchone()
-    return float(row[0]) if row and row[0] is not None else None
-
-
-def _wait_s(ahead: int, run_s: float | None, concurrent_jobs: int) -> float:
-    """About how long until `ahead` jobs have run, `concurrent_jobs` at a time."""
-    per_job = run_s if run_s is not None else QUALITY_EXPECTED_S[Quality.STANDARD]
-    return math.ceil(ahead / concurrent_jobs) * per_job
-
-
 async def _check_limits(
     db: aiosqlite.Connection,
     user_id: int,
     now: float,
     queue_limit: int,
     daily_limit: int,
-    concurrent_jobs: int,
+    jobs_per_person: int,
 ) -> None:
     """Raise ActiveJobExists, DailyQuotaExceeded or QueueFull; inside create_job's transaction."""
     async with db.execute(
-        "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id LIMIT 1",
+        "SELECT * FROM jobs WHERE user_id = ? AND status IN (?, ?) ORDER BY id",
         (user_id, *ACTIVE),
     ) as cursor:
-        active = await cursor.fetchone()
-    if active:
-        raise ActiveJobExists(job_from_row(active))
+        active = list(await cursor.fetchall())
+    if len(active) >= jobs_per_person:
+        raise ActiveJobExists(job_from_row(active[0]))
     if daily_limit:
         async with db.execute(
             f"""
@@ -349,5 +322,4 @@ async def _check_limits(
             raise DailyQuotaExceeded(daily_limit, frees_at - now)
     queue_length = await _count_queued(db)
     if queue_length >= queue_limit:
-        run_s = await average_run_s_of(db, None)
-        raise QueueFull(queue_length, _wait_s(queue_length, run_s, concurrent_jobs))
+        raise QueueFull(queue_length)

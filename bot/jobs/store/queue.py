@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.jobs.store.database import DAY_S, Database
-from bot.jobs.store.jobs import ACTIVE, average_run_s_of
+from bot.jobs.store.jobs import ACTIVE, LINE
 from bot.jobs.store.rows import job_from_row
-from bot.models import Job, Quality
+from bot.models import Job, Lane
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,21 @@ class Recovery:
 class Queue(Database):
     """The queue as a whole: where a job stands, what a restart finds, what retention removes."""
 
-    async def queue_position(self, job_id: int) -> int:
-        """1 for the job that runs next; 0 for a job that is not queued (or does not exist)."""
-        row = await self._one(
-            """
-            SELECT 1 + (SELECT COUNT(*) FROM jobs AS ahead
-                        WHERE ahead.status = 'queued' AND ahead.id < job.id) AS position
-            FROM jobs AS job WHERE job.id = ? AND job.status = 'queued'
-            """,
-            (job_id,),
+    async def line(self, lane: Lane) -> list[Job]:
+        """The lane's queued jobs in the order they will be claimed (jobs.LINE)."""
+        rows = await self._all(
+            f"SELECT * FROM ({LINE}) WHERE status = 'queued' ORDER BY turn, id", {"lane": lane}
         )
-        return int(row["position"]) if row else 0
+        return [job_from_row(row) for row in rows]
+
+    async def queue_position(self, job_id: int) -> int:
+        """1 for the job its lane runs next; 0 for a job that is not queued (or does not
+        exist)."""
+        row = await self._one("SELECT lane FROM jobs WHERE id = ?", (job_id,))
+        if row is None:
+            return 0
+        line = [queued.id for queued in await self.line(Lane(row["lane"]))]
+        return line.index(job_id) + 1 if job_id in line else 0
 
     async def stats(self, since: float) -> Stats:
         row = await self._one(
@@ -149,11 +153,3 @@ class Queue(Database):
         )
         assert row is not None
         return row["queued"] or 0, row["running"] or 0
-
-    async def average_run_s(
-        self, quality: Quality | None, print_side: int | None = None
-    ) -> float | None:
-        """Mean run time of recent finished jobs (of one quality, or prints of one side), None
-        before there are any."""
-        async with self._lock:
-            return await average_run_s_of(self._db, quality, print_side)
