@@ -201,7 +201,7 @@ def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
 ) -> None:
     objective = engine._objective("default")
     scale = coarsest_scale(objective, resize_longer_side(photo, 64), painting)
-    weights = LossWeights(1.0, gatys.Look.of(0.7).content_weight, 0.0, 1.0, 0.0)
+    weights = LossWeights(style=1.0, content=gatys.Look.of(0.7).content_weight, moments=1.0)
     plan = gatys.Plan(scales=((64, 5),), tolerance=None, buckets=False)
 
     def loss_after_five_steps(start: Start) -> float:
