@@ -257,7 +257,8 @@ class TiledObjective:
                 _interior(window),
                 normalisers,
             )
-            values = {**values, **{n: values.get(n, 0.0) + v for n, v in shares.items()}}
+            for name, share in shares.items():
+                values[name] = values.get(name, 0.0) + share
         return {name: float(value) for name, value in values.items()}
 
     def _total_sums(self, image: Tensor, region: Tensor) -> list[Sums]:
