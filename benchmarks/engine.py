@@ -146,8 +146,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def use_test_models(out: Path) -> Path:
     """The face detectors' folder from the tests' wheel, also as $NST_FACE_MODELS_DIR for the
-    painters benchmarks/versus.py starts, unless set; and $NST_SEGMENTATION_MODEL, unless set,
-    the segmenter with which revisions before the face detectors held a person."""
+    engine processes benchmarks/versus.py starts, unless set; and $NST_SEGMENTATION_MODEL,
+    unless set, the segmenter with which revisions before the face detectors held a person."""
     from tests import assets
 
     try:

@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 
 import engine as bench  # noqa: E402 (benchmarks/engine.py: paths, figures, rows)
-import versus  # noqa: E402 (the painter processes)
+import versus  # noqa: E402 (the engine processes)
 
 from nst_engine.faces import FULL, SHORT, Face, FaceDetector, hold  # noqa: E402
 from nst_engine.images import load_image, resize_longer_side  # noqa: E402
@@ -124,7 +124,7 @@ def paint(args: argparse.Namespace, detector: FaceDetector) -> list[bench.Row]:
     """Each photo by REV and by this checkout, alternately first; the faceless ones again by
     this checkout without the subject term ("nohold")."""
     previous = versus.unpack(args.rev, args.out / "previous-tree")
-    painters = {"previous": versus.start(previous), "current": versus.start(REPO)}
+    processes = {"previous": versus.start(previous), "current": versus.start(REPO)}
     print(f"\nprevious = {args.rev}; style {args.style}; {args.size} px", flush=True)
     rows = []
     for index, photo in enumerate(PHOTOS):
@@ -143,14 +143,14 @@ def paint(args: argparse.Namespace, detector: FaceDetector) -> list[bench.Row]:
             }
             if name == "nohold":
                 job["subject_weight"] = 0.0
-            done = versus.ask(painters["current" if name == "nohold" else name], job)
+            done = versus.ask(processes["current" if name == "nohold" else name], job)
             row = bench.Row(name, photo, args.style, output, done["seconds"], done["cpu"])
             row.steps, row.load = done["steps"], os.getloadavg()[0]
             rows.append(row)
             print(f"{name:9s} {photo:14s} {row.seconds:6.1f} s {row.cpu_seconds:6.1f} cpu-s")
-    for painter in painters.values():
-        painter.stdin.close()  # type: ignore[union-attr]
-        painter.wait(timeout=60)
+    for process in processes.values():
+        process.stdin.close()  # type: ignore[union-attr]
+        process.wait(timeout=60)
     return rows
 
 

@@ -158,8 +158,7 @@ def seam(photo: str, style: str, painted: Path) -> str:
     from nst_engine.canvas import fit, resize
     from nst_engine.engine import Engine
     from nst_engine.images import load_image, resize_longer_side, to_caffe
-    from nst_engine.losses import LossWeights
-    from nst_engine.objective import Scale
+    from nst_engine.losses import LossWeights, Scale
     from nst_engine.tiles import GRID, TiledObjective, tiling_for
 
     engine = Engine(
@@ -174,11 +173,13 @@ def seam(photo: str, style: str, painted: Path) -> str:
     masks = [ops.zeros((*c.shape[:3], 1)) for c in contents]
     style_target = objective.style_target([(load_image(bench.style_path(style)), 1.0)], 1024, False)
     scale = Scale(ops.convert_to_tensor(canvas.region()), style_target, contents, contents, masks)
-    terms = LossWeights(1.0, gatys.CARRY_WEIGHT, gatys.FINE_TV_WEIGHT, 1.0, 0.0)
-    whole, grad = backend.value_and_grad(objective.loss)(x, objective.weights, scale, terms)
+    weights = LossWeights(
+        style=1.0, content=gatys.CARRY_WEIGHT, total_variation=gatys.FINE_TV_WEIGHT, moments=1.0
+    )
+    whole, grad = backend.value_and_grad(objective.loss)(x, objective.parameters, scale, weights)
     tiled = TiledObjective(objective, tiling_for(objective.layers.outputs, gatys.PRINT_TILE_MEMORY))
     windows = len(tiled.tiling.windows(canvas.shape))
-    by_windows, tiled_grad = tiled.value_and_grad(x, scale, terms, tiled.normalisers(scale))
+    by_windows, tiled_grad = tiled.value_and_grad(x, scale, weights, tiled.normalisers(scale))
     difference = np.abs(ops.convert_to_numpy(tiled_grad) - ops.convert_to_numpy(grad)).max()
     largest = np.abs(ops.convert_to_numpy(grad)).max()
     return (

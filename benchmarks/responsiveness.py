@@ -92,9 +92,9 @@ async def run(requests: int, side: int) -> dict[str, Figures]:
     with tempfile.TemporaryDirectory() as scratch:
         data = Path(scratch) / "data"
         async with FakeTelegram() as telegram:
-            painter, asker = telegram.user("Painter"), telegram.user("Asker")
+            sender, asker = telegram.user("Sender"), telegram.user("Asker")
             store = await Store.open(data / "bot.sqlite3")
-            await store.save_settings(painter.id, UserSettings(preview=False))
+            await store.save_settings(sender.id, UserSettings(preview=False))
             await store.close()
             env = {
                 **os.environ,
@@ -114,9 +114,9 @@ async def run(requests: int, side: int) -> dict[str, Figures]:
                 await telegram.wait_for_poll(within=180)
                 idle = await measure(asker, requests, bot.pid)
 
-                await painter.send_photo(SHARED / "images" / "photos" / "tubingen.jpg")
-                await painter.send_photo(SHARED / "images" / "styles" / "starry_night.jpg")
-                await painter.wait_for("editMessageText", text=lambda s: "%" in s, within=120)
+                await sender.send_photo(SHARED / "images" / "photos" / "tubingen.jpg")
+                await sender.send_photo(SHARED / "images" / "styles" / "starry_night.jpg")
+                await sender.wait_for("editMessageText", text=lambda s: "%" in s, within=120)
                 busy = await measure(asker, requests, bot.pid)
                 finished = [c for c in telegram.calls if c.method == "sendDocument"]
                 if finished:

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     bench.use_test_models(args.out)
     previous = unpack(args.rev, args.out / "previous-tree")
-    painters = {"previous": start(previous), "current": start(REPO)}
+    processes = {"previous": start(previous), "current": start(REPO)}
     print(f"load average before: {os.getloadavg()[0]:.2f}; previous = {args.rev}", flush=True)
     rows: list[bench.Row] = []
     jobs = [(p, s, k) for p, s in bench.parse_pairs(args.pairs) for k in args.strengths]
@@ -49,14 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "strength": bench.STRENGTHS[strength],
                 "out": str(output),
             }
-            done = ask(painters[name], job)
+            done = ask(processes[name], job)
             row = bench.Row(name, photo, style, output, done["seconds"], done["cpu"], done["steps"])
             row.load = os.getloadavg()[0]
             rows.append(row)
             print(f"{name:9s} {row.pair:45s} {row.seconds:7.1f} s {row.cpu_seconds:7.1f} cpu-s")
-    for painter in painters.values():
-        painter.stdin.close()  # type: ignore[union-attr]
-        painter.wait(timeout=60)
+    for process in processes.values():
+        process.stdin.close()  # type: ignore[union-attr]
+        process.wait(timeout=60)
     bench.measure(rows)
     print_comparison(rows)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
@@ -87,21 +87,21 @@ def unpack(rev: str, folder: Path) -> Path:
 
 
 def start(tree: Path) -> subprocess.Popen[str]:
-    """A painter process (benchmarks/painter.py) on `tree`'s nst_engine."""
+    """An engine process (benchmarks/engine_process.py) on `tree`'s nst_engine."""
     environment = {**os.environ, "PYTHONPATH": str(tree)}
-    command = [sys.executable, str(REPO / "benchmarks/painter.py")]
+    command = [sys.executable, str(REPO / "benchmarks/engine_process.py")]
     return subprocess.Popen(
         command, cwd=tree, env=environment, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
 
 
-def ask(painter: subprocess.Popen[str], job: dict[str, Any]) -> dict[str, Any]:
-    assert painter.stdin is not None and painter.stdout is not None
-    painter.stdin.write(json.dumps(job) + "\n")
-    painter.stdin.flush()
-    line = painter.stdout.readline()
+def ask(process: subprocess.Popen[str], job: dict[str, Any]) -> dict[str, Any]:
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(json.dumps(job) + "\n")
+    process.stdin.flush()
+    line = process.stdout.readline()
     if not line:
-        raise RuntimeError("a painter process died; its error is above")
+        raise RuntimeError("an engine process died; its error is above")
     return dict(json.loads(line))
 
 

@@ -27,28 +27,29 @@ EXIT_DOWNLOAD = 1
 EXIT_UNHEALTHY = 1
 
 
-def fetch_models(face_models_dir: Path | None) -> int:
+def fetch_models(config: Config) -> int:
     """Download VGG19's weights, the fast preview's two models, the person segmenter and the
-    two face detectors unless already present ($NST_SEGMENTATION_MODEL and face_models_dir,
-    if set, are checked instead of downloaded)."""
+    two face detectors unless already present (those the configuration names are checked
+    instead of downloaded)."""
     from nst_engine import faces, segmentation
     from nst_engine.errors import WeightsError
     from nst_engine.fast import PREDICTION, TRANSFER, model_path
     from nst_engine.vgg import resolve_weights
 
     try:
-        print(f"ok      vgg19 -> {resolve_weights()}")
+        print(f"ok      vgg19 -> {resolve_weights(config.vgg_weights)}")
         for model in (PREDICTION, TRANSFER):
-            print(f"ok      {model.name} -> {model_path(model)}")
+            print(f"ok      {model.name} -> {model_path(model, config.fast_models_dir)}")
     except WeightsError as error:
         print(f"failed  {error}", file=sys.stderr)
         return EXIT_DOWNLOAD
     try:  # optional: without it the bot runs, with person mode shown as unavailable
-        print(f"ok      {segmentation.SELFIE.name} -> {segmentation.model_path()}")
+        selfie = segmentation.model_path(config.segmentation_model)
+        print(f"ok      {segmentation.SELFIE.name} -> {selfie}")
     except WeightsError as error:
         print(f"missing {error} (person mode will be unavailable)", file=sys.stderr)
     try:  # optional: without them no face is held, and person mode is unavailable
-        folder = faces.models_dir(face_models_dir)
+        folder = faces.models_dir(config.face_models_dir)
         for model in faces.MODELS:
             print(f"ok      {model.name} -> {folder / model.name}")
     except WeightsError as error:
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         print(error, file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "models":
-        return fetch_models(config.face_models_dir)
+        return fetch_models(config)
     if args.command == "presets":
         return fetch_presets(config)
     if args.command == "health":

@@ -129,9 +129,7 @@ def build_application(
         # repeating beat's first comes only HEARTBEAT_S after this.
         await link.check(application.bot)
         assert application.job_queue is not None  # the job-queue extra is a dependency
-        application.job_queue.run_repeating(
-            link.beat, HEARTBEAT_S, first=0
-        )  # fresh after a long start
+        application.job_queue.run_repeating(link.beat, HEARTBEAT_S)
         try:
             await set_commands(application)
         except TelegramError as error:  # the menu is a convenience; the bot works without it

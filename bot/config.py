@@ -147,7 +147,10 @@ def deprecated_settings(env: Mapping[str, str] = os.environ) -> list[str]:
 
 @dataclass(frozen=True)
 class EngineOptions:
-    """How a process builds its engines: the bot's in-process runner, or an nst-worker's."""
+    """How a process builds its engines: the bot's in-process runner, or an nst-worker's.
+
+    The models' paths reach the engine as arguments; None: downloaded once into its cache.
+    """
 
     precision: Choice = "auto"  # the convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: the engine's default
@@ -157,6 +160,9 @@ class EngineOptions:
     fast_side: int = 1024
     print_sides: tuple[int, ...] = PRINT_SIDES
     face_models_dir: Path | None = None  # the two face detectors; None: downloaded once
+    vgg_weights: Path | None = None  # VGG19's weights (.h5); None: Keras' ImageNet download
+    fast_models_dir: Path | None = None  # Magenta's two networks (previews, warm start)
+    segmentation_model: Path | None = None  # the selfie segmenter (person mode)
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,9 @@ class Config:
     precision: Choice = "auto"  # the engine's convolutions; auto: bfloat16 where it is fast
     compilation_cache: Path | None = None  # JAX's compiled programs; None: data_dir/compiled
     face_models_dir: Path | None = None  # MediaPipe's two face detectors; None: downloaded
+    vgg_weights: Path | None = None  # VGG19's weights (.h5); None: Keras' ImageNet download
+    fast_models_dir: Path | None = None  # Magenta's two networks; None: downloaded
+    segmentation_model: Path | None = None  # MediaPipe's selfie segmenter; None: downloaded
     admin_ids: frozenset[int] = field(default_factory=frozenset)
     log_level: str = "INFO"
     redis_url: str | None = None  # set: jobs go to nst-worker processes through this Redis
@@ -225,6 +234,9 @@ class Config:
             precision=_precision(env),
             compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
             face_models_dir=_path(env, "NST_FACE_MODELS_DIR"),
+            vgg_weights=_path(env, "NST_VGG19_WEIGHTS"),
+            fast_models_dir=_path(env, "NST_FAST_MODELS_DIR"),
+            segmentation_model=_path(env, "NST_SEGMENTATION_MODEL"),
             admin_ids=_ids(env, "NST_ADMIN_IDS"),
             log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             redis_url=redis_url(env),
@@ -246,9 +258,16 @@ class Config:
     def engine_options(self) -> EngineOptions:
         """The in-process engines': JAX's compiled programs kept in the data folder."""
         cache = self.compilation_cache or self.data_dir / "compiled"
-        sides = (self.standard_side, self.high_side)
         return EngineOptions(
-            self.precision, cache, sides, self.fast_side, self.print_sides, self.face_models_dir
+            precision=self.precision,
+            compilation_cache=cache,
+            warm_sides=(self.standard_side, self.high_side),
+            fast_side=self.fast_side,
+            print_sides=self.print_sides,
+            face_models_dir=self.face_models_dir,
+            vgg_weights=self.vgg_weights,
+            fast_models_dir=self.fast_models_dir,
+            segmentation_model=self.segmentation_model,
         )
 
     @property
@@ -300,18 +319,21 @@ def _worker_engine(env: Mapping[str, str]) -> EngineOptions:
     """A worker compiles for the sides the bot asks for and measures its pace on them: set
     NST_STANDARD_SIDE, NST_HIGH_SIDE, NST_FAST_SIDE and NST_PRINT_SIDES as the bot's (the
     defaults match); the compilation cache is $NST_COMPILATION_CACHE, else the engine's
-    default; the face detectors are in $NST_FACE_MODELS_DIR, else downloaded."""
+    default; the models are where the bot's variables of the same names say, else downloaded."""
     sides = (
         _int(env, "NST_STANDARD_SIDE", Config.standard_side, minimum=64),
         _int(env, "NST_HIGH_SIDE", Config.high_side, minimum=64),
     )
     return EngineOptions(
-        _precision(env),
-        _path(env, "NST_COMPILATION_CACHE"),
-        sides,
-        _int(env, "NST_FAST_SIDE", Config.fast_side, minimum=64),
-        _print_sides(env, max(sides)),
-        _path(env, "NST_FACE_MODELS_DIR"),
+        precision=_precision(env),
+        compilation_cache=_path(env, "NST_COMPILATION_CACHE"),
+        warm_sides=sides,
+        fast_side=_int(env, "NST_FAST_SIDE", Config.fast_side, minimum=64),
+        print_sides=_print_sides(env, max(sides)),
+        face_models_dir=_path(env, "NST_FACE_MODELS_DIR"),
+        vgg_weights=_path(env, "NST_VGG19_WEIGHTS"),
+        fast_models_dir=_path(env, "NST_FAST_MODELS_DIR"),
+        segmentation_model=_path(env, "NST_SEGMENTATION_MODEL"),
     )
 
 

@@ -17,10 +17,6 @@ from pathlib import Path
 from bot.config import Config
 from bot.jobs.store import Store
 
-# The engine reads the same variable (nst_engine.vgg); without it the engine uses Keras' cached
-# download, fetched at start-up if missing.
-WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
-
 
 class StartupError(Exception):
     """Something on this machine stops the bot from starting; the message is one line."""
@@ -30,7 +26,7 @@ def check_local(config: Config) -> None:
     """Raise StartupError (or StoreError) for the first local problem found."""
     check_data_dir(config.data_dir)
     asyncio.run(check_database(config.database_path))
-    check_weights()
+    check_weights(config.vgg_weights)
     if config.webhook_url is not None:
         check_port("NST_WEBHOOK_PORT", config.webhook_listen, config.webhook_port)
     if config.metrics_port is not None:
@@ -68,10 +64,11 @@ def check_port(name: str, host: str, port: int) -> None:
         ) from None
 
 
-def check_weights() -> None:
-    named = os.environ.get(WEIGHTS_ENV, "").strip()
-    if named and not Path(named).expanduser().is_file():
+def check_weights(named: Path | None) -> None:
+    """The VGG19 weights file NST_VGG19_WEIGHTS names, if any; without one the engine uses
+    Keras' cached download, fetched at start-up if missing."""
+    if named is not None and not named.is_file():
         raise StartupError(
-            f"VGG19 weights file {named} (named by ${WEIGHTS_ENV}) does not exist; point "
-            f"{WEIGHTS_ENV} at the file, or unset it to let the bot download it"
+            f"VGG19 weights file {named} (named by $NST_VGG19_WEIGHTS) does not exist; point "
+            "NST_VGG19_WEIGHTS at the file, or unset it to let the bot download it"
         )

@@ -1,7 +1,7 @@
 """Neural style transfer: Gatys et al. (2015) on VGG19 for quality, Magenta's network for previews.
 
 Knows nothing of Telegram. Importing this package is cheap: TensorFlow loads on first use of
-`Engine` or `stylize`, so a process that only checks images never pays for it.
+`Engine`, so a process that only checks images never pays for it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from nst_engine.errors import Cancelled, EngineError, ImageError, WeightsError
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
-    from nst_engine.engine import Engine, stylize
+    from nst_engine.engine import Engine
 
 __all__ = [
     "Cancelled",
@@ -26,13 +26,12 @@ __all__ = [
     "ImageError",
     "Settings",
     "WeightsError",
-    "stylize",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Engine", "stylize"):
-        from nst_engine import engine
+    if name == "Engine":
+        from nst_engine.engine import Engine
 
-        return getattr(engine, name)
+        return Engine
     raise AttributeError(f"module 'nst_engine' has no attribute {name!r}")

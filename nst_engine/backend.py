@@ -40,7 +40,7 @@ COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 MIN_CACHED_COMPILE_S = 0.0
 
 Tensor = Any  # a backend tensor: tf.Tensor or jax.Array
-Weights = Sequence[Tensor]
+Parameters = Sequence[Tensor]  # a network's weights, as compiled programs take them
 
 
 def compiled(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,22 +72,23 @@ def value_and_grad(function: Callable[..., Tensor]) -> Callable[..., tuple[Tenso
     return with_tape
 
 
-def bind(model: keras.Model) -> tuple[Weights, Callable[[Weights, Tensor], list[Tensor]]]:
-    """The model's weights and a pure call(weights, image) -> outputs, for compiled functions.
+def bind(model: keras.Model) -> tuple[Parameters, Callable[[Parameters, Tensor], list[Tensor]]]:
+    """The model's parameters (its weights) and a pure call(parameters, image) -> outputs, for
+    compiled functions.
 
-    On JAX the weights must be arguments of the jitted function (closed over, they would be
+    On JAX the parameters must be arguments of the jitted function (closed over, they would be
     baked into every program as constants); TensorFlow's traced functions read the variables.
     """
     if NAME == "jax":
-        weights = [variable.value for variable in model.trainable_variables]
+        parameters = [variable.value for variable in model.trainable_variables]
 
-        def stateless(weights: Weights, image: Tensor) -> list[Tensor]:
-            outputs, _ = model.stateless_call(weights, [], image, training=False)
+        def stateless(parameters: Parameters, image: Tensor) -> list[Tensor]:
+            outputs, _ = model.stateless_call(parameters, [], image, training=False)
             return list(outputs)
 
-        return weights, stateless
+        return parameters, stateless
 
-    def call(weights: Weights, image: Tensor) -> list[Tensor]:
+    def call(parameters: Parameters, image: Tensor) -> list[Tensor]:
         return list(model(image, training=False))
 
     return [], call

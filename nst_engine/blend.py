@@ -25,8 +25,8 @@ The thresholds are looser than the ones the warping error is measured with (moti
 defaults): each pixel they reject is painted anew, and new paint is the flicker this module is
 here to remove.
 
-The painter is not this module's business: any painting of each frame can come through (the
-fast network's today; a warm-started quality painting could come later).
+Which method painted each frame is not this module's business: any painting of it can come
+through (the fast network's today; a warm-started quality painting could come later).
 """
 
 from __future__ import annotations

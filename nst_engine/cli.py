@@ -123,7 +123,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
         start=args.start,
         seed=args.seed,
         layers=args.layers,
-        vgg_weights=args.weights,
         style_weights=args.style_weights,
     )
 
@@ -148,9 +147,7 @@ def stylize(args: argparse.Namespace) -> None:
         raise EngineError(
             f"--size {settings.max_side} must be larger than the painting's {max(resume.size)} px"
         )
-    engine = Engine(
-        settings.vgg_weights, precision=args.precision, face_models_dir=args.face_models
-    )
+    engine = Engine(args.weights, precision=args.precision, face_models_dir=args.face_models)
     if args.face_models and (error := engine.load_faces()):  # the run goes on without them
         print(f"nst: no face will be held: {error}", file=sys.stderr)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:

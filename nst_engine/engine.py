@@ -151,12 +151,6 @@ class Engine:
             return self._run_fast(content, styles, settings, progress, cancel)
         if resume is None and plan is None and settings.max_side > gatys.PAINTED_SIDE:
             return self._painted_then_printed(content, styles, settings, progress, cancel, pause)
-        wanted = settings.vgg_weights
-        if wanted and Path(wanted).expanduser().resolve() != self.weights_path.resolve():
-            raise EngineError(
-                f"this Engine uses weights {self.weights_path}; settings.vgg_weights names "
-                f"{settings.vgg_weights}: build an Engine(vgg_weights=...) for those"
-            )
         content_image = load_image(content)
         paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
         earlier = None if resume is None else load_image(resume)
@@ -335,25 +329,6 @@ class OptionalModel(Generic[Model]):
     def error(self) -> str | None:
         self.get()
         return self._error
-
-
-_default_engines: dict[str | None, Engine] = {}
-_default_lock = threading.Lock()
-
-
-def stylize(
-    content: ImageSource,
-    style: ImageSource | Sequence[ImageSource],
-    settings: Settings = Settings(),  # noqa: B008
-    progress: gatys.Progress | None = None,
-    cancel: threading.Event | None = None,
-) -> Image.Image:
-    """`Engine.stylize` on an Engine built on first use (one per weights file) and kept."""
-    with _default_lock:
-        engine = _default_engines.get(settings.vgg_weights)
-        if engine is None:
-            engine = _default_engines[settings.vgg_weights] = Engine(settings.vgg_weights)
-    return engine.stylize(content, style, settings, progress, cancel)
 
 
 def _painting_share(painted: Settings, side: int) -> float:

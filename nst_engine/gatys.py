@@ -49,8 +49,8 @@ from nst_engine.images import (
     to_caffe,
     with_large_structures_of,
 )
-from nst_engine.losses import LossWeights
-from nst_engine.objective import Layers, Objective, Scale, Styles
+from nst_engine.losses import LossWeights, Scale
+from nst_engine.objective import Layers, Objective, Styles
 from nst_engine.optim import LBFGS, Optimiser
 from nst_engine.segmentation import resize_mask
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
@@ -271,9 +271,10 @@ def stylize(
         x = ops.convert_to_tensor(previous[1].place(to_caffe(resume)))
     for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
         canvas = fit(photo.size, plan.buckets)
-        painter: Objective | TiledObjective = objective
+        # The whole canvas at once, or window by window where it is too large for that.
+        at_scale: Objective | TiledObjective = objective
         if tiling.needed(canvas.shape):
-            canvas, painter = canvas.rounded(GRID), tiled(objective, tiling)
+            canvas, at_scale = canvas.rounded(GRID), tiled(objective, tiling)
         # `keep` is what the content loss holds on to: the photo, then each coarser result.
         if previous is None:
             noise = plan.init_noise * settings.style_strength
@@ -281,19 +282,27 @@ def stylize(
                 canvas.place(_starting_point(photo, start, settings.seed, noise))
             )
             keep = ops.convert_to_tensor(canvas.place(to_caffe(photo)))
-            weights = LossWeights(1.0, look.content_weight, 0.0, plan.moments_weight, 0.0)
+            weights = LossWeights(
+                style=1.0, content=look.content_weight, moments=plan.moments_weight
+            )
         else:
             detail = _detail(previous[0], photo, canvas, look.detail)
             x = keep = objective.upsample(x, previous[1], canvas, detail)
             held = plan.subject_weight if subject is not None else 0.0
-            weights = LossWeights(1.0, CARRY_WEIGHT, FINE_TV_WEIGHT, plan.moments_weight, held)
-        target = painter.style_target(styles, style_side(settings, side), plan.buckets)
-        contents = painter.contents(keep, canvas)
-        held_contents, masks = _subject_terms(painter, photo, canvas, contents, subject, weights)
+            weights = LossWeights(
+                style=1.0,
+                content=CARRY_WEIGHT,
+                total_variation=FINE_TV_WEIGHT,
+                moments=plan.moments_weight,
+                subject=held,
+            )
+        target = at_scale.style_target(styles, style_side(settings, side), plan.buckets)
+        contents = at_scale.contents(keep, canvas)
+        held_contents, masks = _subject_terms(at_scale, photo, canvas, contents, subject, weights)
         scale = Scale(
             ops.convert_to_tensor(canvas.region()), target, contents, held_contents, masks
         )
-        step = painter.step(plan.optimiser)
+        step = at_scale.step(plan.optimiser)
         state = plan.optimiser.init(x)
         scale_losses: list[float] = []
         for number in range(1, scale_steps + 1):
@@ -320,7 +329,7 @@ def stylize(
 
 
 def _subject_terms(
-    painter: Objective | TiledObjective,
+    objective: Objective | TiledObjective,
     photo: Image.Image,
     canvas: Canvas,
     contents: list[Tensor],
@@ -334,10 +343,10 @@ def _subject_terms(
     """
     if subject is None or weights.subject == 0.0:
         return contents, [ops.zeros((*c.shape[:3], 1)) for c in contents]
-    held = painter.contents(ops.convert_to_tensor(canvas.place(to_caffe(photo))), canvas)
+    held = objective.contents(ops.convert_to_tensor(canvas.place(to_caffe(photo))), canvas)
     width, height = photo.size
     masks = []
-    for layer, features in zip(painter.layers.content, held, strict=True):
+    for layer, features in zip(objective.layers.content, held, strict=True):
         size = (width // stride(layer), height // stride(layer))
         mask = resize_mask(subject, size)[None, :, :, None]
         masks.append(ops.convert_to_tensor(zero_pad(mask, features.shape)))
@@ -366,7 +375,7 @@ def _detail(
     That detail is photo - upsampled(coarse photo): edges and textures too small for the coarse
     scale. All of it keeps the photo crisp under the painting's texture (soft); a quarter keeps
     the outlines one recognises and gives the finer scale's strokes an edge to follow (medium);
-    none lets the finer scale paint over them as the painter would (strong).
+    none lets the finer scale paint over them freely (strong).
     """
     if share == 0.0:
         return np.zeros((1, *canvas.shape, 3), np.float32)

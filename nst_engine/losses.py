@@ -9,11 +9,18 @@ away as the target is from zero".
 Every loss counts only the picture's own positions, given as a `region` mask (1 on the picture,
 0 on the canvas beyond it: canvas.py). The style statistics are kept as sums over positions
 (`Sums`) until the end, so a picture's parts add up to the whole.
+
+The loss is composed in one place, `weighted`, from the terms named in `GLOBAL_TERMS` and
+`LOCAL_TERMS`, each weighed by the `LossWeights` field of its name: the whole canvas's
+objective (objective.py) and the window-by-window one (tiles.py) both compose it so. Adding a
+term is a field of LossWeights and an entry in one of the two tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 from nst_engine.backend import Tensor, ops
@@ -22,7 +29,8 @@ EPSILON = 1e-8
 
 
 class LossWeights(NamedTuple):
-    """How much each term counts; the recipe (gatys.py) sets them per scale."""
+    """How much each term of the loss counts (the tables below name them); the recipe
+    (gatys.py) sets them per scale. The loss adds the terms up in this order."""
 
     style: float = 1.0  # the painting's Gram matrices
     content: float = 0.0  # what the scale keeps: the photo, or the coarser scale's result
@@ -175,3 +183,84 @@ def neighbour_pairs(region: Tensor) -> tuple[Tensor, Tensor]:
     rows = ops.sum(region[:, 1:, :, :] * region[:, :-1, :, :])
     columns = ops.sum(region[:, :, 1:, :] * region[:, :, :-1, :])
     return ops.maximum(rows, 1.0), ops.maximum(columns, 1.0)
+
+
+# The loss's composition.
+
+
+class Scale(NamedTuple):
+    """What the loss holds on to at one scale, every array at that scale's canvas."""
+
+    region: Tensor  # [1, H, W, 1]: the picture's own pixels
+    style: StyleTarget  # the paintings' statistics at this scale
+    contents: list[Tensor]  # what the scale keeps (the photo, or the coarser result)
+    subject: list[Tensor]  # the photo's own content, for where its faces are
+    masks: list[Tensor]  # where the faces are, at the content layers (zeros: no such term)
+
+
+class Normalisers(NamedTuple):
+    """The whole picture's sizes the local terms are divided by."""
+
+    contents: list[Tensor]  # ||content target||² per content layer
+    subject: list[Tensor]  # ||the photo's content||² per content layer
+    pairs: tuple[Tensor, Tensor]  # neighbouring pixel pairs, down and across
+
+
+def normalisers(scale: Scale, regions: Sequence[Tensor]) -> Normalisers:
+    """A scale's normalisers; `regions`: the picture's region at each content layer."""
+    return Normalisers(
+        [target_size(t, r) for t, r in zip(scale.contents, regions, strict=True)],
+        [target_size(t, r) for t, r in zip(scale.subject, regions, strict=True)],
+        neighbour_pairs(scale.region),
+    )
+
+
+class Share(NamedTuple):
+    """The positions the local terms count: the whole picture, or a window's own part of it."""
+
+    owned: Tensor  # [1, H, W, 1]: the pixels counted here
+    owned_at: list[Tensor]  # `owned` at each content layer
+    normalisers: Normalisers  # the whole picture's, so that the windows' shares add up
+
+
+# A local term's value from the image, its content layers' features, the scale and the share.
+LocalTerm = Callable[[Tensor, Sequence[Tensor], Scale, Share], Tensor]
+
+# Terms of the picture's style statistics, which only the whole picture has (tiles.py sums
+# its windows' features first).
+GLOBAL_TERMS: dict[str, Callable[[StyleTarget, StyleTarget], Tensor]] = {
+    "style": style_loss,
+    "moments": moments_loss,
+}
+# Terms that add up over positions: a window computes its own share of each.
+LOCAL_TERMS: dict[str, LocalTerm] = {
+    "content": lambda image, features, scale, share: content_loss(
+        features, scale.contents, share.owned_at, share.normalisers.contents
+    ),
+    "total_variation": lambda image, features, scale, share: total_variation(
+        image, scale.region, share.owned, share.normalisers.pairs
+    ),
+    "subject": lambda image, features, scale, share: masked_content_loss(
+        features, scale.subject, scale.masks, share.owned_at, share.normalisers.subject
+    ),
+}
+
+
+def global_terms(current: StyleTarget, target: StyleTarget) -> dict[str, Tensor]:
+    """Each global term's value, unweighted, for a picture's style statistics."""
+    return {name: term(current, target) for name, term in GLOBAL_TERMS.items()}
+
+
+def local_terms(
+    image: Tensor, features: Sequence[Tensor], scale: Scale, share: Share
+) -> dict[str, Tensor]:
+    """Each local term's value, unweighted, over the share's positions of `image`."""
+    return {name: term(image, features, scale, share) for name, term in LOCAL_TERMS.items()}
+
+
+def weighted(values: Mapping[str, Tensor], weights: LossWeights) -> Tensor:
+    """Σ weight × value over the terms in `values`, added up in LossWeights' order."""
+    parts = [
+        getattr(weights, name) * values[name] for name in LossWeights._fields if name in values
+    ]
+    return functools.reduce(operator.add, parts)

@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -24,7 +24,7 @@ from nst_engine import backend, losses
 from nst_engine.backend import Tensor, keras, ops
 from nst_engine.canvas import Canvas, fit, resize_matrices
 from nst_engine.images import CAFFE_MAX, CAFFE_MIN, resize_longer_side, to_caffe
-from nst_engine.losses import LossWeights, StyleTarget
+from nst_engine.losses import LossWeights, Scale, Share, StyleTarget, Sums
 from nst_engine.optim import Optimiser
 from nst_engine.vgg import stride
 
@@ -50,23 +50,14 @@ class Layers:
         return tuple(dict.fromkeys(self.style + self.content))
 
 
-class Scale(NamedTuple):
-    """What the loss holds on to at one scale, every array at that scale's canvas."""
-
-    region: Tensor  # [1, H, W, 1]: the picture's own pixels
-    style: StyleTarget  # the paintings' statistics at this scale
-    contents: list[Tensor]  # what the scale keeps (the photo, or the coarser result)
-    subject: list[Tensor]  # the photo's own content, for where its faces are
-    masks: list[Tensor]  # where the faces are, at the content layers (zeros: no such term)
-
-
 class Objective:
     """Loss and gradient for one layer set on one network, compiled per canvas shape."""
 
     def __init__(self, extractor: keras.Model, layers: Layers) -> None:
         self.extractor = extractor
         self.layers = layers
-        self.weights, self._call = backend.bind(extractor)
+        # The network's own weights, as the compiled programs take them (not the loss's).
+        self.parameters, self._call = backend.bind(extractor)
         self.summary = backend.compiled(self._summary)
         self._upsample = backend.compiled(_upsample)
         self._steps: dict[Optimiser, Callable[..., Any]] = {}
@@ -75,28 +66,38 @@ class Objective:
         self._cache: OrderedDict[tuple[Any, ...], StyleTarget] = OrderedDict()
         self._lock = threading.Lock()
 
-    def features(self, weights: backend.Weights, image: Tensor) -> tuple[list[Any], list[Any]]:
+    def features(
+        self, parameters: backend.Parameters, image: Tensor
+    ) -> tuple[list[Any], list[Any]]:
         """(style layers' features, content layers' features) of a [1, H, W, 3] caffe image."""
-        outputs = dict(zip(self.layers.outputs, self._call(weights, image), strict=True))
+        outputs = dict(zip(self.layers.outputs, self._call(parameters, image), strict=True))
         return [outputs[n] for n in self.layers.style], [outputs[n] for n in self.layers.content]
 
-    def _summary(
-        self, weights: backend.Weights, image: Tensor, region: Tensor
-    ) -> tuple[StyleTarget, list[Tensor]]:
-        style, content = self.features(weights, image)
-        sums = [
+    def style_sums(self, features: Sequence[Tensor], region: Tensor) -> list[Sums]:
+        """The style layers' `features` summed over a [1, H, W, 1] region of the image."""
+        return [
             losses.sums(f, losses.region_at(region, stride(name)))
-            for f, name in zip(style, self.layers.style, strict=True)
+            for f, name in zip(features, self.layers.style, strict=True)
         ]
-        return losses.statistics(sums), [ops.cast(f, "float32") for f in content]
+
+    def at_content_layers(self, region: Tensor) -> list[Tensor]:
+        """A [1, H, W, 1] region of the image at each content layer's resolution."""
+        return [losses.region_at(region, stride(name)) for name in self.layers.content]
+
+    def _summary(
+        self, parameters: backend.Parameters, image: Tensor, region: Tensor
+    ) -> tuple[StyleTarget, list[Tensor]]:
+        style, content = self.features(parameters, image)
+        statistics = losses.statistics(self.style_sums(style, region))
+        return statistics, [ops.cast(f, "float32") for f in content]
 
     def contents(self, image: Tensor, canvas: Canvas) -> list[Tensor]:
         """The content target: a canvas image's features at the content layers."""
-        return self.summary(self.weights, image, canvas.region())[1]
+        return self.summary(self.parameters, image, canvas.region())[1]
 
     def statistics(self, image: Tensor, canvas: Canvas) -> StyleTarget:
         """A canvas image's style statistics over its picture."""
-        return self.summary(self.weights, image, canvas.region())[0]
+        return self.summary(self.parameters, image, canvas.region())[0]
 
     def picture_statistics(self, picture: np.ndarray, canvas: Canvas) -> StyleTarget:
         """A [1, h, w, 3] caffe picture's style statistics, measured on `canvas`."""
@@ -107,13 +108,13 @@ class Objective:
     ) -> StyleTarget:
         """The paintings' statistics, every painting resized to `side` and measured whole (or
         by `measure`: window by window for a print); a mix weighs them."""
-        weights = [weight for _, weight in styles]
+        shares = [share for _, share in styles]
         measure = measure or self.picture_statistics
         targets = [
             self._painting_statistics(painting, side, buckets, measure) for painting, _ in styles
         ]
         return keras.tree.map_structure(
-            lambda *values: sum(w * v for w, v in zip(weights, values, strict=True)), *targets
+            lambda *values: sum(s * v for s, v in zip(shares, values, strict=True)), *targets
         )
 
     def _painting_statistics(
@@ -148,9 +149,7 @@ class Objective:
             fused = self._steps[optimiser]
 
         def step(x: Tensor, state: Any, scale: Scale, weights: LossWeights) -> Any:
-            # As tensors: TensorFlow would trace again for every new Python number.
-            values = LossWeights(*(ops.convert_to_tensor(float(w)) for w in weights))
-            return fused(self.weights, x, state, scale, values)
+            return fused(self.parameters, x, state, scale, as_tensors(weights))
 
         return step
 
@@ -158,36 +157,44 @@ class Objective:
         gradient = backend.value_and_grad(self.loss)
 
         def fused(
-            weights: backend.Weights, x: Tensor, state: Any, scale: Scale, terms: LossWeights
+            parameters: backend.Parameters,
+            x: Tensor,
+            state: Any,
+            scale: Scale,
+            weights: LossWeights,
         ) -> tuple[Tensor, Tensor, Any]:
-            loss, grad = gradient(x, weights, scale, terms)
+            loss, grad = gradient(x, parameters, scale, weights)
             x, state = optimiser.update(x, grad, state)
             return loss, clip(x), state
 
         return fused
 
-    def loss(self, x: Tensor, weights: backend.Weights, scale: Scale, terms: LossWeights) -> Tensor:
-        """The weighted sum of the loss terms at a [1, H, W, 3] canvas image."""
-        style_features, content_features = self.features(weights, x)
-        current = losses.statistics(
-            [
-                losses.sums(f, losses.region_at(scale.region, stride(name)))
-                for f, name in zip(style_features, self.layers.style, strict=True)
-            ]
-        )
-        regions = [losses.region_at(scale.region, stride(n)) for n in self.layers.content]
-        return (
-            terms.style * losses.style_loss(current, scale.style)
-            + terms.content * losses.content_loss(content_features, scale.contents, regions)
-            + terms.total_variation * losses.total_variation(x, scale.region)
-            + terms.moments * losses.moments_loss(current, scale.style)
-            + terms.subject
-            * losses.masked_content_loss(content_features, scale.subject, scale.masks, regions)
-        )
+    def loss(
+        self, x: Tensor, parameters: backend.Parameters, scale: Scale, weights: LossWeights
+    ) -> Tensor:
+        """The weighted sum of the loss's terms at a [1, H, W, 3] canvas image."""
+        return losses.weighted(self.terms(x, parameters, scale), weights)
 
-    def evaluate(self, x: np.ndarray, scale: Scale, terms: LossWeights) -> float:
+    def terms(self, x: Tensor, parameters: backend.Parameters, scale: Scale) -> dict[str, Tensor]:
+        """Each term of the loss at a [1, H, W, 3] canvas image, unweighted."""
+        style_features, content_features = self.features(parameters, x)
+        current = losses.statistics(self.style_sums(style_features, scale.region))
+        regions = self.at_content_layers(scale.region)
+        whole = Share(scale.region, regions, losses.normalisers(scale, regions))
+        return {
+            **losses.global_terms(current, scale.style),
+            **losses.local_terms(x, content_features, scale, whole),
+        }
+
+    def evaluate(self, x: np.ndarray, scale: Scale, weights: LossWeights) -> float:
         """The loss at a canvas image, uncompiled: for tests and measurements."""
-        return float(self.loss(ops.convert_to_tensor(x), self.weights, scale, terms))
+        return float(self.loss(ops.convert_to_tensor(x), self.parameters, scale, weights))
+
+    def evaluate_terms(self, x: np.ndarray, scale: Scale) -> dict[str, float]:
+        """Each term's value at a canvas image, unweighted and uncompiled: for tests and
+        measurements."""
+        values = self.terms(ops.convert_to_tensor(x), self.parameters, scale)
+        return {name: float(value) for name, value in values.items()}
 
     def upsample(self, x: Tensor, source: Canvas, target: Canvas, detail: np.ndarray) -> Tensor:
         """x on `source` resized to `target`, plus `detail` (already on the target canvas)."""
@@ -203,3 +210,9 @@ def _upsample(x: Tensor, rows: Tensor, columns: Tensor, detail: Tensor) -> Tenso
 def clip(x: Tensor) -> Tensor:
     """Keep every pixel displayable: VGG's input space spans 0-255 per channel."""
     return ops.minimum(ops.maximum(x, CAFFE_MIN), CAFFE_MAX)
+
+
+def as_tensors(weights: LossWeights) -> LossWeights:
+    """The loss weights as tensors for a compiled step: TensorFlow would trace the step again
+    for every new Python number."""
+    return LossWeights(**{k: ops.convert_to_tensor(float(w)) for k, w in weights._asdict().items()})

@@ -33,7 +33,6 @@ class Settings:
         weighs them equally. Normalised here to sum to 1.
     layers: "default" (style relu1_1..relu4_1, plus relu5_1 where the weights hold it; content
         relu4_1) or Gatys' set (style relu1_1..relu5_1, content relu4_2; needs full VGG19 weights).
-    vgg_weights: a weights file to use instead of Keras' cached ImageNet download.
     start: "preview" begins the quality method from the fast network's painting, so it needs far
         fewer steps; "noise" from the photo plus seeded noise. Without the fast models,
         "preview" falls back to "noise".
@@ -47,7 +46,6 @@ class Settings:
     style_scale: float = 1.0
     seed: int = 0
     layers: LayerSet = "default"
-    vgg_weights: str | None = None
     style_weights: tuple[float, ...] | None = None
     start: Start = "preview"
 

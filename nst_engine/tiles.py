@@ -9,10 +9,10 @@ canvas rather than past its edge, where its padding is the canvas's own). The st
 global (the Gram matrices and moments of the whole picture), so a step takes two passes:
 
 1. every window adds its own positions' feature sums (`losses.Sums`) to the picture's;
-2. the style loss's gradient with respect to those sums is taken once; each window's gradient
+2. the global terms' gradient with respect to those sums is taken once; each window's gradient
    is then that of a surrogate: the sums' inner product with it, plus the window's share of the
-   local terms (content, subject, total variation, each divided by the whole picture's
-   normaliser). The windows' gradients, halos included, add up to the picture's gradient.
+   local terms (`losses.LOCAL_TERMS`, each divided by the whole picture's normaliser). The
+   windows' gradients, halos included, add up to the picture's gradient.
 
 The interiors partition the canvas, so whatever windows contribute is accumulated by adding.
 """
@@ -30,8 +30,8 @@ import numpy as np
 from nst_engine import backend, losses, pauses
 from nst_engine.backend import Tensor, ops
 from nst_engine.canvas import Canvas
-from nst_engine.losses import LossWeights, StyleTarget, Sums
-from nst_engine.objective import Layers, Objective, Scale, Styles, clip
+from nst_engine.losses import LossWeights, Normalisers, Scale, Share, StyleTarget, Sums
+from nst_engine.objective import Layers, Objective, Styles, as_tensors, clip
 from nst_engine.optim import Optimiser
 from nst_engine.vgg import CONV_LAYERS, stride
 
@@ -142,14 +142,6 @@ def _channels(layer: str) -> int:
     return min(64 * stride(layer), 512)
 
 
-class Normalisers(NamedTuple):
-    """The whole picture's sizes the local terms are divided by (losses.py)."""
-
-    contents: list[Tensor]  # ||content target||² per content layer
-    subject: list[Tensor]  # ||the photo's content||² per content layer
-    pairs: tuple[Tensor, Tensor]  # neighbouring pixel pairs, down and across
-
-
 @functools.lru_cache(maxsize=8)
 def tiled(objective: Objective, tiling: Tiling) -> TiledObjective:
     """One TiledObjective per objective and tiling: its compiled programs are kept."""
@@ -164,8 +156,9 @@ class TiledObjective:
         self.objective = objective
         self.tiling = tiling
         self._window_sums = backend.compiled(self._sums)
-        self._style_loss = backend.compiled(backend.value_and_grad(self._style))
+        self._global_loss = backend.compiled(backend.value_and_grad(self._global))
         self._window_gradient = backend.compiled(self._gradient)
+        self._window_local_terms = backend.compiled(self._local_terms)
         self._window_contents = backend.compiled(self._contents)
         self._updates: dict[Optimiser, Callable[..., Any]] = {}
 
@@ -182,8 +175,7 @@ class TiledObjective:
         update = self._updates[optimiser]
 
         def step(x: Tensor, state: Any, scale: Scale, weights: LossWeights) -> Any:
-            terms = LossWeights(*(ops.convert_to_tensor(float(w)) for w in weights))
-            loss, grad = self.value_and_grad(x, scale, terms, self.normalisers(scale))
+            loss, grad = self.value_and_grad(x, scale, as_tensors(weights), self.normalisers(scale))
             return (loss, *update(x, grad, state))
 
         return step
@@ -196,7 +188,7 @@ class TiledObjective:
         maps: list[Tensor] = []
         for window in self._windows((height, width)):
             owned = self._window_contents(
-                self.objective.weights,
+                self.objective.parameters,
                 self._cut(image, window, 1),
                 self._cut(region, window, 1),
                 _interior(window),
@@ -223,44 +215,58 @@ class TiledObjective:
         return losses.statistics(self._total_sums(image, ops.convert_to_tensor(canvas.region())))
 
     def normalisers(self, scale: Scale) -> Normalisers:
-        names = self.objective.layers.content
-        regions = [losses.region_at(scale.region, stride(n)) for n in names]
-        return Normalisers(
-            [losses.target_size(t, r) for t, r in zip(scale.contents, regions, strict=True)],
-            [losses.target_size(t, r) for t, r in zip(scale.subject, regions, strict=True)],
-            losses.neighbour_pairs(scale.region),
-        )
+        """The whole picture's normalisers, which every window's local terms divide by."""
+        return losses.normalisers(scale, self.objective.at_content_layers(scale.region))
 
     def value_and_grad(
-        self, x: Tensor, scale: Scale, terms: LossWeights, normalisers: Normalisers
+        self, x: Tensor, scale: Scale, weights: LossWeights, normalisers: Normalisers
     ) -> tuple[Tensor, Tensor]:
         """The loss at the canvas image x and its gradient, as Objective.loss gives them."""
         total = self._total_sums(x, scale.region)
-        style, upstream = self._style_loss(total, scale.style, terms)
-        weights = self.objective.weights
+        global_loss, upstream = self._global_loss(total, scale.style, weights)
         grad, surrogates = ops.zeros_like(x), 0.0
         for window in self._windows((x.shape[1], x.shape[2])):
             value, window_grad = self._window_gradient(
-                weights,
+                self.objective.parameters,
                 self._cut(x, window, 1),
-                self._window_terms(scale, window),
+                self._window_scale(scale, window),
                 _interior(window),
                 upstream,
-                terms,
+                weights,
                 normalisers,
             )
             grad = _add(grad, window_grad, window, 1)
             surrogates = surrogates + value
         # The surrogates' values hold the sums' inner product with the upstream gradient once
         # over: what is left is the local terms' share.
-        return style + surrogates - _inner(upstream, total), grad
+        return global_loss + surrogates - _inner(upstream, total), grad
+
+    def evaluate_terms(self, x: np.ndarray, scale: Scale) -> dict[str, float]:
+        """Each term's value at a canvas image, unweighted, window by window: what
+        value_and_grad's loss is made of (for tests and measurements)."""
+        image = ops.convert_to_tensor(x)
+        values = losses.global_terms(
+            losses.statistics(self._total_sums(image, scale.region)), scale.style
+        )
+        normalisers = self.normalisers(scale)
+        for window in self.tiling.windows((image.shape[1], image.shape[2])):
+            shares = self._window_local_terms(
+                self.objective.parameters,
+                self._cut(image, window, 1),
+                self._window_scale(scale, window),
+                _interior(window),
+                normalisers,
+            )
+            for name, share in shares.items():
+                values[name] = values.get(name, 0.0) + share
+        return {name: float(value) for name, value in values.items()}
 
     def _total_sums(self, image: Tensor, region: Tensor) -> list[Sums]:
         """The style layers' feature sums over a canvas image's picture (`region`)."""
         total: list[Sums] | None = None
         for window in self._windows((image.shape[1], image.shape[2])):
             sums = self._window_sums(
-                self.objective.weights,
+                self.objective.parameters,
                 self._cut(image, window, 1),
                 self._cut(region, window, 1),
                 _interior(window),
@@ -273,60 +279,38 @@ class TiledObjective:
 
     # The compiled programs, on one window's arrays.
 
-    def _sums(self, weights: Any, image: Tensor, region: Tensor, interior: Tensor) -> list[Sums]:
-        style, _ = self.objective.features(weights, image)
-        owned = region * _mask(image, interior)
-        return [
-            losses.sums(f, losses.region_at(owned, stride(name)))
-            for f, name in zip(style, self.objective.layers.style, strict=True)
-        ]
+    def _sums(self, parameters: Any, image: Tensor, region: Tensor, interior: Tensor) -> list[Sums]:
+        style, _ = self.objective.features(parameters, image)
+        return self.objective.style_sums(style, region * _mask(image, interior))
 
-    def _style(self, sums: list[Sums], target: StyleTarget, terms: LossWeights) -> Tensor:
-        current = losses.statistics(sums)
-        style = losses.style_loss(current, target)
-        return terms.style * style + terms.moments * losses.moments_loss(current, target)
+    def _global(self, sums: list[Sums], target: StyleTarget, weights: LossWeights) -> Tensor:
+        return losses.weighted(losses.global_terms(losses.statistics(sums), target), weights)
 
     def _contents(
-        self, weights: Any, image: Tensor, region: Tensor, interior: Tensor
+        self, parameters: Any, image: Tensor, region: Tensor, interior: Tensor
     ) -> list[Tensor]:
-        _, content = self.objective.features(weights, image)
-        owned = region * _mask(image, interior)
-        return [
-            ops.cast(f, "float32") * losses.region_at(owned, stride(name))
-            for f, name in zip(content, self.objective.layers.content, strict=True)
-        ]
+        _, content = self.objective.features(parameters, image)
+        owned = self.objective.at_content_layers(region * _mask(image, interior))
+        return [ops.cast(f, "float32") * o for f, o in zip(content, owned, strict=True)]
 
     def _gradient(
         self,
-        weights: Any,
+        parameters: Any,
         image: Tensor,
         scale: Scale,
         interior: Tensor,
         upstream: list[Sums],
-        terms: LossWeights,
+        weights: LossWeights,
         normalisers: Normalisers,
     ) -> tuple[Tensor, Tensor]:
         owned = scale.region * _mask(image, interior)
-        names = self.objective.layers.content
-        owned_at = [losses.region_at(owned, stride(n)) for n in names]
 
         def surrogate(image: Tensor) -> Tensor:
-            style, content = self.objective.features(weights, image)
-            sums = [
-                losses.sums(f, losses.region_at(owned, stride(name)))
-                for f, name in zip(style, self.objective.layers.style, strict=True)
-            ]
-            held = losses.masked_content_loss(
-                content, scale.subject, scale.masks, owned_at, normalisers.subject
-            )
-            return (
-                _inner(upstream, sums)
-                + terms.content
-                * losses.content_loss(content, scale.contents, owned_at, normalisers.contents)
-                + terms.total_variation
-                * losses.total_variation(image, scale.region, owned, normalisers.pairs)
-                + terms.subject * held
-            )
+            style, content = self.objective.features(parameters, image)
+            sums = self.objective.style_sums(style, owned)
+            share = Share(owned, self.objective.at_content_layers(owned), normalisers)
+            local = losses.weighted(losses.local_terms(image, content, scale, share), weights)
+            return _inner(upstream, sums) + local
 
         return backend.value_and_grad(surrogate)(image)
 
@@ -337,7 +321,21 @@ class TiledObjective:
             pauses.point()
             yield window
 
-    def _window_terms(self, scale: Scale, window: Window) -> Scale:
+    def _local_terms(
+        self,
+        parameters: Any,
+        image: Tensor,
+        scale: Scale,
+        interior: Tensor,
+        normalisers: Normalisers,
+    ) -> dict[str, Tensor]:
+        """A window's share of each local term, unweighted."""
+        _, content = self.objective.features(parameters, image)
+        owned = scale.region * _mask(image, interior)
+        share = Share(owned, self.objective.at_content_layers(owned), normalisers)
+        return losses.local_terms(image, content, scale, share)
+
+    def _window_scale(self, scale: Scale, window: Window) -> Scale:
         """The scale's arrays cut to a window: the region and each content layer's maps."""
         names = self.objective.layers.content
         return Scale(

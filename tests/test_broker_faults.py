@@ -14,6 +14,7 @@ mends after it, so one failure stays one failure.
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 import sys
 import time
@@ -69,6 +70,10 @@ def outage_lines(workers: Workers, name: str) -> tuple[int, int]:
 
 def all_alive(workers: Workers) -> bool:
     return all(process.poll() is None for process in workers.processes.values())
+
+
+def said_back(workers: Workers, name: str) -> bool:
+    return outage_lines(workers, name)[1] >= 1
 
 
 def said_once_or_so(workers: Workers, name: str) -> bool:
@@ -215,7 +220,7 @@ async def test_redis_down_30_s_between_jobs_the_job_sent_meanwhile_waits_and_is_
         taken_s = time.monotonic() - back
         await done(user, 120)
         for name in WORKER_NAMES:  # the worker that did not paint it may be in its last pause
-            await eventually(lambda n=name: outage_lines(cluster, n)[1] >= 1, 60, f"{name} back")
+            await eventually(functools.partial(said_back, cluster, name), 60, f"{name} is back")
     assert len(results(telegram, user)) == 1
     assert all_alive(cluster)
     for name in WORKER_NAMES:

@@ -1,6 +1,7 @@
 """Config.from_env: defaults, parsing, and one clear line for a malformed value."""
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,6 +129,36 @@ def test_lanes_and_a_persons_jobs_at_once_are_set_and_checked() -> None:
     for name in ("NST_CONCURRENT_PRINTS", "NST_JOBS_PER_PERSON"):
         with pytest.raises(ConfigError, match=f"{name} must be at least 1"):
             Config.from_env({**TOKEN, name: "0"})
+
+
+MODELS = {
+    "NST_VGG19_WEIGHTS": "/models/vgg19.h5",
+    "NST_FAST_MODELS_DIR": "/models/magenta",
+    "NST_SEGMENTATION_MODEL": "/models/selfie.tflite",
+    "NST_FACE_MODELS_DIR": "/models/faces",
+}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        lambda env: Config.from_env({**TOKEN, **env}).engine_options,
+        lambda env: WorkerConfig.from_env({"NST_REDIS_URL": "redis://r:6379/0", **env}).engine,
+    ],
+    ids=["bot", "worker"],
+)
+def test_the_models_paths_are_read_here_for_the_engines(options: Any) -> None:
+    """The bot's and the worker's engines get their models' paths from the configuration, read
+    with every other setting (None: the engine's download cache)."""
+    paths = options(MODELS)
+    assert (
+        paths.vgg_weights,
+        paths.fast_models_dir,
+        paths.segmentation_model,
+        paths.face_models_dir,
+    ) == tuple(Path(value) for value in MODELS.values())
+    unset = options({})
+    assert unset.vgg_weights is unset.fast_models_dir is unset.segmentation_model is None
 
 
 def test_print_sides_offer_2048_and_4096_or_fewer_or_none() -> None:

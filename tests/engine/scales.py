@@ -7,7 +7,8 @@ from PIL import Image
 from nst_engine.backend import ops
 from nst_engine.canvas import Canvas
 from nst_engine.images import to_caffe
-from nst_engine.objective import Objective, Scale
+from nst_engine.losses import Scale
+from nst_engine.objective import Objective
 
 
 def coarsest_scale(objective: Objective, photo: Image.Image, painting: Image.Image) -> Scale:

@@ -22,7 +22,6 @@ from nst_engine import (
     WeightsError,
     gatys,
     losses,
-    stylize,
     vgg,
 )
 from nst_engine.backend import keras, ops
@@ -201,7 +200,7 @@ def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
 ) -> None:
     objective = engine._objective("default")
     scale = coarsest_scale(objective, resize_longer_side(photo, 64), painting)
-    weights = LossWeights(1.0, gatys.Look.of(0.7).content_weight, 0.0, 1.0, 0.0)
+    weights = LossWeights(style=1.0, content=gatys.Look.of(0.7).content_weight, moments=1.0)
     plan = gatys.Plan(scales=((64, 5),), tolerance=None, buckets=False)
 
     def loss_after_five_steps(start: Start) -> float:
@@ -274,23 +273,6 @@ def test_preserve_colors_keeps_the_photos_chroma(
     chroma = np.asarray(result.convert("YCbCr"), float)[..., 1:]
     photo_chroma = np.asarray(resize_longer_side(photo, 64).convert("YCbCr"), float)[..., 1:]
     assert np.abs(chroma - photo_chroma).mean() < 3.0
-
-
-def test_module_level_stylize_uses_the_settings_weights(
-    vgg_weights: Path,
-    fast_models_dir: Path,
-    photo: Image.Image,
-    painting: Image.Image,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))  # never download in tests
-    result = stylize(photo, painting, Settings(max_side=64, steps=2, vgg_weights=str(vgg_weights)))
-    assert result.size == (64, 48)
-
-
-def test_other_weights_in_settings_are_refused(engine: Engine, photo: Image.Image) -> None:
-    with pytest.raises(EngineError, match=r"other\.h5"):
-        engine.stylize(photo, photo, Settings(max_side=64, vgg_weights="other.h5"))
 
 
 def test_layers_the_weights_lack_are_a_clear_error(engine: Engine, photo: Image.Image) -> None:

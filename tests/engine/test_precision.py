@@ -66,7 +66,9 @@ def painting(style_painting: Path) -> Image.Image:
 def _loss(engine: Engine, photo: Image.Image, painting: Image.Image) -> float:
     objective = engine._objective("default")
     scale = coarsest_scale(objective, photo, painting)
-    return objective.evaluate(to_caffe(photo), scale, LossWeights(1.0, 0.15, 0.0, 1.0, 0.0))
+    return objective.evaluate(
+        to_caffe(photo), scale, LossWeights(style=1.0, content=0.15, moments=1.0)
+    )
 
 
 def test_forced_off_and_on_the_convolutions_run_in_that_precision_with_the_same_loss(

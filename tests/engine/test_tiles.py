@@ -15,8 +15,8 @@ from nst_engine import Engine, Settings, backend, gatys, losses, vgg
 from nst_engine.backend import ops
 from nst_engine.canvas import Canvas
 from nst_engine.images import load_image, resize_longer_side, to_caffe
-from nst_engine.losses import LossWeights
-from nst_engine.objective import Objective, Scale
+from nst_engine.losses import LossWeights, Scale
+from nst_engine.objective import Objective
 from nst_engine.tiles import GRID, TiledObjective, Tiling, tiling_for
 
 # The tiled gradient's largest difference from the whole canvas's, as a share of its largest value.
@@ -71,7 +71,7 @@ def _compare(objective: Objective, photo: Image.Image, painting: Image.Image, ar
     noise = np.random.default_rng(0).normal(0.0, 20.0, (1, *canvas.shape, 3))
     x = ops.convert_to_tensor((canvas.place(to_caffe(photo)) + noise).astype(np.float32))
     scale = _scale(objective, canvas, photo, painting)
-    loss, grad = backend.value_and_grad(objective.loss)(x, objective.weights, scale, TERMS)
+    loss, grad = backend.value_and_grad(objective.loss)(x, objective.parameters, scale, TERMS)
     halo = tiling_for(objective.layers.outputs, 1e9).halo
     tiled = TiledObjective(objective, Tiling(halo, area))
     assert len(tiled.tiling.windows(canvas.shape)) >= 9  # some windows have halos on all sides
@@ -136,6 +136,38 @@ def test_the_tiled_gradient_is_exact_to_relu5_1_too(
     extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
     larger = photo.resize((384, 288))
     _compare(Objective(extractor, layers), larger, painting, area=256 * 256)
+
+
+def test_every_weight_names_one_term_of_the_loss() -> None:
+    """The tables and LossWeights name the same terms, each once: a weight without a term (or a
+    term without a weight) would be silently left out of the loss."""
+    global_names, local_names = set(losses.GLOBAL_TERMS), set(losses.LOCAL_TERMS)
+    assert not global_names & local_names
+    assert global_names | local_names == set(LossWeights._fields)
+
+
+def test_the_whole_canvas_and_the_windows_agree_on_every_term(
+    float32_engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    """Both objectives compose one loss from the same terms: each term, unweighted, has the
+    same value over windows as over the whole canvas (and none is zero here, so each counts).
+    On a print's layers, whose small halo lets a 128 px picture have windows inside it."""
+    objective = float32_engine._objective(gatys.PRINT_LAYER_SET)
+    small = resize_longer_side(photo, 128)
+    canvas = Canvas.exact(small.size).rounded(GRID)
+    noise = np.random.default_rng(1).normal(0.0, 20.0, (1, *canvas.shape, 3))
+    x = (canvas.place(to_caffe(small)) + noise).astype(np.float32)
+    scale = _scale(objective, canvas, small, painting)
+    tiled = TiledObjective(objective, Tiling(tiling_for(objective.layers.outputs, 1e9).halo, 64**2))
+    assert len(tiled.tiling.windows(canvas.shape)) >= 9  # some with halos on all sides
+    whole, by_windows = objective.evaluate_terms(x, scale), tiled.evaluate_terms(x, scale)
+    assert set(whole) == set(by_windows) == set(LossWeights._fields)
+    for name, value in whole.items():
+        assert value > 0.0, name
+        assert by_windows[name] == pytest.approx(value, rel=1e-4), name
+    weights = LossWeights(style=0.5, content=2.0, total_variation=3.0, moments=0.25, subject=4.0)
+    composed = sum(getattr(weights, name) * value for name, value in whole.items())
+    assert objective.evaluate(x, scale, weights) == pytest.approx(composed, rel=1e-5)
 
 
 def test_a_print_continues_the_painting_and_keeps_its_large_structures(

@@ -1,7 +1,7 @@
-"""A painter process for benchmarks/versus.py and faces.py: one Engine of whichever nst_engine is
-first on PYTHONPATH, one JSON job a line on stdin, one JSON answer a line on stdout.
+"""An engine process for benchmarks/versus.py and faces.py: one Engine of whichever nst_engine
+is first on PYTHONPATH, one JSON job a line on stdin, one JSON answer a line on stdout.
 
-    PYTHONPATH=TREE python benchmarks/painter.py
+    PYTHONPATH=TREE python benchmarks/engine_process.py
 """
 
 from __future__ import annotations
