@@ -291,6 +291,7 @@ class WorkerConfig:
     lease_s: int = 30
     engine: EngineOptions = EngineOptions()
     heartbeat_path: Path = Path(tempfile.gettempdir()) / "nst-worker-heartbeat"
+    log_level: str = "INFO"
     test_hold: Path | None = None  # tests only: where they hold jobs (bot/jobs/hold.py)
 
     @classmethod
@@ -306,6 +307,7 @@ class WorkerConfig:
             lease_s=_int(env, "NST_LEASE_S", cls.lease_s, minimum=1),
             engine=_worker_engine(env),
             heartbeat_path=Path(heartbeat) if heartbeat else cls.heartbeat_path,
+            log_level=env.get("LOG_LEVEL", "").strip().upper() or cls.log_level,
             test_hold=_path(env, "NST_TEST_HOLD"),
         )
 

@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import sys
 import tempfile
@@ -380,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "health":
         return check_health(config)
     # The bot's redacting log, with no token here: the Redis password is what it blanks out.
-    formatter = configure_logging("", os.environ.get("LOG_LEVEL", "INFO").upper())
+    formatter = configure_logging("", config.log_level)
     for secret in redis_secrets(config.redis_url):
         formatter.add_secret(secret)
     try:
