@@ -19,23 +19,23 @@ class Reading(Mapping[str, str]):
     """An environment that notes each name looked up in it."""
 
     def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
+        self._values = values
         self.asked: set[str] = set()
 
     def __getitem__(self, name: str) -> str:
         self.asked.add(name)
-        return self.values[name]
+        return self._values[name]
 
     def __contains__(self, name: object) -> bool:
         if isinstance(name, str):
             self.asked.add(name)
-        return name in self.values
+        return name in self._values
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self.values)
+        return iter(self._values)
 
     def __len__(self) -> int:
-        return len(self.values)
+        return len(self._values)
 
 
 def readme_table(header: str) -> set[str]:
