@@ -246,7 +246,6 @@ class Job:
     attempts: int = 0
     progress: float = 0.0
     status_message_id: int | None = None
-    delivered: bool = False
     error: str | None = None
     created_at: float = 0.0
     started_at: float | None = None

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.jobs.store import Store
-from bot.models import UserSettings
+from bot.models import Delivery, UserSettings
 from bot.texts import t
 from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
@@ -146,7 +146,7 @@ async def test_killed_mid_job_the_job_runs_again_and_is_delivered_once(
     store = await Store.open(data_dir / "bot.sqlite3")
     job = await store.last_job(user.id)
     await store.close()
-    assert job and job.attempts == 2 and job.delivered
+    assert job and job.attempts == 2 and job.delivery is Delivery.SENT
     assert done.params["message_id"] == job.status_message_id  # the same message, edited on
     assert not any((data_dir / "jobs").iterdir())
     print(f"restart to delivered result: {recovery_s:.1f} s")
@@ -202,5 +202,5 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     job = await store.get_job(2)
     await store.close()
     assert job and job.request.print_size and job.request.print_size.side == 128
-    assert job.attempts == 2 and job.delivered
+    assert job.attempts == 2 and job.delivery is Delivery.SENT
     assert not any((data_dir / "jobs").iterdir())

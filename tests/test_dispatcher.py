@@ -14,7 +14,7 @@ from telegram import Bot
 from bot.jobs.execution import MAX_ATTEMPTS
 from bot.jobs.messenger import EDIT_INTERVAL_S, TELEGRAM_DOWNLOAD_LIMIT, Messenger
 from bot.jobs.store import ActiveJobExists, Store
-from bot.models import JobStatus, Lane
+from bot.models import Delivery, JobStatus, Lane
 from bot.texts import t
 from tests.fakebot import FakeTelegram
 from tests.scripted import FakeRunner, Script, make_request
@@ -64,7 +64,7 @@ async def test_a_job_runs_delivers_once_and_leaves_no_files(make_world) -> None:
 
         assert photo.params["caption"].startswith("🖼 Preset starry_night\nStandard · Medium")
         assert "rerun:" in str(photo.params["reply_markup"])
-        assert done.delivered and done.result_path is None and done.attempts == 1
+        assert done.delivery is Delivery.SENT and done.result_path is None and done.attempts == 1
         assert not world.job_dir(done).exists()
         assert world.runner.forgotten == [job.id]  # the runner dropped what it kept for it
         content = world.telegram.file_bytes(job.request.content.file_id)
@@ -223,7 +223,9 @@ async def test_restart_delivers_a_ready_result_once_and_never_resends_an_uncerta
         await telegram.wait_for(
             "editMessageText", chat=2, after=mark, text=t("en", "job_delivery_unsure")
         )
-        assert (await world.job_of(1)).delivered and (await world.job_of(2)).delivered
+        assert (await world.job_of(1)).delivery is Delivery.SENT and (
+            await world.job_of(2)
+        ).delivery is Delivery.SENT
     sent = [c for c in telegram.calls[mark:] if c.method in ("sendPhoto", "sendDocument")]
     assert [c.params["chat_id"] for c in sent] == [1, 1]
     assert not (data / "jobs").exists() or not any((data / "jobs").iterdir())

@@ -13,7 +13,7 @@ from typing import Any
 
 from PIL import Image
 
-from bot.models import JobStatus, Quality, UserSettings
+from bot.models import Delivery, JobStatus, Quality, UserSettings
 from bot.texts import t
 from tests.botfixtures import RunningBot, StartBot
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
@@ -77,7 +77,7 @@ async def test_photo_then_painting_brings_a_preview_then_one_result(
     assert len(results(telegram, user.id)) == 1
 
     job = await bot_app.services.store.last_job(user.id)
-    assert job and job.status is JobStatus.DONE and job.delivered
+    assert job and job.status is JobStatus.DONE and job.delivery is Delivery.SENT
     assert job_dirs(bot_app) == []  # inputs, preview and result deleted once delivered
 
 

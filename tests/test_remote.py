@@ -37,7 +37,16 @@ from bot.chat.services import services
 from bot.jobs.channel import TaskKeys, TaskSettings, WorkerInfo
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
-from bot.models import FileRef, Job, JobRequest, JobStatus, PersonMode, Quality, UserSettings
+from bot.models import (
+    Delivery,
+    FileRef,
+    Job,
+    JobRequest,
+    JobStatus,
+    PersonMode,
+    Quality,
+    UserSettings,
+)
 from bot.texts import t
 from nst_engine import animation
 from nst_engine.settings import Settings
@@ -137,7 +146,9 @@ async def test_two_workers_share_ten_users_each_gets_one_result(
         await asyncio.gather(*(done(p, 120) for p in people))
         for person in people:
             job = await bot.services.store.last_job(person.id)
-            assert job is not None and job.status is JobStatus.DONE and job.delivered
+            assert (
+                job is not None and job.status is JobStatus.DONE and job.delivery is Delivery.SENT
+            )
             await keys_deleted(cluster.redis, job.id)
 
         async def idle() -> bool:
@@ -465,7 +476,11 @@ async def test_a_print_on_a_killed_worker_is_painted_by_the_other_once(
         await done(user, 120)
         printed = await bot.services.store.last_job(user.id)
     assert len(prints_to(telegram, user)) == 1
-    assert printed is not None and printed.delivered and printed.request.print_size is not None
+    assert (
+        printed is not None
+        and printed.delivery is Delivery.SENT
+        and printed.request.print_size is not None
+    )
     assert tasks_done(cluster.log(survivor)).count("2.quality") == 1
 
 
@@ -497,7 +512,9 @@ async def test_worker_killed_mid_job_the_other_finishes_it_once(
         job = await bot.services.store.last_job(user.id)
 
     assert len(results(telegram, user)) == 1
-    assert job is not None and job.delivered and job.attempts == 1  # the bot never lost it
+    assert (
+        job is not None and job.delivery is Delivery.SENT and job.attempts == 1
+    )  # the bot never lost it
     assert tasks_done(cluster.log(survivor)) == ["1.quality"]
     print(
         f"killed to taken over {takeover_s:.1f} s, to result {recovered_s:.1f} s"

@@ -131,7 +131,7 @@ async def test_v1_database_migrates_keeping_its_rows_and_delivery_state(tmp_path
             Delivery.READY,
             Delivery.NONE,
         ]
-        assert jobs[0] and jobs[0].delivered
+        assert jobs[0] and jobs[0].delivery is Delivery.SENT
         assert (await store.recover(max_attempts=3)).undelivered[0].id == 2
         claimed = await store.claim_next(REGULAR)
         assert claimed and claimed.id == 3
@@ -394,7 +394,12 @@ async def test_delivery_sent_forgets_the_result_path_and_keeps_the_sent_file(
     kept = FileRef("sent-file", "u-sent-file", 4321)
     await store.set_delivery(job.id, Delivery.SENT, kept)
     sent = await store.get_job(job.id)
-    assert sent and sent.delivered and sent.result_path is None and sent.sent_result == kept
+    assert (
+        sent
+        and sent.delivery is Delivery.SENT
+        and sent.result_path is None
+        and sent.sent_result == kept
+    )
 
 
 async def test_a_print_keeps_its_side_and_painting_and_waits_in_its_own_lane(

@@ -139,7 +139,6 @@ def job_from_row(row: aiosqlite.Row) -> Job:
         attempts=row["attempts"],
         progress=row["progress"],
         status_message_id=row["status_message_id"],
-        delivered=delivery is Delivery.SENT,
         error=row["error"],
         created_at=row["created_at"],
         started_at=row["started_at"],
