@@ -135,11 +135,11 @@ def logged_pace(*logs: Path) -> str | None:
     return None
 
 
-def painters_seen(log: Path) -> bool:
-    """Whether the bot's painter watch has seen a worker: it said none was online (at its start,
+def engines_seen(log: Path) -> bool:
+    """Whether the bot's engine watch has seen a worker: it said none was online (at its start,
     before the worker beat) only before it said one is online again."""
     text = log.read_text(errors="replace")
-    return text.rfind("a painter is online again") >= text.rfind("no painter online")
+    return text.rfind("an engine is online again") >= text.rfind("no engine online")
 
 
 def prints_to(telegram: FakeTelegram, user: FakeUser, side: int) -> int:
@@ -249,10 +249,10 @@ async def scenario(mode: str, cwd: Path, args: argparse.Namespace) -> dict[str, 
                     if "(0 busy)" in answer.params["text"]:
                         break
                     await asyncio.sleep(1)
-                # /status reads the heartbeat itself; claims wait for the bot's painter watch
-                # (painters.py) to have seen it too, and jobs sent before say the painter is off.
+                # /status reads the heartbeat itself; claims wait for the bot's engine watch
+                # (availability.py) to have seen it too; jobs sent before say the painter is off.
                 await asyncio.to_thread(
-                    wait_until, lambda: painters_seen(bot.log), 60, lambda: "the bot's watch"
+                    wait_until, lambda: engines_seen(bot.log), 60, lambda: "the bot's watch"
                 )
             figures["pace"] = logged_pace(bot.log, bot.log.with_suffix(".worker.log"))
             await paint(anna, "tubingen.jpg", "starry_night.jpg")  # job 1: prints paint on it

@@ -52,7 +52,7 @@ CATALOG: dict[str, dict[str, str]] = {
         "job_failed_timeout": (
             "⏱ This took too long, so I stopped it. Try a lower quality in /settings."
         ),
-        "job_failed_no_worker": (
+        "job_failed_no_engine": (
             "⏱ No painter was free to take your picture in time. Please try again in a few minutes."
         ),
         "job_delivery_retry": (
@@ -403,7 +403,7 @@ CATALOG: dict[str, dict[str, str]] = {
             "⏱ Это заняло слишком много времени, и я остановился."
             " Попробуйте качество пониже в /settings."
         ),
-        "job_failed_no_worker": (
+        "job_failed_no_engine": (
             "⏱ Ни один художник не освободился вовремя, чтобы взяться за вашу картинку."
             " Попробуйте снова через несколько минут."
         ),

@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.config import safe_url
+from bot.jobs.availability import CHECK_EVERY_S
 from bot.jobs.channel import BACKOFF_CAP_S
-from bot.jobs.painters import CHECK_EVERY_S
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.texts import t
@@ -191,11 +191,11 @@ async def test_redis_turned_replica_and_promoted_again_each_job_delivered_once(
         other.client.close()
 
 
-async def painters_gone(bot: RunningBot, within: float) -> None:
-    """Until the bot counts no painter online (no heartbeat read for a lease)."""
+async def engines_gone(bot: RunningBot, within: float) -> None:
+    """Until the bot counts no engine online (no heartbeat read for a lease)."""
     deadline = time.monotonic() + within
     while (await bot.services.dispatcher.capacity()).online:
-        assert time.monotonic() < deadline, f"painters still online after {within} s"
+        assert time.monotonic() < deadline, f"engines still online after {within} s"
         await asyncio.sleep(CHECK_EVERY_S)
 
 
@@ -208,7 +208,7 @@ async def test_redis_down_30_s_between_jobs_the_job_sent_meanwhile_waits_and_is_
         await bot.services.store.save_settings(user.id, QUALITY)
         await asyncio.to_thread(cluster.redis.kill, keep_data=False)
         killed = time.monotonic()
-        await painters_gone(bot, within=60)
+        await engines_gone(bot, within=60)
         await order(user)
         await user.wait_for(
             "sendMessage", text=t("en", "job_queued_offline", position=1), within=60
@@ -279,7 +279,7 @@ async def test_no_worker_for_longer_than_a_lease_jobs_wait_then_drain_in_order_o
     assert delivered == sorted(delivered)  # in the order they were sent
     assert tasks_done(cluster.log("w1")) == ["1.quality", "2.quality", "3.quality"]
     text = log.read_text(errors="replace")
-    assert "no painter online" in text and "a painter is online again" in text
+    assert "no engine online" in text and "an engine is online again" in text
     assert safe_url(cluster.redis.url) in text and PASSWORD not in text
 
 
@@ -309,9 +309,9 @@ async def test_an_acl_user_in_the_url_reaches_the_workers(
     cluster: Workers, fast_models_dir: Path
 ) -> None:
     cluster.redis.client.acl_setuser(
-        "painter", enabled=True, passwords=["+painter-pw"], keys=["*"], commands=["+@all"]
+        "nst", enabled=True, passwords=["+nst-pw"], keys=["*"], commands=["+@all"]
     )
-    url = cluster.redis.url.replace(f":{PASSWORD}@", "painter:painter-pw@")
+    url = cluster.redis.url.replace(f":{PASSWORD}@", "nst:nst-pw@")
     runner = RemoteRunner(url, LEASE_S, fast_models_dir)
     await runner.start()
     try:

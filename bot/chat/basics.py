@@ -50,15 +50,15 @@ async def status_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     lines = lines or [t(who.language, "status_idle")]
     capacity = await svc(context).dispatcher.capacity()
     if capacity.remote:  # with workers on other machines, whether any is there is news
-        lines.append(await _painters_text(context, who.language, capacity))
+        lines.append(await _engines_text(context, who.language, capacity))
     await context.bot.send_message(who.chat_id, "\n\n".join(lines), reply_markup=markup)
 
 
-async def _painters_text(
+async def _engines_text(
     context: ContextTypes.DEFAULT_TYPE, language: str, capacity: Capacity
 ) -> str:
-    """How many painters are online (or that none is and pictures wait for one), and how long
-    the first in line has waited."""
+    """How many engines are online, "painters" to people (or that none is and pictures wait
+    for one), and how long the first in line has waited."""
     store = svc(context).store
     queued, _ = await store.queue_counts()
     if capacity.online:

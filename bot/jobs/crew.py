@@ -47,8 +47,8 @@ class Crew:
     wakes: dict[Lane, asyncio.Event] = field(
         default_factory=lambda: {lane: asyncio.Event() for lane in Lane}
     )
-    # False while nobody can paint (painters.py): nothing is claimed, queued jobs say so.
-    painters_online: bool = True
+    # False while nobody can paint (availability.py): nothing is claimed, queued jobs say so.
+    engines_online: bool = True
     stopped: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 

@@ -15,13 +15,13 @@ from dataclasses import replace
 
 from bot import metrics
 from bot.config import Config
+from bot.jobs.availability import EngineWatch
 from bot.jobs.buttons import cancel_keyboard
 from bot.jobs.crew import Crew, StyleSource
 from bot.jobs.delivery import Deliverer
 from bot.jobs.execution import Execution
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import Messenger, status_digest
-from bot.jobs.painters import PainterWatch
 from bot.jobs.recovery import housekeep, recover
 from bot.jobs.runner import Capacity, JobRunner
 from bot.jobs.running import Running, StopReason
@@ -52,7 +52,7 @@ class Dispatcher:
         self._deliverer = Deliverer(crew, self._board)
         self._execution = Execution(crew, self._board, self._deliverer)
         self._sheets = ContactSheets(crew)
-        self._painters = PainterWatch(crew, self._board)
+        self._engines_watch = EngineWatch(crew, self._board)
         # What /try calls: draw the contact sheet and send it (False if one is under way).
         self.try_presets = self._sheets.start
         self._slots = {
@@ -138,7 +138,7 @@ class Dispatcher:
         if position == 0:  # it started a moment ago
             return JobStatusView(job, 0, 0.0, await estimates.job_s(job.request))
         wait = await estimates.wait_s(job)
-        return JobStatusView(job, position, 0.0, wait, self._crew.painters_online)
+        return JobStatusView(job, position, 0.0, wait, self._crew.engines_online)
 
     async def expected_s(self, settings: UserSettings, print_side: int | None = None) -> float:
         """What a picture of these settings (or a print of that side) takes: the menus' waits."""
@@ -160,12 +160,12 @@ class Dispatcher:
     async def start(self) -> None:
         """Recover what a previous run left behind, then start taking jobs."""
         await recover(self._crew, self._board, self._deliverer)
-        await self._painters.check()
+        await self._engines_watch.check()
         self._claiming = [
             asyncio.create_task(self._dispatch(lane), name=f"dispatch {lane}") for lane in Lane
         ]
         self._crew.spawn(housekeep(self._crew, self._deliverer))
-        self._crew.spawn(self._painters.watch())
+        self._crew.spawn(self._engines_watch.watch())
 
     async def stop(self) -> None:
         """Stop taking jobs; running ones go back to the queue (their attempt not counted)."""
@@ -205,12 +205,12 @@ class Dispatcher:
             task.add_done_callback(lambda _: slots.release())
 
     async def _claim(self, lane: Lane) -> Job | None:
-        """The lane's next job, waiting for one (and for a painter) as long as needed; None
+        """The lane's next job, waiting for one (and for an engine) as long as needed; None
         once stopping."""
         wake = self._crew.wakes[lane]
         while not self._crew.stopped.is_set():
             wake.clear()
-            if not self._crew.painters_online:
+            if not self._crew.engines_online:
                 await wake.wait()
                 continue
             try:

@@ -26,7 +26,7 @@ from bot.jobs.folders import ANIMATION_FILE, PRINT_FILE, RESULT_FILE, remove_dir
 from bot.jobs.joblog import ended, log
 from bot.jobs.messenger import EDIT_INTERVAL_S, InputTooBig, InputUnavailable
 from bot.jobs.pictures import as_shown
-from bot.jobs.runner import NotStarted, PainterOffline
+from bot.jobs.runner import EngineOffline, NotStarted
 from bot.jobs.running import Running, StopReason
 from bot.jobs.status import StatusBoard, running_text
 from bot.models import FileRef, Job, JobStatus, PersonMode, Quality
@@ -91,8 +91,8 @@ class Execution:
             else:
                 output = workdir / RESULT_FILE
                 await self._stylize(running, content, styles, output)
-        except PainterOffline:
-            await self._wait_for_painter(running)
+        except EngineOffline:
+            await self._wait_for_an_engine(running)
             return
         except Cancelled as stop:
             await self._stopped_early(running, started=not isinstance(stop, NotStarted))
@@ -321,7 +321,7 @@ class Execution:
                 job, t(language, "job_paused"), cancel_keyboard(language, job.id)
             )
         elif running.reason is StopReason.TIMEOUT and not started:
-            await self._fail(running, "job_failed_no_worker", "no worker took it")
+            await self._fail(running, "job_failed_no_engine", "no engine took it")
         elif running.reason is StopReason.TIMEOUT and job.request.print_size is not None:
             await self._fail(running, "job_failed_print_timeout", "timed out")
         elif running.reason is StopReason.TIMEOUT:
@@ -334,12 +334,12 @@ class Execution:
             await self._board.show(job, t(language, "job_cancelled"))
         self._crew.messenger.forget_message(job.request.chat_id, job.status_message_id)
 
-    async def _wait_for_painter(self, running: Running) -> None:
-        """No painter online: back to the queue, the attempt not counted, until one is back."""
+    async def _wait_for_an_engine(self, running: Running) -> None:
+        """No engine online: back to the queue, the attempt not counted, until one is back."""
         job = running.job
-        self._crew.painters_online = False  # nothing more is claimed until the watch sees one
+        self._crew.engines_online = False  # nothing more is claimed until the watch sees one
         if await self._crew.store.requeue(job.id, refund_attempt=True):
-            log.warning("job %s: no painter online; back in the queue", job.id)
+            log.warning("job %s: no engine online; back in the queue", job.id)
             await self._board.show_queued(job)
 
     async def _discard_files(self, job: Job) -> None:

@@ -8,8 +8,8 @@ reconciler: a task whose lease lapsed (its worker was killed or lost), whose inp
 that nobody took is sent again, and a duplicate that reaches a second worker is dropped there by
 the lease. A result already in Redis is taken as it is, never computed again, which is how a
 restarted bot picks up the work its predecessor sent out. With no worker online for a lease (none
-beating, or Redis away that long) a task nobody holds gives up with PainterOffline, and the job
-waits in the queue (bot/jobs/painters.py). Contact sheets and clips are made here (LocalFast).
+beating, or Redis away that long) a task nobody holds gives up with EngineOffline, and the job
+waits in the queue (bot/jobs/availability.py). Contact sheets and clips are made here (LocalFast).
 Prints go to the prints' stream, which every worker reads with a slot of its own (channel.py).
 """
 
@@ -50,8 +50,8 @@ from bot.jobs.channel import (
 from bot.jobs.local_fast import LocalFast
 from bot.jobs.runner import (
     Capacity,
+    EngineOffline,
     NotStarted,
-    PainterOffline,
     Paused,
     Progress,
     RunnerUnavailable,
@@ -214,7 +214,7 @@ class RemoteRunner:
                     await self._fetch(keys, output, cancel)
                     return
             elif not (await self.capacity()).online:
-                raise PainterOffline("no worker online")
+                raise EngineOffline("no worker online")
             elif watch.due(loop.time()) and watch.cancel_sent_at is None:
                 log.warning("job %s: no worker holds task %s; sending it again", job.id, keys.key)
                 await self._send(keys, content, style, resume, wire, watch, cancel)
@@ -384,7 +384,7 @@ class RemoteRunner:
 
         Unless the job is stopped meanwhile (its timeout, a cancel): then `stopped` is raised,
         NotStarted by default, as no worker can have taken a task Redis never handed out. Away
-        for a lease, Redis leaves no worker online: PainterOffline, the job waits in the queue.
+        for a lease, Redis leaves no worker online: EngineOffline, the job waits in the queue.
         """
         try:
             return await self._outage.retry(
@@ -393,4 +393,4 @@ class RemoteRunner:
         except UNREACHABLE as error:
             if cancel.is_set():
                 raise stopped("Redis unreachable") from error
-            raise PainterOffline("Redis unreachable for a lease") from error
+            raise EngineOffline("Redis unreachable for a lease") from error

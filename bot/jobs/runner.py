@@ -67,7 +67,7 @@ class NotStarted(Cancelled):
     """Stopped before any engine took the job: no worker was free (or online) in time."""
 
 
-class PainterOffline(NotStarted):
+class EngineOffline(NotStarted):
     """Nobody took the job and no remote worker has been online for a lease: it goes back to
     the queue and waits there until one is (Capacity.online)."""
 
@@ -103,7 +103,7 @@ class JobRunner(Protocol):
 
     async def sees_no_face(self, content: Path) -> bool:
         """True when a face detector found no face in the photo: person mode has no one to
-        keep. False when it found one or none could look (the painter then looks itself)."""
+        keep. False when it found one or none could look (the engine then looks itself)."""
 
     async def run(
         self,

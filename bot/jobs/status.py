@@ -2,7 +2,7 @@
 
 Edits that would change nothing are skipped, even across a restart (the store keeps a digest of
 what the message shows), since Telegram refuses them. The waits it promises come from
-estimates.py; while no painter is online (painters.py) it promises none and says why.
+estimates.py; while no engine is online (availability.py) it promises none and says why.
 """
 
 from __future__ import annotations
@@ -58,17 +58,17 @@ class JobStatusView:
     position: int  # 1 = runs next; 0 = running
     progress: float
     wait_s: float  # queued: until the result is ready; running: time left
-    painters_online: bool = True
+    engines_online: bool = True
     paused: bool = False  # a print standing aside for regular work
 
     def describe(self, language: str) -> str:
         if self.job.status is JobStatus.QUEUED:
-            return queued_text(language, self.position, self.wait_s, self.painters_online)
+            return queued_text(language, self.position, self.wait_s, self.engines_online)
         return progress_text(language, self.progress, self.wait_s, self.paused)
 
 
-def queued_text(language: str, position: int, wait_s: float, painters_online: bool) -> str:
-    if not painters_online:
+def queued_text(language: str, position: int, wait_s: float, engines_online: bool) -> str:
+    if not engines_online:
         return t(language, "job_queued_offline", position=position)
     return t(language, "job_queued", position=position, wait=duration_text(language, wait_s))
 
@@ -124,9 +124,9 @@ class StatusBoard:
     async def queued_text(self, job: Job) -> str:
         position = await self._crew.store.queue_position(job.id)
         wait = await self.estimates.wait_s(job)
-        return queued_text(job.request.language, position, wait, self._crew.painters_online)
+        return queued_text(job.request.language, position, wait, self._crew.engines_online)
 
     async def show_queued(self, job: Job) -> None:
-        """The job's place in the queue, or that it waits for a painter to come back."""
+        """The job's place in the queue, or that it waits for an engine to come back."""
         keyboard = cancel_keyboard(job.request.language, job.id)
         await self.show(job, await self.queued_text(job), keyboard)

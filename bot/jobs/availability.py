@@ -4,7 +4,7 @@ Engines in this process always can. Remote workers can while one has sent its he
 lease (Capacity.online). With none, the dispatcher claims nothing: jobs wait in the store instead
 of being claimed and timed out one by one, and their status messages say the painter is offline
 and the picture will be painted when it is back (a job whose worker vanished comes back to the
-queue the same way: PainterOffline). When a worker returns, the messages say each job's place
+queue the same way: EngineOffline). When a worker returns, the messages say each job's place
 again and only then is the dispatcher woken, so no refresh can overwrite a started job's message;
 the queue then drains in order.
 """
@@ -24,8 +24,8 @@ CHECK_EVERY_S = 1.0
 REFRESH_LIMIT_S = 10.0
 
 
-class PainterWatch:
-    """Reads the runner's capacity every CHECK_EVERY_S and acts when painters come or go."""
+class EngineWatch:
+    """Reads the runner's capacity every CHECK_EVERY_S and acts when engines come or go."""
 
     def __init__(self, crew: Crew, board: StatusBoard) -> None:
         self._crew = crew
@@ -39,26 +39,26 @@ class PainterWatch:
                 if not await self.check():
                     return
             except Exception:
-                log.exception("checking for painters failed")
+                log.exception("checking for engines failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._crew.stopped.wait(), CHECK_EVERY_S)
 
     async def check(self) -> bool:
-        """Look once (the dispatcher does before its first claim); whether painters are remote."""
+        """Look once (the dispatcher does before its first claim); whether engines are remote."""
         capacity = await self._crew.runner.capacity()
         online = capacity.online
         if online != self._said_online:
             self._said_online = online
             if online:
                 log.info(
-                    "a painter is online again (%d engines): the queue drains", capacity.engines
+                    "an engine is online again (%d engines): the queue drains", capacity.engines
                 )
             else:
-                self._crew.painters_online = False  # first, so nothing more is claimed
-                log.warning("no painter online: jobs wait in the queue until one is back")
+                self._crew.engines_online = False  # first, so nothing more is claimed
+                log.warning("no engine online: jobs wait in the queue until one is back")
             await self._refresh()
-        if online and not self._crew.painters_online:
-            self._crew.painters_online = True
+        if online and not self._crew.engines_online:
+            self._crew.engines_online = True
             self._crew.wake()
         return capacity.remote
 
