@@ -96,12 +96,20 @@ def _from_wheel(fetch: Callable[[], Path]) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def compilation_cache_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+def compilation_cache_env(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> Iterator[None]:
     """$NST_COMPILATION_CACHE for every engine the tests build, here and in the processes they
     start: a folder of the run's own, so that what a run compiles on JAX is neither read from
     the user's cache (a second run on this machine would compile nothing, CI everything) nor
-    left in it."""
-    with _env(COMPILATION_CACHE_ENV, str(tmp_path_factory.mktemp("compiled"))):
+    left in it. Under pytest-xdist the workers share it (their temporary folders' parent is the
+    run's), so a program one compiles the other reads."""
+    run_folder = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        run_folder = run_folder.parent
+    folder = run_folder / "compiled"
+    folder.mkdir(exist_ok=True)
+    with _env(COMPILATION_CACHE_ENV, str(folder)):
         yield
 
 

@@ -195,6 +195,7 @@ def test_cancel_stops_within_one_step(
     assert len(fractions) == 3
 
 
+@pytest.mark.recipe
 def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
     engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
@@ -238,6 +239,7 @@ def astronaut() -> Image.Image:
     return Image.fromarray(skimage.data.astronaut())
 
 
+@pytest.mark.recipe
 def test_the_subject_term_keeps_a_face_closer_to_the_photo(
     engine: Engine, astronaut: Image.Image, painting: Image.Image, face_models: Path
 ) -> None:
@@ -358,6 +360,7 @@ def test_strength_moves_the_look_from_the_photo_towards_the_painting() -> None:
     assert soft.detail == 1.0 > medium.detail > strong.detail == 0.0
 
 
+@pytest.mark.recipe
 def test_the_coarsest_scale_already_changes_the_large_structure(
     engine: Engine, content_photo: Path, painting: Image.Image
 ) -> None:

@@ -170,6 +170,7 @@ def test_the_whole_canvas_and_the_windows_agree_on_every_term(
     assert objective.evaluate(x, scale, weights) == pytest.approx(composed, rel=1e-5)
 
 
+@pytest.mark.recipe
 def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
