@@ -33,7 +33,7 @@ from bot.models import (
 
 
 def settings_to_json(settings: UserSettings, extras: RequestExtras | None = None) -> str:
-    """A person's settings; a job's hold its request's extras beside them."""
+    """A person's settings as stored; a job's with its request's extras beside them."""
     data: dict[str, Any] = asdict(settings)
     if extras is not None:
         data |= extras_to_data(extras)
@@ -60,7 +60,8 @@ def extras_to_data(extras: RequestExtras) -> dict[str, Any]:
 
 
 def extras_from_data(data: dict[str, Any]) -> RequestExtras:
-    """What extras_to_data wrote; a damaged entry reads as its default, an unknown key is left."""
+    """What extras_to_data wrote; a damaged entry reads as its default, unknown keys are
+    ignored (a newer bot's)."""
     reply_to = data.get("reply_to")
     return RequestExtras(
         mix=_mix(data.get("mix")),
