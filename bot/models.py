@@ -193,6 +193,19 @@ class Conversation:
 
 
 @dataclass(frozen=True)
+class RequestExtras:
+    """What a request adds to a plain painting of a photo (the glossary's "extras"); each field's
+    default is the plain painting. A job row keeps them in its settings JSON, written and read
+    only by bot/jobs/store/rows.py."""
+
+    mix: Mix | None = None
+    animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
+    reply_to: int | None = None  # a group: the message its status and result reply to
+    full_size: bool = True  # also send the full-resolution PNG file (in a group: if asked)
+    print_size: PrintSize | None = None  # a print: the result painted on larger, sent as a file
+
+
+@dataclass(frozen=True)
 class JobRequest:
     """Everything needed to run a job again later: the photos by reference, never the bytes."""
 
@@ -203,11 +216,7 @@ class JobRequest:
     preset_id: str | None
     settings: UserSettings
     language: str = "en"
-    mix: Mix | None = None
-    animation: bool = False  # content is a GIF or video: painted frame by frame, sent as MP4
-    reply_to: int | None = None  # a group: the message its status and result reply to
-    full_size: bool = True  # also send the full-resolution PNG file (in a group: if asked)
-    print_size: PrintSize | None = None  # a print: the result painted on larger, sent as a file
+    extras: RequestExtras = RequestExtras()
 
     def __post_init__(self) -> None:
         if (self.style is None) == (self.preset_id is None):
@@ -216,18 +225,19 @@ class JobRequest:
     @property
     def kind(self) -> str:
         """The metrics' label for the job: "print", or its quality."""
-        return "print" if self.print_size is not None else str(self.settings.quality)
+        return "print" if self.extras.print_size is not None else str(self.settings.quality)
 
     @property
     def lane(self) -> Lane:
-        return Lane.PRINT if self.print_size is not None else Lane.REGULAR
+        return Lane.PRINT if self.extras.print_size is not None else Lane.REGULAR
 
     def time_limit_s(self, job_timeout_s: float) -> float:
         """NST_JOB_TIMEOUT; a print gets PRINT_TIME_LIMIT times it at PRINT_BASE_SIDE, and as
         much longer as it has more pixels (4096 px: 16 times)."""
-        if self.print_size is None:
+        print_size = self.extras.print_size
+        if print_size is None:
             return job_timeout_s
-        pixels = (self.print_size.side / PRINT_BASE_SIDE) ** 2
+        pixels = (print_size.side / PRINT_BASE_SIDE) ** 2
         return job_timeout_s * PRINT_TIME_LIMIT * max(1.0, pixels)
 
     @property

@@ -221,7 +221,7 @@ async def test_album_replaces_a_waiting_photo_and_says_so(
     await says(user, "album_extra")  # four pictures: the fourth is left out
     job = await queued(bot_app, user)
     assert same_file(job.request.content, first)
-    assert job.request.mix is not None and same_file(job.request.mix.style, third)
+    assert job.request.extras.mix is not None and same_file(job.request.extras.mix.style, third)
 
 
 async def test_caption_naming_a_preset_starts_at_once(bot_app: RunningBot, user: FakeUser) -> None:

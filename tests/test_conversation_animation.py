@@ -42,7 +42,7 @@ async def test_animation_then_a_painting_comes_back_as_an_mp4_animation(
     assert with_button("menu:presets")(asked.params["reply_markup"])
     painting = await user.send_photo(jpeg(96, 80, BLUE))
     job = await queued(bot_app, user)
-    assert job.request.animation and job.request.style is not None
+    assert job.request.extras.animation and job.request.style is not None
     assert job.request.style.file_unique_id == painting["photo"][-1]["file_unique_id"]
     sent = await user.wait_for("sendAnimation", within=60)
     caption = t("en", "job_animation_caption", style=t("en", "job_your_painting"), duration="")
@@ -62,7 +62,7 @@ async def test_video_captioned_with_a_preset_in_russian(
     boris = make_user("Boris", language_code="ru")
     await boris.send_video(clip_bytes(tmp_path, content_photo), caption="Крик")
     job = await queued(bot_app, boris)
-    assert job.request.preset_id == "the_scream" and job.request.animation
+    assert job.request.preset_id == "the_scream" and job.request.extras.animation
     sent = await boris.wait_for("sendAnimation", within=60)
     assert sent.params["caption"].startswith("🎞 Крик · ")
 
@@ -140,7 +140,7 @@ async def test_a_gif_sent_as_a_file_is_painted_as_an_animation(
     assert await waiting_photo(bot_app, user) is None
     await user.send_message("/style starry night")
     job = await queued(bot_app, user)
-    assert job.request.animation and job.request.preset_id == "starry_night"
+    assert job.request.extras.animation and job.request.preset_id == "starry_night"
     sent = await user.wait_for("sendAnimation", within=60)
     assert frames_of(sent.upload("animation").data) == (6, "h264")
     changes = rerun_changes(sent.params["reply_markup"])
@@ -153,7 +153,7 @@ async def test_an_mp4_sent_as_a_file_is_judged_by_its_bytes_not_its_name(
     data = clip_bytes(tmp_path, content_photo)
     await user.send_document(data, "holiday.bin", "application/octet-stream", caption="Крик")
     job = await queued(bot_app, user)
-    assert job.request.animation and job.request.preset_id == "the_scream"
+    assert job.request.extras.animation and job.request.preset_id == "the_scream"
     sent = await user.wait_for("sendAnimation", within=60)
     assert frames_of(sent.upload("animation").data) == (8, "h264")
 
@@ -165,7 +165,7 @@ async def test_a_round_video_note_is_painted_too(
     await says(user, "got_animation")
     await user.send_photo(jpeg(96, 80, BLUE))
     job = await queued(bot_app, user)
-    assert job.request.animation
+    assert job.request.extras.animation
     await user.wait_for("sendAnimation", within=60)
 
 
@@ -188,7 +188,7 @@ async def test_the_rerun_buttons_under_an_animation_paint_a_second_one(
     await user.wait_for("editMessageText", text=lambda text: text.startswith("✅"))
     await user.press(f"rerun:{first.id}:stronger")
     second = await queued(bot_app, user)
-    assert second.id != first.id and second.request.animation
+    assert second.id != first.id and second.request.extras.animation
     assert second.request.content == first.request.content
     assert second.request.settings.strength is Strength.STRONG
     again = await user.wait_for("sendAnimation", within=60)
@@ -201,7 +201,7 @@ async def test_the_rerun_buttons_under_an_animation_paint_a_second_one(
     assert await waiting_photo(bot_app, user) is None
     await user.send_photo(jpeg(96, 80, BLUE))
     third = await queued(bot_app, user)
-    assert third.request.animation and third.request.content == first.request.content
+    assert third.request.extras.animation and third.request.content == first.request.content
     await user.wait_for("sendAnimation", within=60)
     assert not [c for c in telegram.calls if c.method == "sendPhoto"]
 
@@ -211,7 +211,7 @@ async def test_a_still_picture_sent_as_a_file_is_painted_as_a_photo(
 ) -> None:
     await user.send_document(content_photo, "IMG_2041.JPG", "image/jpeg", caption="starry night")
     job = await queued(bot_app, user)
-    assert not job.request.animation
+    assert not job.request.extras.animation
     await result(user)
 
 

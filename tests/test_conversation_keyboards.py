@@ -14,6 +14,7 @@ from bot.models import (
     JobStatus,
     PrintSize,
     Quality,
+    RequestExtras,
     Strength,
     UserSettings,
     brush_extra_s,
@@ -106,7 +107,9 @@ def test_result_colours_button_offers_the_other_choice() -> None:
 def _job(quality: Quality, print_size: PrintSize | None = None) -> Job:
     photo = FileRef("photo", "u-photo")
     settings = UserSettings(quality=quality)
-    request = JobRequest(1, 1, photo, None, "starry", settings, print_size=print_size)
+    request = JobRequest(
+        1, 1, photo, None, "starry", settings, extras=RequestExtras(print_size=print_size)
+    )
     return Job(7, request, JobStatus.DONE)
 
 

@@ -32,8 +32,8 @@ async def test_album_of_three_blends_both_paintings_and_reruns_at_other_shares(
     )
     job = await queued(bot_app, user)
     assert same_file(job.request.content, photo) and same_file(job.request.style, first)
-    assert job.request.mix is not None and same_file(job.request.mix.style, second)
-    assert job.request.mix.share == 0.5
+    assert job.request.extras.mix is not None and same_file(job.request.extras.mix.style, second)
+    assert job.request.extras.mix.share == 0.5
     picture = await result(user)
     mine = t("en", "job_your_painting")
     mixed = t("en", "job_mix_style", a=mine, b=mine, share_a=50, share_b=50)
@@ -42,7 +42,7 @@ async def test_album_of_three_blends_both_paintings_and_reruns_at_other_shares(
 
     await user.press(f"rerun:{job.id}:mix70", message=picture.result)
     again = await queued(bot_app, user)
-    assert again.request.mix == Mix(style=job.request.mix.style, share=0.7)
+    assert again.request.extras.mix == Mix(style=job.request.extras.mix.style, share=0.7)
     assert again.request.style == job.request.style
     await result(user)
 
@@ -65,7 +65,7 @@ async def test_mix_with_a_preset_after_a_result_in_russian_and_after_a_restart(
         await boris.send_message("/style great wave")
         mixed = await queued(bot, boris)
         assert mixed.request.preset_id == "the_scream"
-        assert mixed.request.mix == Mix(preset_id="great_wave")
+        assert mixed.request.extras.mix == Mix(preset_id="great_wave")
         picture = await result(boris)
         title = t("ru", "job_mix_style", a="Крик", b="Большая волна в Канагаве", share_a=50,
                   share_b=50)  # fmt: skip
@@ -74,7 +74,7 @@ async def test_mix_with_a_preset_after_a_result_in_russian_and_after_a_restart(
     async with start_bot() as bot:  # a restart: the mix is in the job's row
         await boris.press(f"rerun:{mixed.id}:mix30")
         again = await queued(bot, boris)
-        assert again.request.mix == Mix(preset_id="great_wave", share=0.3)
+        assert again.request.extras.mix == Mix(preset_id="great_wave", share=0.3)
         assert again.request.preset_id == "the_scream"
         await result(boris)
 
@@ -95,6 +95,7 @@ async def test_mix_with_a_photo_of_a_painting_and_a_stale_share_button(
     await says(user, "mix_send_painting")
     painting = await user.send_photo(jpeg(96, 80, GREEN))
     mixed = await queued(bot_app, user)
-    assert mixed.request.mix is not None and same_file(mixed.request.mix.style, painting)
+    mix = mixed.request.extras.mix
+    assert mix is not None and same_file(mix.style, painting)
     assert mixed.request.content == job.request.content
     await result(user)

@@ -50,7 +50,8 @@ async def test_a_chosen_mix_survives_a_restart_and_takes_the_next_picture(
         painting = await user.send_photo(jpeg(96, 80, GREEN))
         mixed = await queued(bot, user)
         assert mixed.request.content == job.request.content
-        assert mixed.request.mix is not None and same_file(mixed.request.mix.style, painting)
+        mix = mixed.request.extras.mix
+        assert mix is not None and same_file(mix.style, painting)
         await result(user)
         assert await conversation(bot, user) == Conversation()  # the job took what waited
 
@@ -66,7 +67,7 @@ async def test_a_waiting_clip_survives_a_restart_and_takes_the_next_picture(
         assert t("en", "status_clip") in await status_text(user)
         painting = await user.send_photo(jpeg(96, 80, BLUE))
         job = await queued(bot, user)
-        assert job.request.animation
+        assert job.request.extras.animation
         assert job.request.content.file_unique_id == clip["animation"]["file_unique_id"]
         assert same_file(job.request.style, painting)
         await user.wait_for("sendAnimation", within=60)

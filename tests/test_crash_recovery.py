@@ -198,6 +198,6 @@ async def test_killed_mid_print_the_print_runs_again_and_is_sent_once(
     store = await Store.open(database)
     job = await store.get_job(2)
     await store.close()
-    assert job and job.request.print_size and job.request.print_size.side == 128
+    assert job and job.request.extras.print_size and job.request.extras.print_size.side == 128
     assert job.attempts == 2 and job.delivery is Delivery.SENT
     assert not any((data_dir / "jobs").iterdir())

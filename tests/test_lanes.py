@@ -14,7 +14,7 @@ import pytest
 from bot.jobs.running import Running, StopReason
 from bot.jobs.status import duration_text
 from bot.jobs.store import QueueFull
-from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, UserSettings
+from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, RequestExtras, UserSettings
 from bot.texts import t
 from tests.fakebot import jpeg
 from tests.scripted import FakeRunner, Script, World
@@ -28,7 +28,9 @@ def print_of(world: World, user_id: int, side: int = 2048, **changes: Any) -> Jo
     """A print request: the painting to paint on is a file the fake server holds."""
     painting = world.telegram.store_photo(jpeg(64, 48, (90, 90, 200)))[-1]
     result = FileRef(painting["file_id"], painting["file_unique_id"], painting["file_size"])
-    return world.request(user_id, print_size=PrintSize(side, result), **changes)
+    return world.request(
+        user_id, extras=RequestExtras(print_size=PrintSize(side, result)), **changes
+    )
 
 
 def queued_text(position: int, wait_s: float) -> str:

@@ -13,7 +13,16 @@ from PIL import Image, ImageCms
 
 from bot.jobs.engines import measured_pace
 from bot.jobs.status import duration_text
-from bot.models import FileRef, Job, JobRequest, JobStatus, PrintSize, Quality, UserSettings
+from bot.models import (
+    FileRef,
+    Job,
+    JobRequest,
+    JobStatus,
+    PrintSize,
+    Quality,
+    RequestExtras,
+    UserSettings,
+)
 from bot.texts import t
 from nst_engine.engine import Engine
 from nst_engine.settings import Settings
@@ -89,7 +98,7 @@ async def test_print_size_sends_the_painting_at_that_side_as_a_file_to_print(
 
         printed = await bot.services.store.last_job(user.id)
         assert printed is not None and printed.status is JobStatus.DONE
-        assert printed.request.print_size == PrintSize(128, job.sent_result)
+        assert printed.request.extras.print_size == PrintSize(128, job.sent_result)
         assert (printed.request.content, printed.request.style) == (
             job.request.content,
             job.request.style,
@@ -126,7 +135,7 @@ async def test_cancel_stops_a_print_mid_run_and_sends_nothing(
         await order_print(user, job, 128)
         await user.wait_for("sendMessage", reply_markup=with_button("cancel:"))
         printing = await bot.services.store.last_job(user.id)
-        assert printing is not None and printing.request.print_size is not None
+        assert printing is not None and printing.request.extras.print_size is not None
         await job_hold.until_held()  # the print has made its first step, and waits
         await user.wait_for("editMessageText", text=lambda s: "▰" in s or "▱" in s, within=60)
         await user.press(f"cancel:{printing.id}")
@@ -205,7 +214,9 @@ def test_a_print_may_run_four_job_timeouts_at_2048_px_and_longer_with_more_pixel
     photo = FileRef("photo", "p")
 
     def request(print_size: PrintSize | None) -> JobRequest:
-        return JobRequest(1, 1, photo, None, "starry_night", QUALITY, print_size=print_size)
+        return JobRequest(
+            1, 1, photo, None, "starry_night", QUALITY, extras=RequestExtras(print_size=print_size)
+        )
 
     assert request(None).time_limit_s(600) == 600
     assert request(PrintSize(2048, photo)).time_limit_s(600) == 2400

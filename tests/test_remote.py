@@ -479,7 +479,7 @@ async def test_a_print_on_a_killed_worker_is_painted_by_the_other_once(
     assert (
         printed is not None
         and printed.delivery is Delivery.SENT
-        and printed.request.print_size is not None
+        and printed.request.extras.print_size is not None
     )
     assert tasks_done(cluster.log(survivor)).count("2.quality") == 1
 

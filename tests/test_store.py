@@ -30,6 +30,7 @@ from bot.models import (
     PersonMode,
     PrintSize,
     Quality,
+    RequestExtras,
     UserSettings,
     Waiting,
 )
@@ -408,7 +409,7 @@ async def test_a_print_keeps_its_side_and_painting_and_waits_in_its_own_lane(
     """A print waits in the print lane: it is never claimed for a regular slot, nor a regular
     job for a print's, and each lane counts its own places."""
     printing = await store.create_job(
-        replace(request(1), print_size=PrintSize(2048, PAINTING)), **LIMITS
+        replace(request(1), extras=RequestExtras(print_size=PrintSize(2048, PAINTING))), **LIMITS
     )
     await store.mark_announced(printing.id, None)
     painting = await queued(store, 2)
@@ -419,7 +420,7 @@ async def test_a_print_keeps_its_side_and_painting_and_waits_in_its_own_lane(
     assert await store.claim_next(REGULAR) is None
     claimed = await store.claim_next(PRINT)
     assert claimed and claimed.id == printing.id
-    assert claimed.request.print_size == PrintSize(2048, PAINTING)
+    assert claimed.request.extras.print_size == PrintSize(2048, PAINTING)
     assert claimed.request.settings == UserSettings(quality=Quality.STANDARD)
 
 

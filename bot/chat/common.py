@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.chat.services import Services, services
 from bot.jobs.messenger import reply_parameters
 from bot.jobs.store import ActiveJobExists, DailyQuotaExceeded, QueueFull
-from bot.models import FileRef, JobRequest, Mix, PrintSize, UserSettings
+from bot.models import FileRef, JobRequest, Mix, PrintSize, RequestExtras, UserSettings
 from bot.presets import Preset
 from bot.texts import language_for, t
 
@@ -92,11 +92,13 @@ async def submit(
         preset_id=preset_id,
         settings=settings or who.settings,
         language=who.language,
-        mix=mix,
-        animation=animation,
-        reply_to=who.reply_to,
-        full_size=full_size,
-        print_size=print_size,
+        extras=RequestExtras(
+            mix=mix,
+            animation=animation,
+            reply_to=who.reply_to,
+            full_size=full_size,
+            print_size=print_size,
+        ),
     )
     try:
         await svc(context).dispatcher.submit(request)

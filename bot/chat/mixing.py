@@ -49,10 +49,10 @@ async def rerun_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     if change.startswith("mix"):  # [30 %] [50 %] [70 %] under a mixed result
         await query.answer()
-        if request.mix is None:
+        if request.extras.mix is None:
             await say(context, who, "rerun_gone")
             return
-        mix = replace(request.mix, share=int(change.removeprefix("mix")) / 100)
+        mix = replace(request.extras.mix, share=int(change.removeprefix("mix")) / 100)
         await submit_mix(context, who, job.id, mix)
         return
     settings = _rerun_settings(request.settings, change)
@@ -67,7 +67,7 @@ async def _keep_for_new_style(
     context: ContextTypes.DEFAULT_TYPE, who: Who, request: JobRequest
 ) -> None:
     """[Another painting]: the photo (or the clip) waits for its new painting."""
-    waiting = Waiting.CLIP if request.animation else Waiting.PHOTO
+    waiting = Waiting.CLIP if request.extras.animation else Waiting.PHOTO
     conversation = Conversation(waiting, content=request.content)
     await svc(context).store.set_conversation(who.user_id, who.chat_id, conversation)
 

@@ -45,7 +45,9 @@ async def print_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     await query.answer()
     request = job.request
-    await again(context, who, request, request.settings, request.mix, PrintSize(side, painting))
+    await again(
+        context, who, request, request.settings, request.extras.mix, PrintSize(side, painting)
+    )
 
 
 async def _printable(
@@ -67,7 +69,8 @@ async def _printable(
         return None
     # The one a print painted on, or the result as Telegram keeps it: none when its delivery
     # was uncertain, or it was sent before print sizes.
-    painting = job.request.print_size.result if job.request.print_size else job.sent_result
+    print_size = job.request.extras.print_size
+    painting = print_size.result if print_size else job.sent_result
     if painting is None:
         await query.answer()
         await say(context, who, "print_unavailable")

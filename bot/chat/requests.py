@@ -87,7 +87,7 @@ async def again(
         preset_id=request.preset_id,
         settings=settings,
         mix=mix,
-        animation=request.animation,
-        full_size=request.full_size,
+        animation=request.extras.animation,
+        full_size=request.extras.full_size,
         print_size=print_size,
     )

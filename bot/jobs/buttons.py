@@ -32,16 +32,16 @@ def job_keyboard(
     delivery is uncertain does its message offer [🖨 Print size] again."""
     request = job.request
     language = request.language
-    if request.animation:
+    if request.extras.animation:
         return animation_keyboard(language, job.id)
-    if request.print_size is not None:
+    if request.extras.print_size is not None:
         return InlineKeyboardMarkup([[print_button(language, job.id)]])
     person = request.settings.person if person_available else None
     return result_keyboard(
         language,
         job.id,
         colors_kept=request.settings.preserve_colors,
-        mixed=request.mix is not None,
+        mixed=request.extras.mix is not None,
         person=person,
         follow_ups=not request.in_group,
         printable=printable and request.settings.quality is not Quality.FAST,

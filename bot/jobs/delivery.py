@@ -37,7 +37,7 @@ class Deliverer:
         if not await self._crew.store.begin_delivery(job.id):
             return  # another task has it, or it is already out
         assert job.result_path is not None
-        request = job.request
+        request, extras = job.request, job.request.extras
         language = request.language
         path = Path(job.result_path)
         seconds = job.run_s
@@ -51,21 +51,21 @@ class Deliverer:
             keyboard = job_keyboard(
                 job, self._crew.runner.person_error is None, bool(self._crew.config.print_sides)
             )
-            if request.print_size is not None:
+            if extras.print_size is not None:
                 sent = await self._send_print(job, path)
-            elif request.animation:
+            elif extras.animation:
                 sent = await self._crew.messenger.send_animation(
-                    request.chat_id, path, self._caption(job, seconds), keyboard, request.reply_to
+                    request.chat_id, path, self._caption(job, seconds), keyboard, extras.reply_to
                 )
             else:
-                filename = f"painting-{job.id}.png" if request.full_size else None
+                filename = f"painting-{job.id}.png" if extras.full_size else None
                 sent, kept = await self._crew.messenger.send_result(
                     request.chat_id,
                     path,
                     self._caption(job, seconds),
                     keyboard,
                     filename,
-                    request.reply_to,
+                    extras.reply_to,
                 )
         except TelegramError as error:  # nothing went out: Telegram could not be reached
             log.warning("job %s: delivery postponed: %s", job.id, error)
@@ -99,7 +99,7 @@ class Deliverer:
         )
         filename = f"painting-{job.id}-{side}px.jpg"
         return await self._crew.messenger.send_print(
-            request.chat_id, path, caption, filename, request.reply_to
+            request.chat_id, path, caption, filename, request.extras.reply_to
         )
 
     def _caption(self, job: Job, seconds: float) -> str:
@@ -107,7 +107,7 @@ class Deliverer:
         language = request.language
         settings = request.settings
         style = self._style(request)
-        if request.animation:
+        if request.extras.animation:
             duration = duration_text(language, seconds)
             return t(language, "job_animation_caption", style=style, duration=duration)
         return t(
@@ -124,9 +124,9 @@ class Deliverer:
         """The painting's title, or both a mix's with their shares."""
         language = request.language
         style = self._style_title(request.style, request.preset_id, language)
-        if request.mix is None:
+        mix = request.extras.mix
+        if mix is None:
             return style
-        mix = request.mix
         return t(
             language,
             "job_mix_style",

@@ -83,7 +83,7 @@ class Dispatcher:
             text = await self._board.queued_text(job)
             keyboard = cancel_keyboard(request.language, job.id)
             message_id = await self._crew.messenger.send_status(
-                request.chat_id, text, keyboard, request.reply_to
+                request.chat_id, text, keyboard, request.extras.reply_to
             )
             if message_id is not None:
                 await self._crew.store.set_status_shown(job.id, status_digest(text, keyboard))

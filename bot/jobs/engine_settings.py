@@ -25,14 +25,16 @@ def engine_settings(settings: UserSettings, config: Config, fast_available: bool
 
 def with_mix(settings: Settings, request: JobRequest) -> Settings:
     """The engine settings with the mix's weights: first painting, then the second."""
-    if request.mix is None:
+    mix = request.extras.mix
+    if mix is None:
         return settings
-    return replace(settings, style_weights=(request.mix.share, 1 - request.mix.share))
+    return replace(settings, style_weights=(mix.share, 1 - mix.share))
 
 
 def for_print(settings: Settings, request: JobRequest) -> Settings:
     """A print paints on its finished painting by the quality method, at the print's side (the
     job's own strength, brush, colours, seed and mix kept)."""
-    if request.print_size is None:
+    print_size = request.extras.print_size
+    if print_size is None:
         return settings
-    return replace(settings, method="quality", max_side=request.print_size.side)
+    return replace(settings, method="quality", max_side=print_size.side)

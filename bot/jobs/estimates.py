@@ -35,8 +35,7 @@ def work_key(
 
 
 def request_key(config: Config, request: JobRequest) -> WorkKey:
-    print_side = request.print_size.side if request.print_size else None
-    return work_key(config, request.settings, print_side, request.animation)
+    return work_key(config, *_work(request))
 
 
 def quality_side(config: Config, quality: Quality) -> int:
@@ -127,5 +126,5 @@ class Estimates:
 
 
 def _work(request: JobRequest) -> tuple[UserSettings, int | None, bool]:
-    print_side = request.print_size.side if request.print_size else None
-    return request.settings, print_side, request.animation
+    print_size = request.extras.print_size
+    return request.settings, print_size.side if print_size else None, request.extras.animation

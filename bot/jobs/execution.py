@@ -67,24 +67,24 @@ class Execution:
 
     async def _execute(self, running: Running, workdir: Path) -> None:
         job = running.job
-        request = job.request
+        request, extras = job.request, job.request.extras
         await asyncio.to_thread(workdir.mkdir, parents=True, exist_ok=True)
         await self._board.show_started(running)
         await self._crew.messenger.chat_action(request.chat_id, ChatAction.TYPING)
         try:
             content = await self._crew.messenger.download(request.content, workdir / "content")
-            if not request.animation:
+            if not extras.animation:
                 content = await asyncio.to_thread(as_shown, content)
             styles = [await self._painting(request.style, request.preset_id, workdir / "style")]
-            if request.mix is not None:
-                mix = request.mix
+            if extras.mix is not None:
+                mix = extras.mix
                 styles.append(await self._painting(mix.style, mix.preset_id, workdir / "mix"))
-            if request.animation:
+            if extras.animation:
                 output = workdir / ANIMATION_FILE
                 await self._animate(running, content, styles, output)
-            elif request.print_size is not None:  # the finished painting, as Telegram keeps it
+            elif extras.print_size is not None:  # the finished painting, as Telegram keeps it
                 painting = await self._crew.messenger.download(
-                    request.print_size.result, workdir / "painting"
+                    extras.print_size.result, workdir / "painting"
                 )
                 output = workdir / PRINT_FILE
                 await self._stylize(running, content, styles, output, painting)
@@ -109,7 +109,7 @@ class Execution:
             await self._fail(running, "job_failed_preset", "preset unavailable")
             return
         except ImageError:
-            if request.animation:
+            if extras.animation:
                 max_s = round(animation.MAX_SECONDS)
                 await self._fail(running, "job_failed_animation", "video unreadable", max_s=max_s)
             else:
@@ -228,7 +228,7 @@ class Execution:
         if job.attempts == 1:
             text = t(job.request.language, key)
             await self._crew.messenger.send_status(
-                job.request.chat_id, text, None, job.request.reply_to
+                job.request.chat_id, text, None, job.request.extras.reply_to
             )
         return PersonMode.OFF
 
@@ -322,7 +322,7 @@ class Execution:
             )
         elif running.reason is StopReason.TIMEOUT and not started:
             await self._fail(running, "job_failed_no_engine", "no engine took it")
-        elif running.reason is StopReason.TIMEOUT and job.request.print_size is not None:
+        elif running.reason is StopReason.TIMEOUT and job.request.extras.print_size is not None:
             await self._fail(running, "job_failed_print_timeout", "timed out")
         elif running.reason is StopReason.TIMEOUT:
             await self._fail(running, "job_failed_timeout", "timed out")

@@ -114,7 +114,7 @@ class StatusBoard:
             await self.show(job, text, keyboard)
             return
         message_id = await self._crew.messenger.send_status(
-            job.request.chat_id, text, keyboard, job.request.reply_to
+            job.request.chat_id, text, keyboard, job.request.extras.reply_to
         )
         if message_id is not None:
             await self._crew.store.set_status_message(job.id, message_id)

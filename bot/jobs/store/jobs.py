@@ -111,7 +111,7 @@ class Jobs(Database):
                     request.user_id,
                     request.chat_id,
                     request.language,
-                    settings_to_json(request.settings, request),
+                    settings_to_json(request.settings, request.extras),
                     request.content.file_id,
                     request.content.file_unique_id,
                     request.content.file_size,

@@ -1,7 +1,8 @@
 """A job row and a user's settings, to and from the database's columns and JSON.
 
-What a newer version adds to a job (a mix, an animation) lives in the settings JSON, so it needs no
-migration, and anything damaged or unknown reads back as its default.
+What a request adds to a plain painting (its extras: a mix, a clip, a print...) lives in the job's
+settings JSON, so a new one needs no migration; a row's JSON is decoded once, and anything damaged
+reads back as its default, anything unknown is ignored.
 """
 
 from __future__ import annotations
@@ -24,35 +25,54 @@ from bot.models import (
     PersonMode,
     PrintSize,
     Quality,
+    RequestExtras,
     Strength,
     UserSettings,
     Waiting,
 )
 
 
-def settings_to_json(settings: UserSettings, request: JobRequest | None = None) -> str:
-    """A person's settings; a job's also hold what its request adds, when it is not the default
-    (in the JSON, so no migration): its second painting under "mix", "animation": true for a
-    clip, in a group the message it replies to and whether the PNG file is sent, and for a
-    print its side and the result it paints on under "print"."""
+def settings_to_json(settings: UserSettings, extras: RequestExtras | None = None) -> str:
+    """A person's settings as stored; a job's with its request's extras beside them."""
     data: dict[str, Any] = asdict(settings)
-    if request is not None:
-        if request.mix is not None:
-            data["mix"] = asdict(request.mix)
-        if request.animation:
-            data["animation"] = True
-        if request.reply_to is not None:
-            data["reply_to"] = request.reply_to
-        if not request.full_size:
-            data["full_size"] = False
-        if request.print_size is not None:
-            data["print"] = asdict(request.print_size)
+    if extras is not None:
+        data |= extras_to_data(extras)
     return json.dumps(data, sort_keys=True)
 
 
-def mix_from_json(text: str) -> Mix | None:
-    """A job's second painting, if it has one; a damaged entry counts as none."""
-    data = json.loads(text or "{}").get("mix")
+def extras_to_data(extras: RequestExtras) -> dict[str, Any]:
+    """A request's extras as the keys of its job's settings JSON (so no migration), each only
+    when it is not its default: its second painting under "mix", "animation": true for a clip,
+    in a group the message it replies to and whether the PNG file is sent, and for a print its
+    side and the result it paints on under "print" (the lane column reads that key)."""
+    data: dict[str, Any] = {}
+    if extras.mix is not None:
+        data["mix"] = asdict(extras.mix)
+    if extras.animation:
+        data["animation"] = True
+    if extras.reply_to is not None:
+        data["reply_to"] = extras.reply_to
+    if not extras.full_size:
+        data["full_size"] = False
+    if extras.print_size is not None:
+        data["print"] = asdict(extras.print_size)
+    return data
+
+
+def extras_from_data(data: dict[str, Any]) -> RequestExtras:
+    """What extras_to_data wrote; a damaged entry reads as its default, unknown keys are
+    ignored (a newer bot's)."""
+    reply_to = data.get("reply_to")
+    return RequestExtras(
+        mix=_mix(data.get("mix")),
+        animation=data.get("animation") is True,
+        reply_to=reply_to if isinstance(reply_to, int) else None,
+        full_size=data.get("full_size") is not False,
+        print_size=_print_size(data.get("print")),
+    )
+
+
+def _mix(data: object) -> Mix | None:
     if not isinstance(data, dict):
         return None
     try:
@@ -62,9 +82,7 @@ def mix_from_json(text: str) -> Mix | None:
         return None
 
 
-def print_from_json(text: str) -> PrintSize | None:
-    """A print's side and result, if the job is one; a damaged entry counts as none."""
-    data = json.loads(text or "{}").get("print")
+def _print_size(data: object) -> PrintSize | None:
     if not isinstance(data, dict):
         return None
     try:
@@ -74,8 +92,12 @@ def print_from_json(text: str) -> PrintSize | None:
 
 
 def settings_from_json(text: str) -> UserSettings:
+    """A person's stored settings (see settings_from_data)."""
+    return settings_from_data(json.loads(text or "{}"))
+
+
+def settings_from_data(data: dict[str, Any]) -> UserSettings:
     """Stored settings, tolerating unknown keys and bad values (each falls back to its default)."""
-    data = json.loads(text or "{}")
     default = UserSettings()
     values: dict[str, Any] = {}
     for name, parse in (
@@ -117,8 +139,7 @@ def job_from_row(row: aiosqlite.Row) -> Job:
     content = file_ref(row, "content")
     assert content is not None
     delivery = Delivery(row["delivery"])
-    extra = json.loads(row["settings"] or "{}")
-    reply_to = extra.get("reply_to")
+    stored = json.loads(row["settings"] or "{}")  # decoded once: the settings and the extras
     return Job(
         id=row["id"],
         request=JobRequest(
@@ -127,13 +148,9 @@ def job_from_row(row: aiosqlite.Row) -> Job:
             content=content,
             style=file_ref(row, "style"),
             preset_id=row["preset_id"],
-            settings=settings_from_json(row["settings"]),
+            settings=settings_from_data(stored),
             language=row["language"],
-            mix=mix_from_json(row["settings"]),
-            animation=extra.get("animation") is True,
-            reply_to=reply_to if isinstance(reply_to, int) else None,
-            full_size=extra.get("full_size") is not False,
-            print_size=print_from_json(row["settings"]),
+            extras=extras_from_data(stored),
         ),
         status=JobStatus(row["status"]),
         attempts=row["attempts"],
