@@ -38,10 +38,11 @@ lint: $(BIN)/.installed-dev
 # (test_backends.py already runs both backends, each in processes of its own, and shows they
 # paint the same picture; so what the recipe achieves (`recipe` tests) and the windows' reach
 # to relu5_1, which is arithmetic, are checked once, since JAX compiles each shape anew).
-# Two pytest processes each, in a new random order every run, printing the 25 slowest
-# tests (docs/testing.md).
+# In a new random order every run, printing the 25 slowest tests (docs/testing.md). Three
+# pytest processes for TensorFlow's pass on two cores: the process-killing tests, one serial
+# unit, wait much of their time for processes and Redis, and the third takes that time.
 test: lint
-	$(BIN)/pytest -n 2 --durations=25
+	$(BIN)/pytest -n 3 --durations=25
 	KERAS_BACKEND=jax $(BIN)/pytest -n 2 --durations=25 -m "not recipe" tests/engine \
 		--ignore=tests/engine/test_backends.py \
 		--deselect tests/engine/test_tiles.py::test_the_tiled_gradient_is_exact_to_relu5_1_too
