@@ -34,7 +34,7 @@ from skimage import data as skimage_data
 
 from bot.app import build_application
 from bot.chat.services import services
-from bot.jobs.channel import TaskKeys, TaskSettings, WorkerInfo
+from bot.jobs.channel import PERSON_KEY, TaskKeys, TaskSettings, WorkerInfo
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.models import (
@@ -690,3 +690,11 @@ def test_person_mode_and_prints_on_the_wire_read_as_before_without_them() -> Non
     assert WorkerInfo.from_json(old).person_error is not None  # an old worker: no person mode
     newer = json.dumps({**json.loads(old), "person_error": None, "colour": "blue"})
     assert WorkerInfo.from_json(newer).person_error is None
+
+
+def test_a_task_from_an_older_bot_with_a_key_the_worker_does_not_know_is_still_read() -> None:
+    """An older bot sent `vgg_weights` (a path of its own machine) with every task: the worker
+    paints such a task with its own weights instead of refusing it."""
+    settings = Settings(method="quality", max_side=128, style_strength=0.4)
+    older = {**asdict(settings), "vgg_weights": "/models/vgg19.h5", PERSON_KEY: "person"}
+    assert TaskSettings.from_wire(older) == TaskSettings(settings, PersonMode.PERSON)
