@@ -94,7 +94,7 @@ def _runner(config: Config, engine: Engine | None) -> JobRunner:
         from bot.jobs.remote import RemoteRunner
 
         return RemoteRunner(
-            config.redis_url, config.lease_s, face_models_dir=config.face_models_dir
+            config.redis_url, config.lease_s, config.fast_models_dir, config.face_models_dir
         )
     hold = Hold(config.test_hold) if config.test_hold else None
     return InProcessRunner(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -45,8 +44,9 @@ class Engine:
     file is found at start-up rather than on the first user's photo. Gatys' deeper layer set is
     built on first use.
     On a backend that compiles per shape (JAX), `warm_up` compiles the common canvases before
-    the first job, and compiled programs are kept in `compilation_cache` (else
-    $NST_COMPILATION_CACHE) for the next process.
+    the first job, and compiled programs are kept in `compilation_cache` for the next process.
+    Every model and folder is an argument, else the download cache: the engine reads no
+    environment variable for them (bot/config.py and `nst` do).
     """
 
     def __init__(
@@ -61,16 +61,12 @@ class Engine:
         """face_models_dir: the folder holding both face detectors (else they are downloaded
         into the cache); face_detector: one already built and shared (the bot's runner hands
         every engine and person mode the same), instead of one of its own.
-        compilation_cache: where JAX keeps compiled programs; else $NST_COMPILATION_CACHE,
-        else the download cache's `compiled` folder."""
-        self.compilation_cache = backend.use_compilation_cache(
-            Path(
-                compilation_cache
-                or os.environ.get(backend.COMPILATION_CACHE_ENV)
-                or cache_dir() / "compiled"
-            ).expanduser()
-        )
+        compilation_cache: where JAX keeps compiled programs; else the download cache's
+        `compiled` folder."""
         self.weights_path = resolve_weights(vgg_weights)
+        self.compilation_cache = backend.use_compilation_cache(
+            Path(compilation_cache or cache_dir() / "compiled").expanduser()
+        )
         # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
         # offline never looks for them. Without Magenta's files there are no previews and no
         # warm start; without the face detector no face is held at the finer scales.

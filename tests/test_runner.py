@@ -10,7 +10,8 @@ import pytest
 
 from bot.config import EngineOptions
 from bot.jobs.runner import InProcessRunner
-from nst_engine import backend, faces, segmentation
+from nst_engine import backend, faces
+from tests.conftest import mediapipe_models
 
 
 async def test_two_engines_and_person_mode_load_one_face_detector(
@@ -20,9 +21,6 @@ async def test_two_engines_and_person_mode_load_one_face_detector(
     face_models: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
-    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
-    monkeypatch.setenv(segmentation.MODEL_ENV, str(selfie_model))
     loaded = []
     original = faces.FaceDetector.__init__
 
@@ -31,7 +29,14 @@ async def test_two_engines_and_person_mode_load_one_face_detector(
         original(self, *args, **kwargs)
 
     monkeypatch.setattr(faces.FaceDetector, "__init__", counting)
-    options = EngineOptions("float32", warm_sides=(), face_models_dir=face_models)
+    options = EngineOptions(
+        "float32",
+        warm_sides=(),
+        face_models_dir=face_models,
+        vgg_weights=vgg_weights,
+        fast_models_dir=fast_models_dir,
+        segmentation_model=selfie_model,
+    )
     runner = InProcessRunner(2, options=options)
     await runner.start()
     try:
@@ -44,16 +49,19 @@ async def test_two_engines_and_person_mode_load_one_face_detector(
 async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     vgg_weights: Path,
     fast_models_dir: Path,
-    face_models_or_none: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One line at start: the backend, the device, the precision and the warm-up's sides."""
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
-    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    selfie, faces_dir = mediapipe_models()
     options = EngineOptions(
-        "float32", tmp_path / "compiled", (64,), face_models_dir=face_models_or_none
+        "float32",
+        tmp_path / "compiled",
+        (64,),
+        face_models_dir=faces_dir,
+        vgg_weights=vgg_weights,
+        fast_models_dir=fast_models_dir,
+        segmentation_model=selfie,
     )
     runner = InProcessRunner(1, options=options)
     caplog.set_level("INFO", logger="bot.jobs.engines")

@@ -52,11 +52,11 @@ def shared_face_detector(options: EngineOptions) -> OptionalModel[FaceDetector]:
 
 
 def build_engine(options: EngineOptions, faces: OptionalModel[FaceDetector]) -> Engine:
-    # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
-    # download cache).
     from nst_engine.engine import Engine
 
     engine = Engine(
+        options.vgg_weights,
+        options.fast_models_dir,
         precision=options.precision,
         face_detector=faces,
         compilation_cache=options.compilation_cache,

@@ -225,7 +225,7 @@ class InProcessRunner:
             )
         for engine in engines:
             self._engines.put(engine)
-        self._person = PersonKeeper(faces)
+        self._person = PersonKeeper(faces, self._options.segmentation_model)
         await loop.run_in_executor(self._executor, self._person.load)  # now, not on a first job
         self._first_engine = engines[0]
         self._fast_error = engines[0].fast_error
