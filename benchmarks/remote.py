@@ -38,8 +38,10 @@ sys.path.insert(0, str(REPO_ROOT))  # for tests.* when run as a script
 
 from bot.app import build_application  # noqa: E402
 from bot.config import EngineOptions  # noqa: E402
+from bot.jobs.fast_service import FastService  # noqa: E402
+from bot.jobs.in_process import InProcessRunner  # noqa: E402
 from bot.jobs.remote import RemoteRunner  # noqa: E402
-from bot.jobs.runner import InProcessRunner, JobRunner  # noqa: E402
+from bot.jobs.runner import JobRunner  # noqa: E402
 from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 from tests.botfixtures import tiny_config  # noqa: E402
@@ -156,7 +158,10 @@ async def timed_runs(runner: JobRunner, runs: int, side: int, folder: Path) -> l
 
 async def overhead(runs: int, side: int, folder: Path) -> Overhead:
     vgg, fast = model_paths()
-    local = InProcessRunner(1, options=EngineOptions(vgg_weights=vgg, fast_models_dir=fast))
+    options = EngineOptions(vgg_weights=vgg, fast_models_dir=fast)
+    service = FastService.from_options(options)  # the process's one, as bot/app.py makes it
+    await service.start()
+    local = InProcessRunner(1, service, options=options)
     await local.start()
     try:
         in_process = await timed_runs(local, runs, side, folder)
@@ -165,13 +170,14 @@ async def overhead(runs: int, side: int, folder: Path) -> Overhead:
     redis = RedisServer(folder / "redis")
     redis.start()
     pool = Workers(redis, folder, vgg, fast)
-    remote = RemoteRunner(redis.url, lease_s=30, fast_models_dir=fast)
+    remote = RemoteRunner(redis.url, 30, service)
     try:
         await asyncio.to_thread(pool.start, "w0")
         await remote.start()
         over_redis = await timed_runs(remote, runs, side, folder)
     finally:
         await remote.stop()
+        await service.stop()
         pool.stop_all()
         redis.stop()
     local_ms = statistics.median(in_process) * 1000

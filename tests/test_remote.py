@@ -35,6 +35,7 @@ from skimage import data as skimage_data
 from bot.app import build_application
 from bot.chat.services import services
 from bot.jobs.channel import PERSON_KEY, TaskKeys, TaskSettings, WorkerInfo
+from bot.jobs.fast_service import FastService
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.models import (
@@ -524,14 +525,14 @@ async def test_worker_killed_mid_job_the_other_finishes_it_once(
 
 async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the_bot(
     cluster: Workers,
-    fast_models_dir: Path,
+    fast_service: FastService,
     content_photo: Path,
     style_painting: Path,
     tmp_path: Path,
 ) -> None:
     blue = tmp_path / "blue.jpg"
     blue.write_bytes(jpeg(80, 80, (30, 60, 200)))
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         outputs = []
@@ -588,7 +589,7 @@ async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the
 async def test_person_mode_is_applied_on_the_worker(
     cluster: Workers,
     selfie_model: Path,
-    fast_models_dir: Path,
+    fast_service: FastService,
     style_painting: Path,
     tmp_path: Path,
 ) -> None:
@@ -596,7 +597,7 @@ async def test_person_mode_is_applied_on_the_worker(
     astronaut's face as photographed while the background is painted."""
     photo = tmp_path / "astronaut.png"
     Image.fromarray(skimage_data.astronaut()).save(photo)
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         assert runner.person_error is None
@@ -643,13 +644,13 @@ async def test_a_print_is_painted_on_a_remote_worker_and_sent_as_a_file(
 
 
 async def test_a_workers_result_takes_the_users_pictures_with_it(
-    cluster: Workers, fast_models_dir: Path, content_photo: Path, tmp_path: Path
+    cluster: Workers, fast_service: FastService, content_photo: Path, tmp_path: Path
 ) -> None:
     """Once the result is in Redis, the photo, the paintings and a print's painting are gone
     from it, before the bot has forgotten the job (and the worker's folder with them)."""
     painting = tmp_path / "painting.png"
     Image.new("RGB", (64, 48), (30, 60, 200)).save(painting)
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         output = tmp_path / "print.jpg"

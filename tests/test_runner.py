@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from bot.config import EngineOptions
-from bot.jobs.runner import InProcessRunner
+from bot.jobs.fast_service import FastService
+from bot.jobs.in_process import InProcessRunner
 from nst_engine import backend, faces
 from tests.conftest import mediapipe_models
 
@@ -37,13 +38,16 @@ async def test_two_engines_and_person_mode_load_one_face_detector(
         fast_models_dir=fast_models_dir,
         segmentation_model=selfie_model,
     )
-    runner = InProcessRunner(2, options=options)
+    fast = FastService.from_options(options)
+    await fast.start()
+    runner = InProcessRunner(2, fast, options=options)
     await runner.start()
     try:
         assert runner.person_error is None
         assert len(loaded) == 1
     finally:
         await runner.stop()
+        await fast.stop()
 
 
 async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
@@ -63,7 +67,9 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
         fast_models_dir=fast_models_dir,
         segmentation_model=selfie,
     )
-    runner = InProcessRunner(1, options=options)
+    fast = FastService.from_options(options)
+    await fast.start()
+    runner = InProcessRunner(1, fast, options=options)
     caplog.set_level("INFO", logger="bot.jobs.engines")
     await runner.start()
     try:
@@ -73,3 +79,4 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
         assert "float32, compiled for 64 px in " in lines[0]
     finally:
         await runner.stop()
+        await fast.stop()
