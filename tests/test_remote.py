@@ -34,6 +34,7 @@ from skimage import data as skimage_data
 
 from bot.app import build_application
 from bot.chat.services import services
+from bot.config import EngineOptions
 from bot.jobs.channel import PERSON_KEY, TaskKeys, TaskSettings, WorkerInfo
 from bot.jobs.fast_service import FastService
 from bot.jobs.remote import RemoteRunner
@@ -50,6 +51,7 @@ from bot.models import (
 )
 from bot.texts import t
 from nst_engine import animation
+from nst_engine.errors import EngineError
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
 from tests.conftest import REPO_ROOT
@@ -584,6 +586,27 @@ async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the
     # Sheets and clips were made here: no worker ran any task but the three jobs.
     ran = tasks_done(cluster.log("w1")) + tasks_done(cluster.log("w2"))
     assert sorted(ran) == ["1.fast", "2.fast", "3.fast"]
+
+
+async def test_sheets_and_clips_count_on_the_bots_own_fast_models_not_the_workers(
+    fast_service: FastService, content_photo: Path, tmp_path: Path
+) -> None:
+    """They are made on the bot: a bot without the fast models has no /try, whatever the
+    workers have (their heartbeats speak for the previews only)."""
+    empty = EngineOptions(fast_models_dir=tmp_path, face_models_dir=tmp_path)
+    missing = FastService.from_options(empty)
+    await missing.start()
+    try:
+        without = RemoteRunner("redis://127.0.0.1:1/0", LEASE_S, missing)  # never started
+        assert RemoteRunner("redis://127.0.0.1:1/0", LEASE_S, fast_service).sheet_error is None
+        assert without.sheet_error is not None and str(tmp_path) in without.sheet_error
+        assert without.fast_error is None  # no worker known yet: previews are not ruled out
+        sheet = tmp_path / "sheet.jpg"
+        with pytest.raises(EngineError, match="fast mode is not available"):
+            await without.contact_sheet(content_photo, [("A", content_photo)], Settings(), sheet)
+        assert not sheet.exists()
+    finally:
+        await missing.stop()
 
 
 async def test_person_mode_is_applied_on_the_worker(
