@@ -1,8 +1,10 @@
 """The in-process runner as it starts in `make run` and in every nst-worker: its engines and
-person mode share the process's one face detector."""
+person mode share the process's one face detector, and its fast service's networks."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -11,25 +13,40 @@ import pytest
 from bot.config import EngineOptions
 from bot.jobs.fast_service import FastService
 from bot.jobs.in_process import InProcessRunner
-from nst_engine import backend, faces
+from nst_engine import backend, faces, fast
 from tests.conftest import mediapipe_models
 
 
-async def test_two_engines_and_person_mode_load_one_face_detector(
+@asynccontextmanager
+async def started(engines: int, options: EngineOptions) -> AsyncIterator[InProcessRunner]:
+    """An InProcessRunner as bot/app.py starts one: its process's fast service first."""
+    fast = FastService.from_options(options)
+    await fast.start()
+    runner = InProcessRunner(engines, fast, options=options)
+    try:
+        await runner.start()
+        yield runner
+    finally:
+        await runner.stop()
+        await fast.stop()
+
+
+async def test_two_engines_and_person_mode_load_one_face_detector_and_one_fast_network(
     vgg_weights: Path,
     fast_models_dir: Path,
     selfie_model: Path,
     face_models: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    loaded = []
-    original = faces.FaceDetector.__init__
+    loaded: list[object] = []
+    for model in (faces.FaceDetector, fast.FastStylizer):
+        original = model.__init__
 
-    def counting(self: faces.FaceDetector, *args: Any, **kwargs: Any) -> None:
-        loaded.append(self)
-        original(self, *args, **kwargs)
+        def counting(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> None:
+            loaded.append(self)
+            _original(self, *args, **kwargs)
 
-    monkeypatch.setattr(faces.FaceDetector, "__init__", counting)
+        monkeypatch.setattr(model, "__init__", counting)
     options = EngineOptions(
         "float32",
         warm_sides=(),
@@ -38,16 +55,9 @@ async def test_two_engines_and_person_mode_load_one_face_detector(
         fast_models_dir=fast_models_dir,
         segmentation_model=selfie_model,
     )
-    fast = FastService.from_options(options)
-    await fast.start()
-    runner = InProcessRunner(2, fast, options=options)
-    await runner.start()
-    try:
-        assert runner.person_error is None
-        assert len(loaded) == 1
-    finally:
-        await runner.stop()
-        await fast.stop()
+    async with started(2, options) as runner:
+        assert runner.person_error is None and runner.fast_error is None
+        assert sorted(type(model).__name__ for model in loaded) == ["FaceDetector", "FastStylizer"]
 
 
 async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
@@ -67,16 +77,9 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
         fast_models_dir=fast_models_dir,
         segmentation_model=selfie,
     )
-    fast = FastService.from_options(options)
-    await fast.start()
-    runner = InProcessRunner(1, fast, options=options)
     caplog.set_level("INFO", logger="bot.jobs.engines")
-    await runner.start()
-    try:
+    async with started(1, options):
         lines = [r.getMessage() for r in caplog.records if "engine ready" in r.getMessage()]
         assert len(lines) == 1
         assert lines[0].startswith(f"engine ready: {backend.NAME} on CPU (")
         assert "float32, compiled for 64 px in " in lines[0]
-    finally:
-        await runner.stop()
-        await fast.stop()

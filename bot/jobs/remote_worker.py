@@ -92,8 +92,7 @@ class RemoteWorker:
         for broker in (self.broker, self.print_broker):
             broker.is_worker_process = True
             broker.register_task(stylize, task_name=TASK_NAME)
-        # The process's one fast service: its networks and face detector, for every engine.
-        self.fast = FastService.from_options(config.engine)
+        self.fast = FastService.from_options(config.engine)  # the process's one, for its engines
         self.runner: InProcessRunner | None = None
         self.stopping = False
         self._running: set[threading.Event] = set()
