@@ -1,8 +1,8 @@
 """The bot assembled: every piece of wiring in one Application.builder() call and its hooks.
 
-post_init opens the store, starts the process's one fast service (its networks and face
-detector) and builds the engine (TensorFlow is imported here, once, before the first update is
-read), recovers jobs and starts the dispatcher; post_stop stops the dispatcher while the bot can
+post_init opens the store, builds the engine (TensorFlow is imported here, once, before the first
+update is read) and starts the process's one fast service (its networks and face detector),
+recovers jobs and starts the dispatcher; post_stop stops the dispatcher while the bot can
 still edit messages; post_shutdown releases the engine and the fast service and closes the store.
 """
 
@@ -121,9 +121,9 @@ def build_application(
         if config.metrics_port is not None:
             parts.metrics_server = metrics.serve(config.metrics_port)
         parts.store = await Store.open(config.database_path)
-        await parts.fast.start()
-        await parts.runner.start()
+        await parts.runner.start()  # first: a Redis that cannot be reached stops the bot now
         parts.runner_started = True
+        await parts.fast.start()
         metrics.engines_online((await parts.runner.capacity()).engines)
         presets = PresetLibrary.from_config(config)
         parts.dispatcher = Dispatcher(

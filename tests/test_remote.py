@@ -54,7 +54,7 @@ from nst_engine import animation
 from nst_engine.errors import EngineError
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, SHARED
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
@@ -294,6 +294,7 @@ def bot_env(
         "NST_REDIS_URL": redis_url,
         "NST_LEASE_S": str(LEASE_S),
         "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+        "NST_FAST_MODELS_DIR": str(SHARED / "models"),  # its sheets and clips: never downloaded
         **more,
     }
     if presets is not None:

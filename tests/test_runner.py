@@ -19,12 +19,12 @@ from tests.conftest import mediapipe_models
 
 @asynccontextmanager
 async def started(engines: int, options: EngineOptions) -> AsyncIterator[InProcessRunner]:
-    """An InProcessRunner as bot/app.py starts one: its process's fast service first."""
+    """An InProcessRunner as bot/app.py starts one, then its process's fast service."""
     fast = FastService.from_options(options)
-    await fast.start()
     runner = InProcessRunner(engines, fast, options=options)
     try:
         await runner.start()
+        await fast.start()
         yield runner
     finally:
         await runner.stop()

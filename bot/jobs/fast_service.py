@@ -86,7 +86,8 @@ class FastService:
         return cls(engine.fast_networks, engine.face_detector)
 
     async def start(self) -> None:
-        """Load both models now, on its thread, rather than on someone's first sheet."""
+        """Load both models now, on its thread, rather than on someone's first sheet (after the
+        runner's start, whose engines may have loaded them already)."""
 
         def load() -> None:
             self.networks.get()

@@ -54,7 +54,7 @@ class InProcessRunner:
         hold: Hold | None = None,
         prints: int = 1,
     ) -> None:
-        """fast: the process's fast service (started before this runner), whose networks and
+        """fast: the process's fast service (started after this runner), whose networks and
         face detector every engine shares. engine: one ready-built Engine to share (tests build
         one per session, and the fast service of it); by default start() builds `engines`
         Engines as `options` say, each used by one thread at a time.
@@ -102,7 +102,9 @@ class InProcessRunner:
             self._executor, measured_pace, engines[0], self._options
         )
         log.info(
-            "runner ready: %d engine(s), preview %s", self._engine_count, self.fast_error or "on"
+            "runner ready: %d engine(s), preview %s",
+            self._engine_count,
+            engines[0].fast_error or "on",
         )
 
     async def stop(self) -> None:

@@ -77,7 +77,7 @@ class RemoteRunner:
     """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
 
     def __init__(self, url: str, lease_s: float, fast: FastService) -> None:
-        """fast: this process's fast service (started before this runner): sheets and clips
+        """fast: this process's fast service (started after this runner): sheets and clips
         are made with it, and a photo without a face is said so before its person-mode job is
         sent."""
         self._url = url

@@ -101,11 +101,11 @@ class RemoteWorker:
     async def _build_engines(self, _state: TaskiqState) -> None:
         """taskiq's worker-startup event: the engines are built once, before the first task."""
         hold = Hold(self.config.test_hold) if self.config.test_hold else None
-        await self.fast.start()
         runner = InProcessRunner(
             self.config.concurrency, self.fast, options=self.config.engine, hold=hold, prints=PRINTS
         )
         await runner.start()
+        await self.fast.start()  # its models already loaded by the engines: at once
         self.runner = runner
 
     async def connect(self) -> None:
