@@ -167,13 +167,13 @@ def main() -> None:
     args = parser.parse_args()
     if args.cores:
         os.sched_setaffinity(0, {int(core) for core in args.cores.split(",")})
-    os.environ.setdefault("NST_FAST_MODELS_DIR", str(SHARED / "models"))
+    models = os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models"
     if args.frames is not None:
         args.frames.mkdir(parents=True, exist_ok=True)
 
     from nst_engine.fast import FastStylizer  # after pinning: LiteRT sizes its threads then
 
-    stylizer = FastStylizer()
+    stylizer = FastStylizer(models)
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         for kind in filter(None, args.clips.split(",")):

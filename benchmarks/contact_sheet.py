@@ -38,11 +38,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.cores:
         os.sched_setaffinity(0, {int(core) for core in args.cores.split(",")})
-    os.environ.setdefault("NST_FAST_MODELS_DIR", str(SHARED / "models"))
+    models = os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models"
 
     from nst_engine.fast import FastStylizer  # after pinning: LiteRT sizes its threads then
 
-    stylizer = FastStylizer()
+    stylizer = FastStylizer(models)
     presets = load_manifest(SHIPPED_MANIFEST)
     styles = [(p.title, SHARED / "images" / "styles" / p.filename) for p in presets]
     photo = load_image(SHARED / "images" / "photos" / args.photo)

@@ -37,8 +37,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))  # for tests.* when run as a script
 
 from bot.app import build_application  # noqa: E402
+from bot.config import EngineOptions  # noqa: E402
+from bot.jobs.fast_service import FastService  # noqa: E402
+from bot.jobs.in_process import InProcessRunner  # noqa: E402
 from bot.jobs.remote import RemoteRunner  # noqa: E402
-from bot.jobs.runner import InProcessRunner, JobRunner  # noqa: E402
+from bot.jobs.runner import JobRunner  # noqa: E402
 from bot.models import FileRef, Job, JobRequest, JobStatus, Quality, UserSettings  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 from tests.botfixtures import tiny_config  # noqa: E402
@@ -92,7 +95,6 @@ async def burst(label: str, workers: int, side: int, folder: Path) -> Burst:
     async with AsyncExitStack() as stack:
         telegram = await stack.enter_async_context(FakeTelegram())
         overrides: dict[str, object] = {"fast_side": side, "queue_limit": 100, "concurrent_jobs": 1}
-        engine_env = {"NST_VGG19_WEIGHTS": str(vgg), "NST_FAST_MODELS_DIR": str(fast)}
         if workers:
             redis = RedisServer(folder / "redis")
             redis.start()
@@ -102,7 +104,7 @@ async def burst(label: str, workers: int, side: int, folder: Path) -> Burst:
             await asyncio.to_thread(pool.start, *(f"w{n}" for n in range(workers)))
             overrides |= {"redis_url": redis.url, "concurrent_jobs": 2 * workers}
         else:
-            os.environ.update(engine_env)
+            overrides |= {"vgg_weights": vgg, "fast_models_dir": fast}
         config = tiny_config(telegram, folder / "data", folder / "presets", **overrides)
         application = build_application(config)
         await stack.enter_async_context(running(application))
@@ -156,8 +158,10 @@ async def timed_runs(runner: JobRunner, runs: int, side: int, folder: Path) -> l
 
 async def overhead(runs: int, side: int, folder: Path) -> Overhead:
     vgg, fast = model_paths()
-    os.environ.update({"NST_VGG19_WEIGHTS": str(vgg), "NST_FAST_MODELS_DIR": str(fast)})
-    local = InProcessRunner(1)
+    options = EngineOptions(vgg_weights=vgg, fast_models_dir=fast)
+    service = FastService.from_options(options)  # the process's one, as bot/app.py makes it
+    await service.start()
+    local = InProcessRunner(1, service, options=options)
     await local.start()
     try:
         in_process = await timed_runs(local, runs, side, folder)
@@ -166,13 +170,14 @@ async def overhead(runs: int, side: int, folder: Path) -> Overhead:
     redis = RedisServer(folder / "redis")
     redis.start()
     pool = Workers(redis, folder, vgg, fast)
-    remote = RemoteRunner(redis.url, lease_s=30)
+    remote = RemoteRunner(redis.url, 30, service)
     try:
         await asyncio.to_thread(pool.start, "w0")
         await remote.start()
         over_redis = await timed_runs(remote, runs, side, folder)
     finally:
         await remote.stop()
+        await service.stop()
         pool.stop_all()
         redis.stop()
     local_ms = statistics.median(in_process) * 1000

@@ -1,8 +1,9 @@
 """The bot assembled: every piece of wiring in one Application.builder() call and its hooks.
 
 post_init opens the store, builds the engine (TensorFlow is imported here, once, before the first
-update is read), recovers jobs and starts the dispatcher; post_stop stops the dispatcher while the
-bot can still edit messages; post_shutdown releases the engine and closes the store.
+update is read) and starts the process's one fast service (its networks and face detector),
+recovers jobs and starts the dispatcher; post_stop stops the dispatcher while the bot can
+still edit messages; post_shutdown releases the engine and the fast service and closes the store.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from bot.chat.wiring import register_handlers
 from bot.config import HEARTBEAT_S, Config
 from bot.connection import PatientApplication, TelegramLink
 from bot.jobs.dispatcher import Dispatcher
+from bot.jobs.fast_service import FastService
 from bot.jobs.hold import Hold
+from bot.jobs.in_process import InProcessRunner
 from bot.jobs.messenger import Messenger
-from bot.jobs.runner import InProcessRunner, JobRunner
+from bot.jobs.runner import JobRunner
 from bot.jobs.store import Store
 from bot.presets import PresetLibrary
 
@@ -81,6 +84,7 @@ class PerUserUpdates(BaseUpdateProcessor):
 class _Parts:
     """What post_init made, so the stop hooks release exactly that, even after a failed start."""
 
+    fast: FastService
     runner: JobRunner
     store: Store | None = None
     runner_started: bool = False
@@ -88,17 +92,15 @@ class _Parts:
     metrics_server: Any = None
 
 
-def _runner(config: Config, engine: Engine | None) -> JobRunner:
+def _runner(config: Config, engine: Engine | None, fast: FastService) -> JobRunner:
     """Remote workers when NST_REDIS_URL is set; otherwise the engine runs in this process."""
     if config.redis_url:
         from bot.jobs.remote import RemoteRunner
 
-        return RemoteRunner(
-            config.redis_url, config.lease_s, face_models_dir=config.face_models_dir
-        )
+        return RemoteRunner(config.redis_url, config.lease_s, fast)
     hold = Hold(config.test_hold) if config.test_hold else None
     return InProcessRunner(
-        config.concurrent_jobs, engine, config.engine_options, hold, config.concurrent_prints
+        config.concurrent_jobs, fast, engine, config.engine_options, hold, config.concurrent_prints
     )
 
 
@@ -107,15 +109,21 @@ def build_application(
 ) -> Application:
     """The whole bot. engine: an Engine already built (tests share one); runner: another
     JobRunner backend instead of running the engine in this process."""
-    parts = _Parts(runner or _runner(config, engine))
+    # The process's one fast service, for whichever runner: the given engine's models, else the
+    # configured ones.
+    fast = (
+        FastService.of_engine(engine) if engine else FastService.from_options(config.engine_options)
+    )
+    parts = _Parts(fast, runner or _runner(config, engine, fast))
     link = TelegramLink(config.heartbeat_path)
 
     async def post_init(application: Application) -> None:
         if config.metrics_port is not None:
             parts.metrics_server = metrics.serve(config.metrics_port)
         parts.store = await Store.open(config.database_path)
-        await parts.runner.start()
+        await parts.runner.start()  # first: a Redis that cannot be reached stops the bot now
         parts.runner_started = True
+        await parts.fast.start()
         metrics.engines_online((await parts.runner.capacity()).engines)
         presets = PresetLibrary.from_config(config)
         parts.dispatcher = Dispatcher(
@@ -145,6 +153,7 @@ def build_application(
         if parts.runner_started:
             metrics.engines_online(0)
             await parts.runner.stop()
+        await parts.fast.stop()
         if parts.metrics_server is not None:
             parts.metrics_server.shutdown()
         if parts.store is not None:

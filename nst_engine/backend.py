@@ -34,7 +34,6 @@ if NAME not in ("tensorflow", "jax"):
     raise ImportError(f"nst_engine runs on Keras' tensorflow or jax backend, not {NAME!r}")
 # Whether a new input shape means a new compilation (seconds), rather than a cheap retrace.
 COMPILES_PER_SHAPE = NAME == "jax"
-COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 # Every program goes in the cache, however quickly it compiled: which ones pass a threshold
 # would depend on the machine's load, and a restarted worker should compile none of them again.
 MIN_CACHED_COMPILE_S = 0.0

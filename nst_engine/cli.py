@@ -6,13 +6,18 @@ painting is painted on at print size with `--resume OUT.png --size 2048 -o PRINT
 (a GIF or a video, told by its bytes as the bot tells them) is painted as the bot paints it, by
 the fast method, into an MP4: `nst stylize CLIP.mp4 PAINTING -o OUT.mp4`.
 
-TensorFlow is imported only once the arguments are known to be good, so `nst --help` is instant.
+The command is an entry point, so it reads its environment here, at its start, and hands the
+engine paths as arguments (the engine reads no variable for its models): the flags' defaults are
+the bot's variables of the same meaning, $NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR and
+$NST_COMPILATION_CACHE. TensorFlow is imported only once the arguments are known to be good, so
+`nst --help` is instant.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -63,7 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--seed", type=int, default=defaults.seed)
     run.add_argument("--layers", choices=["default", "gatys"], default=defaults.layers)
-    run.add_argument("--weights", default=None, help="VGG19 weights file (.h5)")
+    run.add_argument(
+        "--weights",
+        default=os.environ.get("NST_VGG19_WEIGHTS") or None,
+        help="VGG19 weights file (.h5; default: $NST_VGG19_WEIGHTS, else Keras' download)",
+    )
+    run.add_argument(
+        "--fast-models",
+        default=os.environ.get("NST_FAST_MODELS_DIR") or None,
+        metavar="DIR",
+        help="folder holding Magenta's two networks (default: $NST_FAST_MODELS_DIR, else"
+        " downloaded once)",
+    )
     run.add_argument(
         "--precision",
         choices=CHOICES,
@@ -147,7 +163,14 @@ def stylize(args: argparse.Namespace) -> None:
         raise EngineError(
             f"--size {settings.max_side} must be larger than the painting's {max(resume.size)} px"
         )
-    engine = Engine(args.weights, precision=args.precision, face_models_dir=args.face_models)
+    engine = Engine(
+        args.weights,
+        args.fast_models,
+        precision=args.precision,
+        face_models_dir=args.face_models,
+        # (JAX) compiled programs kept for the next run, where the bot's workers keep theirs.
+        compilation_cache=os.environ.get("NST_COMPILATION_CACHE") or None,
+    )
     if args.face_models and (error := engine.load_faces()):  # the run goes on without them
         print(f"nst: no face will be held: {error}", file=sys.stderr)
     with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {elapsed}<{remaining}") as bar:
@@ -168,7 +191,7 @@ def stylize_fast(args: argparse.Namespace, settings: Settings) -> None:
     from nst_engine.images import load_image
 
     start = time.perf_counter()
-    stylizer = FastStylizer()
+    stylizer = FastStylizer(args.fast_models)
     styles = [load_image(path) for path in paintings(args)]
     image = stylizer.stylize(load_image(args.content), styles, settings)
     image.save(args.output)
@@ -186,7 +209,7 @@ def stylize_clip(args: argparse.Namespace, settings: Settings) -> None:
     start = time.perf_counter()
     clip = animation.probe(Path(args.content))
     animation.check_limits(clip)
-    stylizer = FastStylizer()
+    stylizer = FastStylizer(args.fast_models)
     total = min(clip.frames, animation.MAX_FRAMES)
     with tqdm(total=total, unit="frame") as bar:
 

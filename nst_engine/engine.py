@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import functools
-import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Generic, TypeVar
 
 import numpy as np
 from PIL import Image
 
 from nst_engine import backend, canvas, gatys, pauses
 from nst_engine import precision as _precision
-from nst_engine.errors import EngineError, WeightsError
+from nst_engine.errors import EngineError
 from nst_engine.faces import FaceDetector, hold
 from nst_engine.fast import FastStylizer, cache_dir
 from nst_engine.images import ImageSource, load_image, resize_longer_side
 from nst_engine.objective import Objective, Styles
+from nst_engine.optional import OptionalModel
 from nst_engine.settings import Settings
 from nst_engine.vgg import load_weights, resolve_weights, vgg19_features, weight_layers
-
-Model = TypeVar("Model")
 
 
 @dataclass(frozen=True)
@@ -45,8 +42,9 @@ class Engine:
     file is found at start-up rather than on the first user's photo. Gatys' deeper layer set is
     built on first use.
     On a backend that compiles per shape (JAX), `warm_up` compiles the common canvases before
-    the first job, and compiled programs are kept in `compilation_cache` (else
-    $NST_COMPILATION_CACHE) for the next process.
+    the first job, and compiled programs are kept in `compilation_cache` for the next process.
+    Every model and folder is an argument, else the download cache: the engine reads no
+    environment variable for them (bot/config.py and `nst` do).
     """
 
     def __init__(
@@ -57,24 +55,22 @@ class Engine:
         face_models_dir: str | Path | None = None,
         face_detector: OptionalModel[FaceDetector] | None = None,
         compilation_cache: str | Path | None = None,
+        fast_networks: OptionalModel[FastStylizer] | None = None,
     ) -> None:
         """face_models_dir: the folder holding both face detectors (else they are downloaded
-        into the cache); face_detector: one already built and shared (the bot's runner hands
-        every engine and person mode the same), instead of one of its own.
-        compilation_cache: where JAX keeps compiled programs; else $NST_COMPILATION_CACHE,
-        else the download cache's `compiled` folder."""
-        self.compilation_cache = backend.use_compilation_cache(
-            Path(
-                compilation_cache
-                or os.environ.get(backend.COMPILATION_CACHE_ENV)
-                or cache_dir() / "compiled"
-            ).expanduser()
-        )
+        into the cache); face_detector: one already built and shared (the bot's fast service
+        hands every engine and person mode the same), instead of one of its own; likewise
+        fast_networks, the fast method's, instead of loading fast_models_dir's.
+        compilation_cache: where JAX keeps compiled programs; else the download cache's
+        `compiled` folder."""
         self.weights_path = resolve_weights(vgg_weights)
+        self.compilation_cache = backend.use_compilation_cache(
+            Path(compilation_cache or cache_dir() / "compiled").expanduser()
+        )
         # Optional models, loaded (downloaded, if need be) on first use, so a quality-only run
         # offline never looks for them. Without Magenta's files there are no previews and no
         # warm start; without the face detector no face is held at the finer scales.
-        self._fast = OptionalModel(lambda: FastStylizer(fast_models_dir))
+        self.fast_networks = fast_networks or OptionalModel(lambda: FastStylizer(fast_models_dir))
         self.face_detector = face_detector or OptionalModel(lambda: FaceDetector(face_models_dir))
         self.backend = backend.NAME
         self.device = backend.device()
@@ -96,7 +92,7 @@ class Engine:
 
     def load_fast(self) -> str | None:
         """Load the preview models now if not yet tried; None when ready, else why not."""
-        return self._fast.error
+        return self.fast_networks.error
 
     def load_faces(self) -> str | None:
         """Load the face detector now if not yet tried; None when ready, else why not."""
@@ -105,12 +101,12 @@ class Engine:
     @property
     def fast(self) -> FastStylizer | None:
         """The preview models, loaded on first use; None when they are unavailable."""
-        return self._fast.get()
+        return self.fast_networks.get()
 
     @property
     def fast_error(self) -> str | None:
         """None when previews work, else why not (loads the models on first use)."""
-        return self._fast.error
+        return self.fast_networks.error
 
     def _objective(self, layer_set: str) -> Objective:
         if layer_set == "default":
@@ -300,35 +296,6 @@ class Engine:
     ) -> Image.Image:
         """The stylized image, RGB, at the content's aspect ratio with longer side max_side."""
         return self.run(content, style, settings, progress, cancel).image
-
-
-class OptionalModel(Generic[Model]):
-    """A model the engine can do without: loaded once, on first use, from any thread.
-
-    get() is the model, or None when its files are missing or wrong; error says why.
-    """
-
-    def __init__(self, load: Callable[[], Model]) -> None:
-        self._load = load
-        self._model: Model | None = None
-        self._error: str | None = None
-        self._loaded = False
-        self._lock = threading.Lock()
-
-    def get(self) -> Model | None:
-        with self._lock:
-            if not self._loaded:
-                try:
-                    self._model = self._load()
-                except WeightsError as error:
-                    self._error = str(error)
-                self._loaded = True
-        return self._model
-
-    @property
-    def error(self) -> str | None:
-        self.get()
-        return self._error
 
 
 def _painting_share(painted: Settings, side: int) -> float:

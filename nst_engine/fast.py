@@ -41,7 +41,7 @@ except ImportError:  # no LiteRT wheel for this platform: TensorFlow's own (depr
 # gatys.Progress's shape, not imported from there: that module loads TensorFlow, previews need not.
 Progress = Callable[[float, Image.Image | None], None]
 
-MODELS_DIR_ENV = "NST_FAST_MODELS_DIR"
+MODELS_DIR_ENV = "NST_FAST_MODELS_DIR"  # read in bot/config.py and by `nst`; for messages
 MAX_SIDE = 1024  # a preview is for a phone screen; more pixels would only cost time
 TILE = 384  # the transfer network's fixed input and output size
 OVERLAP = 64  # least overlap between neighbouring tiles; seams are cross-faded over this width
@@ -79,13 +79,12 @@ def cache_dir() -> Path:
 
 
 def model_path(model: ModelFile, models_dir: str | Path | None = None) -> Path:
-    """The checked file: in `models_dir`, else $NST_FAST_MODELS_DIR, else downloaded to the cache.
+    """The checked file: in `models_dir`, else downloaded to the cache.
 
     A folder that is named explicitly is used as it is (never downloaded into), so an offline
     deployment fails with a clear message instead of trying the network. Raises WeightsError.
     """
-    folder = models_dir or os.environ.get(MODELS_DIR_ENV)
-    if not folder:
+    if not models_dir:
         try:
             return fetch(model.url, cache_dir() / model.name, model.sha256)
         except WeightsError as error:
@@ -93,7 +92,7 @@ def model_path(model: ModelFile, models_dir: str | Path | None = None) -> Path:
                 f"{error}; download {model.name} elsewhere and set {MODELS_DIR_ENV} to its folder"
             ) from error
     otherwise = f"or point {MODELS_DIR_ENV} at a folder that has it"
-    return checked(Path(folder).expanduser() / model.name, model.sha256, model.url, otherwise)
+    return checked(Path(models_dir).expanduser() / model.name, model.sha256, model.url, otherwise)
 
 
 class FastStylizer:

@@ -3,7 +3,7 @@ the person) of a photo.
 
 The model (Apache-2.0, 250 KB) takes a 256x256 RGB image in [0, 1] and gives each pixel the
 probability that it belongs to a person. It is fetched like the preview models: a cached,
-sha256-pinned download, or a file named by NST_SEGMENTATION_MODEL or the constructor.
+sha256-pinned download, or the file the constructor is given (the bot's NST_SEGMENTATION_MODEL).
 
 The photo is squashed to the model's square input rather than letterboxed: on crops of two
 photos with people, padding (grey, black, edge or mirrored) was better on some crops and much
@@ -18,7 +18,6 @@ default delegates rejects the model.
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 from typing import Literal
@@ -31,7 +30,7 @@ from nst_engine.errors import WeightsError
 from nst_engine.fast import ModelFile, _load, cache_dir
 from nst_engine.quiet import without_notices
 
-MODEL_ENV = "NST_SEGMENTATION_MODEL"
+MODEL_ENV = "NST_SEGMENTATION_MODEL"  # read in bot/config.py; named here for messages
 SIDE = 256  # the model's input and output size
 FEATHER = 1.0  # the edge's blur, sigma in model pixels (1/256 of the picture's side)
 LIGHT_STYLING = 0.25  # a suggested share of the painting in the kept region: "lightly styled"
@@ -49,13 +48,12 @@ MODES: tuple[Mode, ...] = ("background", "person")
 
 
 def model_path(path: str | Path | None = None) -> Path:
-    """The checked model file: `path`, else $NST_SEGMENTATION_MODEL, else downloaded to the cache.
+    """The checked model file: `path`, else downloaded to the cache.
 
     A file that is named explicitly is used as it is (never downloaded over), so an offline
     deployment fails with a clear message instead of trying the network. Raises WeightsError.
     """
-    named = path or os.environ.get(MODEL_ENV)
-    if not named:
+    if not path:
         try:
             return fetch(SELFIE.url, cache_dir() / SELFIE.name, SELFIE.sha256)
         except WeightsError as error:
@@ -63,7 +61,7 @@ def model_path(path: str | Path | None = None) -> Path:
                 f"{error}; download {SELFIE.name} elsewhere and set {MODEL_ENV} to its path"
             ) from error
     otherwise = f"or point {MODEL_ENV} at a copy of {SELFIE.name}"
-    return checked(Path(named).expanduser(), SELFIE.sha256, SELFIE.url, otherwise)
+    return checked(Path(path).expanduser(), SELFIE.sha256, SELFIE.url, otherwise)
 
 
 class PersonSegmenter:

@@ -23,7 +23,7 @@ WEIGHTS_URL = (
 )
 WEIGHTS_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 WEIGHTS_HASH = "253f8cb515780f3b799900260a226db6"
-WEIGHTS_ENV = "NST_VGG19_WEIGHTS"
+WEIGHTS_ENV = "NST_VGG19_WEIGHTS"  # read in bot/config.py and by `nst`; named here for messages
 
 # (filters, convolutions) per block, in order.
 BLOCKS = ((64, 2), (128, 2), (256, 4), (512, 4), (512, 4))
@@ -67,14 +67,16 @@ def vgg19_features(outputs: Sequence[str], dtype: str | None = None) -> keras.Mo
 
 
 def resolve_weights(path: str | Path | None = None) -> Path:
-    """The weights file to use: `path`, else $NST_VGG19_WEIGHTS, else Keras' cached download."""
-    chosen = path or os.environ.get(WEIGHTS_ENV)
-    if chosen:
-        file = Path(chosen).expanduser()
+    """The weights file to use: `path`, else Keras' cached download.
+
+    The engine reads no variable for it: the bot's Config and `nst` pass what $NST_VGG19_WEIGHTS
+    names as `path`, so the messages name the variable.
+    """
+    if path:
+        file = Path(path).expanduser()
         if not file.is_file():
-            source = "given" if path else f"named by ${WEIGHTS_ENV}"
             raise WeightsError(
-                f"VGG19 weights file {file} ({source}) does not exist; point {WEIGHTS_ENV} at a "
+                f"VGG19 weights file {file} does not exist; point {WEIGHTS_ENV} at a "
                 f"copy of {WEIGHTS_URL} or unset it to let Keras download it"
             )
         return file

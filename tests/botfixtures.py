@@ -24,7 +24,7 @@ from bot.app import build_application
 from bot.chat.services import Services, services
 from bot.config import Config
 from bot.presets import SHIPPED_MANIFEST, load_manifest
-from tests.conftest import shared_path
+from tests.conftest import SHARED, mediapipe_models, shared_path
 from tests.fakebot import FakeTelegram, running
 from tests.holds import JobHold
 
@@ -51,11 +51,18 @@ class RunningBot:
 
 
 @pytest.fixture(scope="session")
-def engine(vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path) -> Engine:
+def engine(
+    vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path, compilation_cache: Path
+) -> Engine:
     """One Engine for the whole session (TensorFlow import and model build: seconds)."""
     from nst_engine.engine import Engine
 
-    return Engine(vgg_weights, fast_models_dir, face_models_dir=face_models_or_none)
+    return Engine(
+        vgg_weights,
+        fast_models_dir,
+        face_models_dir=face_models_or_none,
+        compilation_cache=compilation_cache,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -71,7 +78,9 @@ def presets_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def tiny_config(telegram: FakeTelegram, data_dir: Path, presets: Path, **overrides: Any) -> Config:
-    """A Config pointing at the fake server, with tiny sizes and generous limits."""
+    """A Config pointing at the fake server, with tiny sizes and generous limits; the models
+    are ../shared's and mediapipe_models(), as the processes the tests spawn get them."""
+    selfie, faces = mediapipe_models()
     values: dict[str, Any] = {
         "token": telegram.token,
         "base_url": telegram.base_url,
@@ -80,6 +89,9 @@ def tiny_config(telegram: FakeTelegram, data_dir: Path, presets: Path, **overrid
         "presets_dir": presets,
         "daily_limit": 100,
         "job_timeout_s": 120,
+        "fast_models_dir": SHARED / "models",
+        "face_models_dir": faces,
+        "segmentation_model": selfie,
         **TINY_SIDES,
         **overrides,
     }

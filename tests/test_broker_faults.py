@@ -24,6 +24,7 @@ from pathlib import Path
 from bot.config import safe_url
 from bot.jobs.availability import CHECK_EVERY_S
 from bot.jobs.channel import BACKOFF_CAP_S
+from bot.jobs.fast_service import FastService
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.texts import t
@@ -306,13 +307,13 @@ async def test_a_wrong_password_stops_the_bot_with_one_line(
 
 
 async def test_an_acl_user_in_the_url_reaches_the_workers(
-    cluster: Workers, fast_models_dir: Path
+    cluster: Workers, fast_service: FastService
 ) -> None:
     cluster.redis.client.acl_setuser(
         "nst", enabled=True, passwords=["+nst-pw"], keys=["*"], commands=["+@all"]
     )
     url = cluster.redis.url.replace(f":{PASSWORD}@", "nst:nst-pw@")
-    runner = RemoteRunner(url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(url, LEASE_S, fast_service)
     await runner.start()
     try:
         assert (await runner.capacity()).engines == len(WORKER_NAMES)

@@ -10,13 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pytest
 from PIL import Image
 from skimage import data
 
 from bot.models import PersonMode, UserSettings
 from bot.texts import t
-from nst_engine.segmentation import MODEL_ENV
 from tests.botfixtures import StartBot
 from tests.fakebot import FakeUser
 from tests.fakebot.server import Call
@@ -119,10 +117,9 @@ async def test_a_photo_without_a_face_is_painted_whole_and_the_bot_says_so_in_on
 
 
 async def test_without_the_model_the_mode_is_unavailable_and_photos_are_painted_whole(
-    start_bot: StartBot, user: FakeUser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    start_bot: StartBot, user: FakeUser, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "missing.tflite"))
-    async with start_bot() as bot:
+    async with start_bot(segmentation_model=tmp_path / "missing.tflite") as bot:
         await bot.services.store.save_settings(user.id, UserSettings(person=PersonMode.BACKGROUND))
         await user.send_message("/settings")
         menu = await user.wait_for("sendMessage", text=lambda text: text.startswith("⚙️"))

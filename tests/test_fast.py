@@ -317,13 +317,12 @@ def test_a_missing_model_names_file_url_and_variable(tmp_path: Path) -> None:
     assert "\n" not in message
 
 
-def test_the_variable_names_the_folder_and_is_never_downloaded_into(
+def test_a_named_folder_is_never_downloaded_into(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(MAGENTA, str(tmp_path))
     monkeypatch.setattr(fast, "fetch", None)  # any download attempt would fail loudly
     with pytest.raises(WeightsError, match="not found"):
-        FastStylizer()
+        FastStylizer(tmp_path)
 
 
 def test_a_wrong_hash_in_the_folder_is_an_error(tmp_path: Path, fast_models_dir: Path) -> None:
@@ -337,7 +336,7 @@ def test_a_wrong_hash_in_the_folder_is_an_error(tmp_path: Path, fast_models_dir:
 def test_without_a_folder_the_models_are_downloaded_to_the_cache(
     tmp_path: Path, fast_models_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(MAGENTA, raising=False)
+    monkeypatch.setenv(MAGENTA, str(tmp_path / "ignored"))  # the engine reads no variable
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     for name in ("PREDICTION", "TRANSFER"):
         model = getattr(fast, name)
@@ -351,7 +350,6 @@ def test_without_a_folder_the_models_are_downloaded_to_the_cache(
 def test_a_failed_download_says_what_to_do(
     server: _Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv(MAGENTA, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     url = server.url("gone.tflite")
     monkeypatch.setattr(fast, "PREDICTION", dataclasses.replace(fast.PREDICTION, url=url))
@@ -360,13 +358,14 @@ def test_a_failed_download_says_what_to_do(
 
 
 def test_the_engine_loads_the_preview_models_only_when_asked_for_them(
-    vgg_weights: Path, fast_models_dir: Path, tmp_path: Path
+    vgg_weights: Path, fast_models_dir: Path, tmp_path: Path, compilation_cache: Path
 ) -> None:
     from nst_engine.engine import Engine
 
     models = tmp_path / "models"
     models.mkdir()
-    engine = Engine(vgg_weights=vgg_weights, fast_models_dir=models)  # an empty folder: fine
+    # An empty folder: fine.
+    engine = Engine(vgg_weights, models, compilation_cache=compilation_cache)
     photo = Image.new("RGB", (64, 48), (200, 40, 40))
     painting = Image.new("RGB", (64, 64), (30, 60, 200))
     # A quality run from noise needs no preview models (from the preview it asks for them).

@@ -34,7 +34,9 @@ from skimage import data as skimage_data
 
 from bot.app import build_application
 from bot.chat.services import services
-from bot.jobs.channel import TaskKeys, TaskSettings, WorkerInfo
+from bot.config import EngineOptions
+from bot.jobs.channel import PERSON_KEY, TaskKeys, TaskSettings, WorkerInfo
+from bot.jobs.fast_service import FastService
 from bot.jobs.remote import RemoteRunner
 from bot.jobs.store import Store
 from bot.models import (
@@ -49,9 +51,10 @@ from bot.models import (
 )
 from bot.texts import t
 from nst_engine import animation
+from nst_engine.errors import EngineError
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, SHARED
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
@@ -291,6 +294,7 @@ def bot_env(
         "NST_REDIS_URL": redis_url,
         "NST_LEASE_S": str(LEASE_S),
         "NST_STANDARD_SIDE": str(QUALITY_SIDE),
+        "NST_FAST_MODELS_DIR": str(SHARED / "models"),  # its sheets and clips: never downloaded
         **more,
     }
     if presets is not None:
@@ -524,14 +528,14 @@ async def test_worker_killed_mid_job_the_other_finishes_it_once(
 
 async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the_bot(
     cluster: Workers,
-    fast_models_dir: Path,
+    fast_service: FastService,
     content_photo: Path,
     style_painting: Path,
     tmp_path: Path,
 ) -> None:
     blue = tmp_path / "blue.jpg"
     blue.write_bytes(jpeg(80, 80, (30, 60, 200)))
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         outputs = []
@@ -585,10 +589,31 @@ async def test_mixed_paintings_reach_the_worker_and_sheets_and_clips_stay_on_the
     assert sorted(ran) == ["1.fast", "2.fast", "3.fast"]
 
 
+async def test_sheets_and_clips_count_on_the_bots_own_fast_models_not_the_workers(
+    fast_service: FastService, content_photo: Path, tmp_path: Path
+) -> None:
+    """They are made on the bot: a bot without the fast models has no /try, whatever the
+    workers have (their heartbeats speak for the previews only)."""
+    empty = EngineOptions(fast_models_dir=tmp_path, face_models_dir=tmp_path)
+    missing = FastService.from_options(empty)
+    await missing.start()
+    try:
+        without = RemoteRunner("redis://127.0.0.1:1/0", LEASE_S, missing)  # never started
+        assert RemoteRunner("redis://127.0.0.1:1/0", LEASE_S, fast_service).sheet_error is None
+        assert without.sheet_error is not None and str(tmp_path) in without.sheet_error
+        assert without.fast_error is None  # no worker known yet: previews are not ruled out
+        sheet = tmp_path / "sheet.jpg"
+        with pytest.raises(EngineError, match="fast mode is not available"):
+            await without.contact_sheet(content_photo, [("A", content_photo)], Settings(), sheet)
+        assert not sheet.exists()
+    finally:
+        await missing.stop()
+
+
 async def test_person_mode_is_applied_on_the_worker(
     cluster: Workers,
     selfie_model: Path,
-    fast_models_dir: Path,
+    fast_service: FastService,
     style_painting: Path,
     tmp_path: Path,
 ) -> None:
@@ -596,7 +621,7 @@ async def test_person_mode_is_applied_on_the_worker(
     astronaut's face as photographed while the background is painted."""
     photo = tmp_path / "astronaut.png"
     Image.fromarray(skimage_data.astronaut()).save(photo)
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         assert runner.person_error is None
@@ -643,13 +668,13 @@ async def test_a_print_is_painted_on_a_remote_worker_and_sent_as_a_file(
 
 
 async def test_a_workers_result_takes_the_users_pictures_with_it(
-    cluster: Workers, fast_models_dir: Path, content_photo: Path, tmp_path: Path
+    cluster: Workers, fast_service: FastService, content_photo: Path, tmp_path: Path
 ) -> None:
     """Once the result is in Redis, the photo, the paintings and a print's painting are gone
     from it, before the bot has forgotten the job (and the worker's folder with them)."""
     painting = tmp_path / "painting.png"
     Image.new("RGB", (64, 48), (30, 60, 200)).save(painting)
-    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_models_dir)
+    runner = RemoteRunner(cluster.redis.url, LEASE_S, fast_service)
     await runner.start()
     try:
         output = tmp_path / "print.jpg"
@@ -690,3 +715,11 @@ def test_person_mode_and_prints_on_the_wire_read_as_before_without_them() -> Non
     assert WorkerInfo.from_json(old).person_error is not None  # an old worker: no person mode
     newer = json.dumps({**json.loads(old), "person_error": None, "colour": "blue"})
     assert WorkerInfo.from_json(newer).person_error is None
+
+
+def test_a_task_from_an_older_bot_with_a_key_the_worker_does_not_know_is_still_read() -> None:
+    """An older bot sent `vgg_weights` (a path of its own machine) with every task: the worker
+    paints such a task with its own weights instead of refusing it."""
+    settings = Settings(method="quality", max_side=128, style_strength=0.4)
+    older = {**asdict(settings), "vgg_weights": "/models/vgg19.h5", PERSON_KEY: "person"}
+    assert TaskSettings.from_wire(older) == TaskSettings(settings, PersonMode.PERSON)

@@ -1,67 +1,85 @@
 """The in-process runner as it starts in `make run` and in every nst-worker: its engines and
-person mode share the process's one face detector."""
+person mode share the process's one face detector, and its fast service's networks."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.config import EngineOptions
-from bot.jobs.runner import InProcessRunner
-from nst_engine import backend, faces, segmentation
+from bot.jobs.fast_service import FastService
+from bot.jobs.in_process import InProcessRunner
+from nst_engine import backend, faces, fast
+from tests.conftest import mediapipe_models
 
 
-async def test_two_engines_and_person_mode_load_one_face_detector(
+@asynccontextmanager
+async def started(engines: int, options: EngineOptions) -> AsyncIterator[InProcessRunner]:
+    """An InProcessRunner as bot/app.py starts one, then its process's fast service."""
+    fast = FastService.from_options(options)
+    runner = InProcessRunner(engines, fast, options=options)
+    try:
+        await runner.start()
+        await fast.start()
+        yield runner
+    finally:
+        await runner.stop()
+        await fast.stop()
+
+
+async def test_two_engines_and_person_mode_load_one_face_detector_and_one_fast_network(
     vgg_weights: Path,
     fast_models_dir: Path,
     selfie_model: Path,
     face_models: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
-    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
-    monkeypatch.setenv(segmentation.MODEL_ENV, str(selfie_model))
-    loaded = []
-    original = faces.FaceDetector.__init__
+    loaded: list[object] = []
+    for model in (faces.FaceDetector, fast.FastStylizer):
+        original = model.__init__
 
-    def counting(self: faces.FaceDetector, *args: Any, **kwargs: Any) -> None:
-        loaded.append(self)
-        original(self, *args, **kwargs)
+        def counting(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> None:
+            loaded.append(self)
+            _original(self, *args, **kwargs)
 
-    monkeypatch.setattr(faces.FaceDetector, "__init__", counting)
-    options = EngineOptions("float32", warm_sides=(), face_models_dir=face_models)
-    runner = InProcessRunner(2, options=options)
-    await runner.start()
-    try:
-        assert runner.person_error is None
-        assert len(loaded) == 1
-    finally:
-        await runner.stop()
+        monkeypatch.setattr(model, "__init__", counting)
+    options = EngineOptions(
+        "float32",
+        warm_sides=(),
+        face_models_dir=face_models,
+        vgg_weights=vgg_weights,
+        fast_models_dir=fast_models_dir,
+        segmentation_model=selfie_model,
+    )
+    async with started(2, options) as runner:
+        assert runner.person_error is None and runner.fast_error is None
+        assert sorted(type(model).__name__ for model in loaded) == ["FaceDetector", "FastStylizer"]
 
 
 async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
     vgg_weights: Path,
     fast_models_dir: Path,
-    face_models_or_none: Path,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One line at start: the backend, the device, the precision and the warm-up's sides."""
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(vgg_weights))
-    monkeypatch.setenv("NST_FAST_MODELS_DIR", str(fast_models_dir))
+    selfie, faces_dir = mediapipe_models()
     options = EngineOptions(
-        "float32", tmp_path / "compiled", (64,), face_models_dir=face_models_or_none
+        "float32",
+        tmp_path / "compiled",
+        (64,),
+        face_models_dir=faces_dir,
+        vgg_weights=vgg_weights,
+        fast_models_dir=fast_models_dir,
+        segmentation_model=selfie,
     )
-    runner = InProcessRunner(1, options=options)
     caplog.set_level("INFO", logger="bot.jobs.engines")
-    await runner.start()
-    try:
+    async with started(1, options):
         lines = [r.getMessage() for r in caplog.records if "engine ready" in r.getMessage()]
         assert len(lines) == 1
         assert lines[0].startswith(f"engine ready: {backend.NAME} on CPU (")
         assert "float32, compiled for 64 px in " in lines[0]
-    finally:
-        await runner.stop()

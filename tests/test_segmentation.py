@@ -180,15 +180,12 @@ def test_composite_refuses_an_unknown_mode_or_amount(
         composite(astronaut, painted, mask, "person", kept_styling=1.5)
 
 
-def test_a_missing_model_file_names_the_path_and_the_setting(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_missing_model_file_names_the_path_and_the_setting(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / SELFIE.name
     with pytest.raises(WeightsError, match=f"{missing} not found.*{MODEL_ENV}"):
         PersonSegmenter(missing)
-    monkeypatch.setenv(MODEL_ENV, str(missing))
     with pytest.raises(WeightsError, match="not found"):
-        model_path()
+        model_path(missing)
 
 
 def test_a_file_with_another_hash_is_refused(tmp_path: Path, fast_models_dir: Path) -> None:
@@ -201,12 +198,12 @@ def test_a_file_with_another_hash_is_refused(tmp_path: Path, fast_models_dir: Pa
         PersonSegmenter(wrong)
 
 
-def test_the_environment_setting_and_the_download_cache_are_used(
+def test_the_named_file_and_else_the_download_cache_are_used_never_the_environment(
     selfie_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(MODEL_ENV, str(selfie_model))
-    assert model_path() == selfie_model
-    monkeypatch.delenv(MODEL_ENV)
+    """The path is an argument (bot/config.py reads the variable); the engine reads none."""
+    assert model_path(selfie_model) == selfie_model
+    monkeypatch.setenv(MODEL_ENV, str(tmp_path / "ignored.tflite"))
     cached = tmp_path / "nst_engine" / SELFIE.name
     cached.parent.mkdir()
     shutil.copy(selfie_model, cached)

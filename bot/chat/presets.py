@@ -85,7 +85,7 @@ async def try_every_preset(context: ContextTypes.DEFAULT_TYPE, who: Who) -> None
     if now.waiting is not Waiting.PHOTO or now.content is None:
         await say(context, who, "try_needs_photo")
         return
-    if not found.dispatcher.preview_available():
+    if not found.dispatcher.sheets_available():
         await say(context, who, "try_unavailable")
         return
     ready, _ = await found.presets.available()

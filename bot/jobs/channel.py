@@ -189,14 +189,16 @@ class TaskSettings:
 
     @classmethod
     def from_wire(cls, data: dict[str, Any]) -> TaskSettings:
-        """An unknown person mode reads as off."""
-        values = dict(data)
+        """An unknown person mode reads as off, and a key the engine's settings do not have is
+        dropped: an older bot's task (which still sent `vgg_weights`) is painted, not refused."""
+        known = {field.name for field in fields(Settings)}
         try:
-            person = PersonMode(values.pop(PERSON_KEY, PersonMode.OFF))
+            person = PersonMode(data.get(PERSON_KEY, PersonMode.OFF))
         except ValueError:
             person = PersonMode.OFF
-        resume = values.pop(RESUME_KEY, False) is True
-        return cls(Settings(**values), person, resume)
+        resume = data.get(RESUME_KEY, False) is True
+        engine = Settings(**{key: value for key, value in data.items() if key in known})
+        return cls(engine, person, resume)
 
 
 def event(name: str, **fields: Any) -> str:

@@ -145,7 +145,12 @@ class Dispatcher:
         return await self._board.estimates.run_s(settings, print_side)
 
     def preview_available(self) -> bool:
+        """Whether jobs can have previews (and the fast quality): where they are painted."""
         return self._crew.runner.fast_error is None
+
+    def sheets_available(self) -> bool:
+        """Whether /try's contact sheets can be made: in this process, by its fast service."""
+        return self._crew.runner.sheet_error is None
 
     def person_available(self) -> bool:
         """Whether person mode can be offered: the runner (or a remote worker) has the model."""

@@ -1,12 +1,10 @@
 """How a painting process (the bot with its engines in process, or an nst-worker) builds its
-engines: on its own lower-priority threads, warmed up, and its pace measured, before the first
-job; one face detector shared by all of them."""
+engines: on its own lower-priority threads (threads.py), warmed up, and its pace measured,
+before the first job; the fast service's networks and face detector shared by all of them."""
 
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import weakref
 from typing import TYPE_CHECKING
 
@@ -14,14 +12,10 @@ from bot.config import EngineOptions
 from nst_engine import pace
 
 if TYPE_CHECKING:
-    from nst_engine.engine import Engine, OptionalModel
-    from nst_engine.faces import FaceDetector
+    from bot.jobs.fast_service import FastService
+    from nst_engine.engine import Engine
 
 log = logging.getLogger(__name__)
-
-# Engine threads run this much nicer than the event loop: under load the scheduler gives the loop
-# the CPU first, so answering a message never waits for an optimisation step.
-ENGINE_NICENESS = 10
 
 # Paces measured, by engine and options: tests hand one Engine to many runners, and measuring
 # again would give the same figures.
@@ -30,36 +24,19 @@ _measured: weakref.WeakKeyDictionary[Engine, dict[EngineOptions, pace.Pace]] = (
 )
 
 
-def lower_priority() -> None:
-    """Make the calling thread (and threads it starts, such as TensorFlow's) yield the CPU.
-
-    On Linux nice() applies to the calling thread only; elsewhere it would slow the whole
-    process, event loop included, so it is left alone there.
-    """
-    if sys.platform == "linux":
-        os.nice(ENGINE_NICENESS)
-
-
-def shared_face_detector(options: EngineOptions) -> OptionalModel[FaceDetector]:
-    """The process's one face detector (options.face_models_dir, else the cache), for every
-    engine's subject term and for person mode; loaded by the first that asks."""
+def build_engine(options: EngineOptions, fast: FastService) -> Engine:
+    """An Engine as `options` say, with the fast service's networks and face detector: the
+    process's one copy of each, whatever the number of engines."""
     # Imported here, at start-up, because TensorFlow takes seconds to import: the CLI, the
     # handlers and a missing-token error must not pay for it.
-    from nst_engine.engine import OptionalModel
-    from nst_engine.faces import FaceDetector
-
-    return OptionalModel(lambda: FaceDetector(options.face_models_dir))
-
-
-def build_engine(options: EngineOptions, faces: OptionalModel[FaceDetector]) -> Engine:
-    # The Engine finds its weights itself ($NST_VGG19_WEIGHTS, $NST_FAST_MODELS_DIR, else its
-    # download cache).
     from nst_engine.engine import Engine
 
     engine = Engine(
+        options.vgg_weights,
         precision=options.precision,
-        face_detector=faces,
+        face_detector=fast.faces,
         compilation_cache=options.compilation_cache,
+        fast_networks=fast.networks,
     )
     # Now, at start-up, rather than on someone's first job: the preview and warm-start
     # network, the face detector whose faces are held, and the compiled steps.

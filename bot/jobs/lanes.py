@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from bot.jobs.engines import lower_priority
+from bot.jobs.threads import lower_priority
 
 T = TypeVar("T")
 

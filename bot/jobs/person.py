@@ -24,9 +24,9 @@ from PIL import Image
 
 from bot.models import PersonMode
 from nst_engine.images import load_image, resize_longer_side
+from nst_engine.optional import OptionalModel
 
 if TYPE_CHECKING:
-    from nst_engine.engine import OptionalModel
     from nst_engine.faces import FaceDetector
     from nst_engine.segmentation import Mode, PersonSegmenter
 
@@ -46,16 +46,17 @@ FACE_SEARCH_SIDE = 512
 
 
 class PersonKeeper:
-    """The composite after a job, through the segmenter and the face detector the runner shares
-    with its engines."""
+    """The composite after a job, through the segmenter and the face detector that the fast
+    service shares with the engines."""
 
-    def __init__(self, faces: OptionalModel[FaceDetector]) -> None:
+    def __init__(self, faces: OptionalModel[FaceDetector], segmenter: Path | None) -> None:
         """faces: the process's one face detector, which the engines' subject term uses too;
-        the segmenter ($NST_SEGMENTATION_MODEL, else the cache) is this class's alone."""
-        from nst_engine.engine import OptionalModel
+        segmenter: its model file (else the download cache's), this class's alone."""
         from nst_engine.segmentation import PersonSegmenter
 
-        self._segmenter: OptionalModel[PersonSegmenter] = OptionalModel(PersonSegmenter)
+        self._segmenter: OptionalModel[PersonSegmenter] = OptionalModel(
+            lambda: PersonSegmenter(segmenter)
+        )
         self._faces = faces
         self.error: str | None = "the segmenter has not been loaded"
 

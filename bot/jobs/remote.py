@@ -9,7 +9,8 @@ that nobody took is sent again, and a duplicate that reaches a second worker is 
 the lease. A result already in Redis is taken as it is, never computed again, which is how a
 restarted bot picks up the work its predecessor sent out. With no worker online for a lease (none
 beating, or Redis away that long) a task nobody holds gives up with EngineOffline, and the job
-waits in the queue (bot/jobs/availability.py). Contact sheets and clips are made here (LocalFast).
+waits in the queue (bot/jobs/availability.py). Contact sheets and clips are made here, by the
+process's fast service (fast_service.py), and a person-mode photo is looked at for a face here.
 Prints go to the prints' stream, which every worker reads with a slot of its own (channel.py).
 """
 
@@ -47,7 +48,7 @@ from bot.jobs.channel import (
     task_key,
     unreachable_line,
 )
-from bot.jobs.local_fast import LocalFast
+from bot.jobs.fast_service import FastService
 from bot.jobs.runner import (
     Capacity,
     EngineOffline,
@@ -75,16 +76,10 @@ METHODS = ("fast", "quality")
 class RemoteRunner:
     """Runs jobs on remote workers; `lease_s` is how long a silent worker is still trusted."""
 
-    def __init__(
-        self,
-        url: str,
-        lease_s: float,
-        fast_models_dir: Path | None = None,
-        face_models_dir: Path | None = None,
-    ) -> None:
-        """fast_models_dir, face_models_dir: this machine's fast models (for sheets and
-        clips; else $NST_FAST_MODELS_DIR) and face detectors (a photo without a face is said
-        so before its person-mode job is sent); else each is downloaded on first use."""
+    def __init__(self, url: str, lease_s: float, fast: FastService) -> None:
+        """fast: this process's fast service (started after this runner): sheets and clips
+        are made with it, and a photo without a face is said so before its person-mode job is
+        sent."""
         self._url = url
         self._lease_s = lease_s
         self._redis: Redis | None = None
@@ -96,7 +91,7 @@ class RemoteRunner:
         )
         self._workers: list[WorkerInfo] = []
         self._worker_seen_at = -math.inf  # the loop's time a heartbeat was last read
-        self._local = LocalFast(fast_models_dir, face_models_dir)  # sheets, clips, faces
+        self._fast = fast
 
     async def start(self) -> None:
         self._redis = connect(self._url, self._lease_s)
@@ -110,17 +105,22 @@ class RemoteRunner:
         log.info("sending jobs to workers through %s", safe_url(self._url))
 
     async def stop(self) -> None:
-        await self._local.stop()
         await self._broker.shutdown()
         if self._redis is not None:
             await self._redis.aclose()
 
     @property
     def fast_error(self) -> str | None:
-        """None while any worker online has the preview models (or none is known yet)."""
+        """None while any worker online has the preview models (or none is known yet): the
+        previews are painted there."""
         if not self._workers or any(w.fast_error is None for w in self._workers):
             return None
         return self._workers[0].fast_error
+
+    @property
+    def sheet_error(self) -> str | None:
+        """This process's: sheets and clips are made here, whatever the workers have."""
+        return self._fast.error
 
     @property
     def person_error(self) -> str | None:
@@ -130,8 +130,8 @@ class RemoteRunner:
         return self._workers[0].person_error
 
     async def sees_no_face(self, content: Path) -> bool:
-        """On this machine (LocalFast), before the job is sent."""
-        return await self._local.sees_no_face(content)
+        """On this machine (the fast service's detector), before the job is sent."""
+        return await self._fast.sees_no_face(content)
 
     async def capacity(self) -> Capacity:
         """From the workers' heartbeats, which expire when a worker stops beating."""
@@ -229,8 +229,8 @@ class RemoteRunner:
         progress: Progress,
         cancel: threading.Event,
     ) -> None:
-        """On this machine (LocalFast): the fast method paints frame by frame."""
-        await self._local.animate(content, style, settings, output, progress, cancel)
+        """On this machine (the fast service's thread): the fast method paints frame by frame."""
+        await self._fast.animate(content, style, settings, output, progress, cancel)
 
     async def contact_sheet(
         self,
@@ -239,8 +239,9 @@ class RemoteRunner:
         settings: Settings,
         output: Path,
     ) -> None:
-        """On this machine (LocalFast), so a sheet never waits behind the workers' queue."""
-        await self._local.contact_sheet(content, styles, settings, output)
+        """On this machine (the fast service's thread), so a sheet never waits behind the
+        workers' queue."""
+        await self._fast.contact_sheet(content, styles, settings, output)
 
     # The conversation with the task's keys.
 

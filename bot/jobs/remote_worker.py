@@ -56,8 +56,10 @@ from bot.jobs.channel import (
     unreachable_line,
     worker_key,
 )
+from bot.jobs.fast_service import FastService
 from bot.jobs.hold import Hold
-from bot.jobs.runner import InProcessRunner, RunnerUnavailable
+from bot.jobs.in_process import InProcessRunner
+from bot.jobs.runner import RunnerUnavailable
 from bot.jobs.worker_health import check_health
 from bot.logs import configure_logging
 from nst_engine.errors import Cancelled, ImageError, WeightsError
@@ -90,6 +92,7 @@ class RemoteWorker:
         for broker in (self.broker, self.print_broker):
             broker.is_worker_process = True
             broker.register_task(stylize, task_name=TASK_NAME)
+        self.fast = FastService.from_options(config.engine)  # the process's one, for its engines
         self.runner: InProcessRunner | None = None
         self.stopping = False
         self._running: set[threading.Event] = set()
@@ -99,9 +102,10 @@ class RemoteWorker:
         """taskiq's worker-startup event: the engines are built once, before the first task."""
         hold = Hold(self.config.test_hold) if self.config.test_hold else None
         runner = InProcessRunner(
-            self.config.concurrency, options=self.config.engine, hold=hold, prints=PRINTS
+            self.config.concurrency, self.fast, options=self.config.engine, hold=hold, prints=PRINTS
         )
         await runner.start()
+        await self.fast.start()  # its models already loaded by the engines: at once
         self.runner = runner
 
     async def connect(self) -> None:
@@ -361,6 +365,7 @@ async def serve(config: WorkerConfig) -> None:
             await broker.shutdown()
         if worker.runner is not None:
             await worker.runner.stop()
+        await worker.fast.stop()
         await worker.redis.aclose()
 
 

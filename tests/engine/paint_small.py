@@ -5,12 +5,14 @@
 One painting in each precision named (float32 when none is), each by an Engine of its own. It
 writes what the cross-backend tests compare (each picture, its loss), and what a process reveals
 only from inside: whether TensorFlow was imported, and on JAX how often the persistent
-compilation cache answered and how long compiling took.
+compilation cache answered and how long compiling took. The cache is $NST_COMPILATION_CACHE,
+read here as `nst` reads it (the engine is given the folder), else the engine's default.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections import Counter
@@ -23,6 +25,7 @@ def main(weights: str, photo: str, painting: str, out: str, *precisions: str) ->
     events: Counter[str] = Counter()
     compile_s = 0.0
     began = time.perf_counter()
+    cache = os.environ.get("NST_COMPILATION_CACHE") or None
     from nst_engine import backend
 
     if backend.NAME == "jax":
@@ -47,7 +50,7 @@ def main(weights: str, photo: str, painting: str, out: str, *precisions: str) ->
     paintings = {}
     for name in precisions or ("float32",):
         choice = precision.from_env({precision.PRECISION_ENV: name})
-        engine = Engine(weights, fast_models_dir=Path(weights).parent, precision=choice)
+        engine = Engine(weights, Path(weights).parent, choice, compilation_cache=cache)
         settings = Settings(max_side=64, start="noise")
         result = engine.run(picture, style, settings, plan=plan).image
         objective = engine._objective("default")

@@ -35,8 +35,11 @@ SMALL = Settings(max_side=64, steps=4)
 
 
 @pytest.fixture(scope="module")
-def engine(vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path) -> Engine:
-    return Engine(vgg_weights, fast_models_dir, face_models_dir=face_models_or_none)
+def engine(
+    vgg_weights: Path, fast_models_dir: Path, face_models_or_none: Path, compilation_cache: Path
+) -> Engine:
+    faces = face_models_or_none
+    return Engine(vgg_weights, fast_models_dir, None, faces, compilation_cache=compilation_cache)
 
 
 @pytest.fixture(scope="module")
@@ -212,9 +215,13 @@ def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
 
 
 def test_a_paintings_statistics_are_computed_once_per_scale_across_jobs(
-    vgg_weights: Path, photo: Image.Image, painting: Image.Image, monkeypatch: pytest.MonkeyPatch
+    vgg_weights: Path,
+    photo: Image.Image,
+    painting: Image.Image,
+    monkeypatch: pytest.MonkeyPatch,
+    compilation_cache: Path,
 ) -> None:
-    objective = Engine(vgg_weights)._objective("default")
+    objective = Engine(vgg_weights, compilation_cache=compilation_cache)._objective("default")
     computed: list[Canvas] = []
     statistics = objective.statistics
 
@@ -260,9 +267,14 @@ def test_the_subject_term_keeps_a_face_closer_to_the_photo(
 
 
 def test_without_the_fast_models_the_warm_start_falls_back_to_noise(
-    vgg_weights: Path, tmp_path: Path, photo: Image.Image, painting: Image.Image
+    vgg_weights: Path,
+    tmp_path: Path,
+    photo: Image.Image,
+    painting: Image.Image,
+    compilation_cache: Path,
 ) -> None:
-    engine = Engine(vgg_weights, fast_models_dir=tmp_path)  # no preview models there
+    # No preview models there.
+    engine = Engine(vgg_weights, tmp_path, compilation_cache=compilation_cache)
     warm = engine.stylize(photo, painting, Settings(max_side=64, steps=3, start="preview"))
     noise = engine.stylize(photo, painting, Settings(max_side=64, steps=3, start="noise"))
     assert np.array_equal(np.asarray(warm), np.asarray(noise))
@@ -284,13 +296,10 @@ def test_layers_the_weights_lack_are_a_clear_error(engine: Engine, photo: Image.
         engine.stylize(photo, photo, Settings(max_side=64, layers="gatys"))
 
 
-def test_missing_weights_file_names_the_file_url_and_variable(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    missing = tmp_path / "vgg19.h5"
-    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(missing))
+def test_missing_weights_file_names_the_file_url_and_variable(tmp_path: Path) -> None:
+    missing = tmp_path / "vgg19.h5"  # as bot/config.py and `nst` read it from the variable
     with pytest.raises(WeightsError) as error:
-        Engine()
+        Engine(missing)
     assert str(missing) in str(error.value)
     assert vgg.WEIGHTS_URL in str(error.value)
     assert "NST_VGG19_WEIGHTS" in str(error.value)
@@ -302,7 +311,7 @@ def test_failed_download_names_the_cache_file_url_and_variable(
     def no_network(*args: object, **kwargs: object) -> str:
         raise Exception("URL fetch failure: no route to host")
 
-    monkeypatch.delenv("NST_VGG19_WEIGHTS", raising=False)
+    monkeypatch.setenv("NST_VGG19_WEIGHTS", str(tmp_path / "ignored.h5"))  # the engine reads none
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     monkeypatch.setattr(keras.utils, "get_file", no_network)
     with pytest.raises(WeightsError) as error:
@@ -327,9 +336,9 @@ def test_fast_method_dispatches_to_the_preview_network(engine: Engine, photo: Im
 
 
 def test_without_preview_models_quality_still_works_and_fast_says_why(
-    vgg_weights: Path, tmp_path: Path, photo: Image.Image
+    vgg_weights: Path, tmp_path: Path, photo: Image.Image, compilation_cache: Path
 ) -> None:
-    engine = Engine(vgg_weights, fast_models_dir=tmp_path)
+    engine = Engine(vgg_weights, fast_models_dir=tmp_path, compilation_cache=compilation_cache)
     assert engine.fast_error is not None and str(tmp_path) in engine.fast_error
     with pytest.raises(EngineError, match="fast mode is not available"):
         engine.stylize(photo, photo, Settings(method="fast"))
@@ -384,7 +393,11 @@ def test_the_coarsest_scale_already_changes_the_large_structure(
 
 
 def test_full_weights_add_relu5_1_to_the_style_layers(
-    tmp_path: Path, fast_models_dir: Path, photo: Image.Image, painting: Image.Image
+    tmp_path: Path,
+    fast_models_dir: Path,
+    photo: Image.Image,
+    painting: Image.Image,
+    compilation_cache: Path,
 ) -> None:
     """Keras' full ImageNet file holds block5: the default layers then reach relu5_1."""
     full = vgg.vgg19_features(["block5_conv1"])
@@ -397,7 +410,7 @@ def test_full_weights_add_relu5_1_to_the_style_layers(
                 group.attrs["weight_names"] = [name.encode() for name in names]
                 for name, value in zip(names, layer.get_weights(), strict=True):
                     group.create_dataset(name, data=value)
-    engine = Engine(path, fast_models_dir=fast_models_dir)
+    engine = Engine(path, fast_models_dir, compilation_cache=compilation_cache)
     assert engine.default_layers == "relu5"
     assert _convolutions(engine._objective("default").extractor)[-1] == "block5_conv1"
     assert engine.stylize(photo, painting, SMALL).size == (64, 48)

@@ -72,10 +72,14 @@ def _loss(engine: Engine, photo: Image.Image, painting: Image.Image) -> float:
 
 
 def test_forced_off_and_on_the_convolutions_run_in_that_precision_with_the_same_loss(
-    vgg_weights: Path, fast_models_dir: Path, photo: Image.Image, painting: Image.Image
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    photo: Image.Image,
+    painting: Image.Image,
+    compilation_cache: Path,
 ) -> None:
-    full = Engine(vgg_weights, fast_models_dir, precision="float32")
-    half = Engine(vgg_weights, fast_models_dir, precision="bfloat16")
+    full = Engine(vgg_weights, fast_models_dir, "float32", compilation_cache=compilation_cache)
+    half = Engine(vgg_weights, fast_models_dir, "bfloat16", compilation_cache=compilation_cache)
     for engine, dtype in ((full, "float32"), (half, "bfloat16")):
         extractor = engine._objective("default").extractor
         assert {layer.compute_dtype for layer in extractor.layers[1:]} == {dtype}
@@ -85,10 +89,13 @@ def test_forced_off_and_on_the_convolutions_run_in_that_precision_with_the_same_
 
 
 def test_auto_uses_a_cpus_bfloat16_kernels_only_on_tensorflow(
-    vgg_weights: Path, fast_models_dir: Path, monkeypatch: pytest.MonkeyPatch
+    vgg_weights: Path,
+    fast_models_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    compilation_cache: Path,
 ) -> None:
     """oneDNN's bfloat16 kernels are TensorFlow's; XLA's CPU backend (JAX) has none."""
     monkeypatch.setattr(precision, "cpu_flags", lambda: WITH_BF16)
-    engine = Engine(vgg_weights, fast_models_dir, precision="auto")
+    engine = Engine(vgg_weights, fast_models_dir, "auto", compilation_cache=compilation_cache)
     expected = "mixed_bfloat16" if backend.NAME == "tensorflow" else None
     assert engine.precision == expected

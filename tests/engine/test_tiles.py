@@ -97,9 +97,9 @@ def _content_region(objective: Objective, canvas: Canvas) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def float32_engine(vgg_weights: Path) -> Engine:
+def float32_engine(vgg_weights: Path, compilation_cache: Path) -> Engine:
     """Exactness is measured in float32, whatever precision the machine would pick."""
-    return Engine(vgg_weights, precision="float32")
+    return Engine(vgg_weights, precision="float32", compilation_cache=compilation_cache)
 
 
 @pytest.fixture(scope="module")
