@@ -193,9 +193,10 @@ async def test_redis_turned_replica_and_promoted_again_each_job_delivered_once(
 
 
 async def engines_gone(bot: RunningBot, within: float) -> None:
-    """Until the bot counts no engine online (no heartbeat read for a lease)."""
+    """Until the bot's dispatcher counts no engine online (no heartbeat read for a lease), so
+    that it claims nothing and a queued message says so."""
     deadline = time.monotonic() + within
-    while (await bot.services.dispatcher.capacity()).online:
+    while bot.services.dispatcher.engines_online:
         assert time.monotonic() < deadline, f"engines still online after {within} s"
         await asyncio.sleep(CHECK_EVERY_S)
 

@@ -160,6 +160,12 @@ class Dispatcher:
         """Engines online (in this process or remote workers) and how many are busy."""
         return await self._crew.runner.capacity()
 
+    @property
+    def engines_online(self) -> bool:
+        """What the dispatcher acts on: whether it claims jobs, and what queued messages say
+        (the engine watch updates it each CHECK_EVERY_S from `capacity`)."""
+        return self._crew.engines_online
+
     # Life cycle.
 
     async def start(self) -> None:
