@@ -110,7 +110,9 @@ def _regional(flow: np.ndarray) -> np.ndarray:
     """The flow averaged over REGION px: noise in every direction cancels, motion stays. Blurred
     at an eighth of the size (the same, 60x cheaper than at full size)."""
     height, width = flow.shape[:2]
-    small = cv2.resize(flow, (max(1, width // 8), max(1, height // 8)), cv2.INTER_AREA)
+    small = cv2.resize(
+        flow, (max(1, width // 8), max(1, height // 8)), interpolation=cv2.INTER_AREA
+    )
     small = cv2.GaussianBlur(small, (0, 0), REGION / 8)
     regional: np.ndarray = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     return regional
