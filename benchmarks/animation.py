@@ -1,24 +1,27 @@
 """Seconds and warping error of stylizing short clips by the fast method, as the bot does it.
 
     python benchmarks/animation.py [--seconds 5] [--fps 24] [--side 480] [--cores 0,1]
-        [--clips pan,zoom] [--video walk.mkv ...] [--frames DIR]
+        [--clips pan,zoom] [--video walk.mkv[@START] ...] [--frames DIR]
 
 Clips: `pan`, a 16:9 window panning across ../shared/images/photos/tubingen.jpg, and `zoom`, the
 same window zooming in to twice the size, both made here and encoded as H.264 (so every frame
-moves a little like a phone video's); and each --video, a real clip (its first --seconds). The
-one measured in docs/engine.md, a person signing to a webcam (CC BY 4.0, Intel's sample
-videos; 3 s, 640x480 at 30 fps), is downloaded with
+moves a little like a phone video's); and each --video, a real clip (--seconds of it from START
+seconds, 0 unless given). The two measured in docs/engine.md, from Intel's sample videos (CC BY
+4.0), are a person signing to a webcam (3 s, 640x480 at 30 fps) and people walking into a room
+(`one-by-one-person-detection.mp4@64`, 768x432 at 10 fps), downloaded with
 
     curl -LO https://github.com/intel-iot-devkit/sample-videos/raw/master/asl_gestures/walk.mkv
+    curl -LO https://github.com/intel-iot-devkit/sample-videos/raw/master/one-by-one-person-detection.mp4
 
 For each clip: the seconds of each stage (style vector, decoding, flow, painting, blending,
 encoding) and in all, the CPU seconds (all threads; others sharing the cores do not change them,
 and on 2 idle cores the wall time lies between half of them and all of them) and the load
-average; then the warping error (motion.warping_error: Lai et al. 2018, DIS flow) of the input,
-of the frames as painted and of the output as the MP4 holds it, with the output's ratio to the
-input's (the target: at most 2). --cores pins this process first (the targets are for 2
-cores). --frames DIR writes frames 30-32 and 60 of each clip: input, painting, output. Needs
-the Magenta models in $NST_FAST_MODELS_DIR or ../shared/models.
+average; then the warping error (motion.warping_error: Lai et al. 2018) of the input, of the
+frames as painted and of the output as the MP4 holds it, with the output's ratio to the input's
+(the target: at most 2), under each measuring flow (DIS MEDIUM and Farneback). --cores pins
+this process first (the targets are for 2 cores). --frames DIR writes frames 30-32 and 60 of
+each clip: input, painting, output. Needs the Magenta models in $NST_FAST_MODELS_DIR or
+../shared/models.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ if TYPE_CHECKING:
     from nst_engine.fast import FastStylizer
 
 SHOWN = (30, 31, 32, 60)  # the frames --frames writes
+MEASURING_FLOWS = {"DIS MEDIUM": motion.MEASURING, "Farneback": motion.FARNEBACK}
 
 
 def make_clip(path: Path, kind: str, seconds: float, fps: int, side: int) -> None:
@@ -80,8 +84,8 @@ def make_clip(path: Path, kind: str, seconds: float, fps: int, side: int) -> Non
         container.mux(stream.encode(None))
 
 
-def cut_clip(source: Path, path: Path, seconds: float) -> None:
-    """The first `seconds` of a video, encoded again as H.264 at its own size and rate."""
+def cut_clip(source: Path, path: Path, start: float, seconds: float) -> None:
+    """`seconds` of a video from `start`, encoded again as H.264 at its own size and rate."""
     with av.open(str(source)) as clip, av.open(str(path), "w") as container:
         video = clip.streams.video[0]
         rate = Fraction(video.average_rate or 24)
@@ -89,7 +93,9 @@ def cut_clip(source: Path, path: Path, seconds: float) -> None:
         stream.width, stream.height = video.width // 2 * 2, video.height // 2 * 2
         stream.pix_fmt = "yuv420p"
         for index, frame in enumerate(clip.decode(video)):
-            if index >= seconds * rate:
+            if index < start * rate:
+                continue
+            if index >= (start + seconds) * rate:
                 break
             pixels = frame.to_ndarray(format="rgb24")[: stream.height, : stream.width]
             container.mux(stream.encode(av.VideoFrame.from_ndarray(pixels, format="rgb24")))
@@ -128,16 +134,17 @@ def measure(
         f"{load:.2f}; {stats.cuts} scene cuts"
     )
     print(f"  seconds: {seconds:.1f} in all, CPU {cpu:.1f} s; {stages}")
-    frames = (
-        (_floats(frame), (_floats(frame), _floats(painted), out))
-        for (frame, painted), out in zip(seen, decoded(output), strict=True)
-    )
-    floor, painted_error, output_error = motion.warping_error(frames)
-    print(
-        f"  warping error: input {floor:.5f}, painted frames {painted_error:.5f} "
-        f"({painted_error / floor:.1f}x), output {output_error:.5f} "
-        f"({output_error / floor:.2f}x the input's)"
-    )
+    for flow, preset in MEASURING_FLOWS.items():
+        frames = (
+            (_floats(frame), (_floats(frame), _floats(painted), out))
+            for (frame, painted), out in zip(seen, decoded(output), strict=True)
+        )
+        floor, painted_error, output_error = motion.warping_error(frames, preset)
+        print(
+            f"  warping error ({flow}): input {floor:.5f}, painted frames {painted_error:.5f} "
+            f"({painted_error / floor:.1f}x), output {output_error:.5f} "
+            f"({output_error / floor:.2f}x the input's)"
+        )
     if shown is not None:
         outputs = {i: out for i, out in enumerate(decoded(output)) if i in SHOWN}
         for index in SHOWN:
@@ -180,11 +187,12 @@ def main() -> None:
             source = folder / f"{kind}.mp4"
             make_clip(source, kind, args.seconds, args.fps, args.side)
             measure(stylizer, kind, source, folder, args.frames)
-        for video in map(Path, args.video):
+        for name, _, start in (argument.partition("@") for argument in args.video):
+            video = Path(name)
             digest = hashlib.sha256(video.read_bytes()).hexdigest()[:12]
-            print(f"{video.name}: sha256 {digest}...")
+            print(f"{video.name}: sha256 {digest}..., from {float(start or 0):g} s")
             source = folder / f"{video.stem}.mp4"
-            cut_clip(video, source, args.seconds)
+            cut_clip(video, source, float(start or 0), args.seconds)
             measure(stylizer, video.stem, source, folder, args.frames)
 
 

@@ -11,9 +11,12 @@ keep is, per pixel:
   or its way back misses by more than ROUND_TRIP px (the forward-backward check: occluded, or
   the flow erred). Each warp resamples the strokes (bicubic) and softens them a little; the
   share (1 - KEEP) of new paint in every frame bounds that;
-- up to 1 where it moved less than STILL_FLOW px (DIS's own noise on a still clip reaches 0.5
-  px): those pixels are not resampled at all, and keep their strokes as long as the picture
-  under them stays the same;
+- up to 1 where the input did not change (its local mean difference from the previous frame
+  under UNCHANGED) and the flow, around the pixel or over its region, moved less than
+  STILL_FLOW px: those pixels are not resampled at all, and keep their strokes exactly. DIS's
+  flow on a still, plain wall is noise (0.3 px on average, over 1 px at 7 % of a webcam
+  clip's wall), which would otherwise resample and repaint the wall's strokes, while a region
+  that truly moves shows in its input or moves coherently over REGION px;
 - less as the input drifts from the input that was painted (the reference, carried along the
   flow like the output): from STILL (0-1, mean over the channels) on, none from CHANGED. A
   change of light, a flow that matched the wrong thing, an uncovered background take the new
@@ -39,7 +42,9 @@ import numpy as np
 from nst_engine import motion
 
 KEEP = 0.9  # the most of the warped previous output a moving pixel keeps
-STILL_FLOW = 0.75  # px: a pixel that moved less is taken as still and not resampled
+STILL_FLOW = 1.0  # px: an unchanged pixel whose flow is smaller is still and not resampled
+UNCHANGED = 0.01  # the input's local mean difference (0-1) from the previous frame below this
+REGION = 32.0  # px (a Gaussian's sigma): the region whose mean flow tells noise from motion
 FLOW_SMOOTHING = 4.0  # px (a Gaussian's sigma): DIS's flow is made of patches, whose edges
 # would otherwise show as blocks where neighbouring patches disagree by a fraction of a pixel
 STILL = 0.04  # an input pixel closer than this to its reference keeps all it may
@@ -54,6 +59,7 @@ class MotionBlend:
     def __init__(self) -> None:
         self._tracker = motion.Tracker(motion.BLENDING)
         self._grey: np.ndarray | None = None
+        self._frame = np.zeros(0, np.float32)  # the previous input
         self._output = np.zeros(0, np.float32)
         self._reference = np.zeros(0, np.float32)  # per pixel, the input its paint came from
         self.flow_seconds = 0.0
@@ -64,6 +70,7 @@ class MotionBlend:
         """frame and its painting, [H, W, 3] float32 in 0-1, to the output frame."""
         grey = motion.grey(frame)
         previous, self._grey = self._grey, grey
+        last, self._frame = self._frame, frame
         if previous is None or previous.shape != grey.shape:
             self._output, self._reference = painting, frame
             return painting
@@ -71,7 +78,9 @@ class MotionBlend:
         flow, tracked = self._tracker.track(grey, previous, ROUND_TRIP**2, boundaries=False)
         middle = time.perf_counter()
         flow = cv2.GaussianBlur(flow, (0, 0), FLOW_SMOOTHING)
-        still = np.hypot(flow[..., 0], flow[..., 1]) < STILL_FLOW
+        still = _unchanged(frame, last) & (
+            (_length(flow) < STILL_FLOW) | (_length(_regional(flow)) < STILL_FLOW)
+        )
         flow[still] = 0.0
         landing = motion.positions(flow)
         output = motion.warp(self._output, landing, cv2.INTER_CUBIC)
@@ -88,3 +97,27 @@ class MotionBlend:
         self.flow_seconds += middle - start
         self.blending_seconds += time.perf_counter() - middle
         return self._output
+
+
+def _unchanged(frame: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """[H, W] bool: pixels whose neighbourhood (FLOW_SMOOTHING) is as in the last frame."""
+    difference = np.abs(frame - last).mean(axis=2)
+    unchanged: np.ndarray = cv2.GaussianBlur(difference, (0, 0), FLOW_SMOOTHING) < UNCHANGED
+    return unchanged
+
+
+def _regional(flow: np.ndarray) -> np.ndarray:
+    """The flow averaged over REGION px: noise in every direction cancels, motion stays. Blurred
+    at an eighth of the size: a kernel of REGION px at full size would cost far more."""
+    height, width = flow.shape[:2]
+    small = cv2.resize(
+        flow, (max(1, width // 8), max(1, height // 8)), interpolation=cv2.INTER_AREA
+    )
+    small = cv2.GaussianBlur(small, (0, 0), REGION / 8)
+    regional: np.ndarray = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
+    return regional
+
+
+def _length(flow: np.ndarray) -> np.ndarray:
+    length: np.ndarray = np.hypot(flow[..., 0], flow[..., 1])
+    return length

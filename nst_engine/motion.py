@@ -1,10 +1,14 @@
 """Where each pixel of a frame went in the next: optical flow, its occlusion check, warping.
 
-OpenCV's DIS flow (Kroeger et al. 2016), the fastest dense flow it has, on grey frames. Whether a
-pixel's flow can be trusted is decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow
-back from where it landed must bring it home (forward-backward check), and it must not lie on a
-motion boundary. That check makes the warping error, the figure by which Lai et al. compare video
-methods, which benchmarks/animation.py prints; the blending (blend.py) uses a looser one.
+OpenCV's DIS flow (Kroeger et al. 2016), the fastest dense flow it has, on grey frames, for the
+blending; for measuring, Farneback's (2003) too: slower, but on a still, plain wall it finds
+0.01 px where DIS MEDIUM finds 0.37 px of noise, and on the benchmark's pan and zoom its error
+against the known motion is lower (0.09 and 0.08 px against 0.10 and 0.11 on textured pixels).
+Lai et al. measured with FlowNet2; both are stand-ins. Whether a pixel's flow can be trusted is
+decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow back from where it landed must
+bring it home (forward-backward check), and it must not lie on a motion boundary. That check
+makes the warping error, the figure by which Lai et al. compare video methods, which
+benchmarks/animation.py prints; the blending (blend.py) uses a looser one.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 # DIS's presets: FAST for the blending (each frame), MEDIUM for measuring (finer, slower).
 BLENDING = cv2.DISOPTICAL_FLOW_PRESET_FAST
 MEASURING = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
+FARNEBACK = -1  # not a DIS preset: Farneback's flow, for measuring
 
 Landing = tuple[np.ndarray, np.ndarray]  # x and y, each [H, W] float32: see positions
 
@@ -31,10 +36,13 @@ class Tracker:
     """Flow from one frame to another, with the pixels whose flow can be trusted."""
 
     def __init__(self, preset: int = BLENDING) -> None:
-        self._flow = cv2.DISOpticalFlow.create(preset)
-        # FAST stops at a quarter of the size, where its flow falls 0.2-0.3 px short of a 3-px
-        # move; from half the size it is within 0.02 px, for 1.5x the time (MEDIUM's already is).
-        self._flow.setFinestScale(1)
+        """preset: one of DIS's, or FARNEBACK."""
+        self._flow = None if preset == FARNEBACK else cv2.DISOpticalFlow.create(preset)
+        if self._flow is not None:
+            # FAST stops at a quarter of the size, where its flow falls 0.2-0.3 px short of a
+            # 3-px move; from half the size it is within 0.02 px, for 1.5x the time (MEDIUM's
+            # already is).
+            self._flow.setFinestScale(1)
 
     def track(
         self, source: np.ndarray, target: np.ndarray, slack: float = 0.5, boundaries: bool = True
@@ -63,9 +71,14 @@ class Tracker:
         return forward, tracked
 
     def _flow_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
-        # The array only fills the stub's third argument: DIS ignores it (no initial flow).
-        flow: np.ndarray = self._flow.calc(source, target, np.zeros((*source.shape, 2), np.float32))
-        return flow
+        # The array only fills the stubs' third argument: no initial flow.
+        start = np.zeros((*source.shape, 2), np.float32)
+        if self._flow is not None:
+            flow: np.ndarray = self._flow.calc(source, target, start)
+            return flow
+        # Five levels of halving (motion up to ~30 px), 15-px windows, five iterations, a
+        # polynomial over 7 px (sigma 1.5): OpenCV's documented settings for larger motion.
+        return cv2.calcOpticalFlowFarneback(source, target, start, 0.5, 5, 15, 5, 7, 1.5, 0)
 
 
 def positions(flow: np.ndarray) -> Landing:
@@ -100,7 +113,7 @@ def warping_error(
     consecutive frames t, t+1: the flow from input t to t+1, each video's frame t+1 warped back
     onto t, and the mean squared difference (over the RGB channels too) over the tracked pixels;
     then the mean over t. The input itself, passed as one of the videos, gives the floor that
-    the flow's own errors allow.
+    the flow's own errors allow. preset: the measuring flow, a DIS preset or FARNEBACK.
     """
     tracker = Tracker(preset)
     totals: list[float] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from nst_engine.blend import KEEP, MotionBlend
 
@@ -65,3 +66,41 @@ def test_still_pixels_keep_their_strokes_and_a_scene_cut_takes_the_new_painting(
     other = texture(rng, HEIGHT, WIDTH)  # another place altogether
     assert np.array_equal(blend.blend(other, paintings[2]), paintings[2])
     assert blend.cuts == 1
+
+
+def test_a_still_wall_keeps_its_exact_strokes_through_the_flows_noise(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a webcam's plain wall DIS's flow is noise: patches of a pixel or more in every
+    direction. The wall's input does not change, so its strokes must not move or be repainted
+    at all, while the square beside it, moving by (DX, DY), still carries its strokes along."""
+    rng = np.random.default_rng(2)
+    wall = texture(rng, HEIGHT, WIDTH, high=0.3)
+    square = texture(rng, SIDE, SIDE, low=0.6)
+    paintings = [texture(rng, HEIGHT, WIDTH) for _ in range(3)]
+    blend = MotionBlend()
+
+    def noisy_track(
+        source: np.ndarray, target: np.ndarray, slack: float, boundaries: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The true motion, with DIS-like noise: 16-px patches off by up to 2 px."""
+        patches = rng.uniform(-2, 2, (HEIGHT // 16, WIDTH // 16, 2)).astype(np.float32)
+        flow = np.repeat(np.repeat(patches, 16, axis=0), 16, axis=1)
+        flow[moved] = (-DX, -DY)
+        return flow, np.ones((HEIGHT, WIDTH), bool)
+
+    monkeypatch.setattr(blend._tracker, "track", noisy_track)
+    outputs = []
+    for index, painting in enumerate(paintings):
+        left, top = LEFT + index * DX, TOP + index * DY
+        moved = (slice(top, top + SIDE), slice(left, left + SIDE))
+        outputs.append(blend.blend(frame(wall, square, left, top), painting))
+
+    far = (slice(None), slice(LEFT + SIDE + 3 * DX + 16, None))  # right of the square's way
+    assert np.array_equal(outputs[1][far], paintings[0][far])
+    assert np.array_equal(outputs[2][far], paintings[0][far])
+    inside = (
+        slice(TOP + 2 * DY + 8, TOP + 2 * DY + SIDE - 8),
+        slice(LEFT + 2 * DX + 8, LEFT + 2 * DX + SIDE - 8),
+    )
+    assert np.abs(outputs[2][inside] - paintings[2][inside]).mean() > 0.05  # not repainted
