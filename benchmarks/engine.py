@@ -243,9 +243,9 @@ def stylize(
     method = BASELINE if baseline else f"fast-{strength}" if fast else strength
     plan = previous_plan(settings) if baseline else None
     if args.buckets and not baseline:  # what the canvases of a backend that compiles do
-        from nst_engine import gatys
+        from nst_engine import plans
 
-        plan = replace(gatys.default_plan(settings, warm=True), buckets=True)
+        plan = replace(plans.default_plan(settings, warm=True), buckets=True)
     cpu = time.process_time()
     result = engine.run(photo_path(photo), style_path(style), settings, plan=plan)
     cpu = time.process_time() - cpu
@@ -262,11 +262,11 @@ def stylize(
 def previous_plan(settings: Settings) -> Any:
     """The schedule before the warm start: 200 steps at 128 px, then 30 at 256 falling with the
     pixel count to the power 1.6 (10 at 512), at least 8; no subject term."""
-    from nst_engine import gatys
+    from nst_engine import plans
 
-    sides = gatys.scale_sides(settings.max_side)
+    sides = plans.scale_sides(settings.max_side)
     steps = [200] + [max(8, round(30 * (256 / side) ** 1.6)) for side in sides[1:]]
-    return gatys.Plan(scales=tuple(zip(sides, steps, strict=True)), subject_weight=0.0)
+    return plans.Plan(scales=tuple(zip(sides, steps, strict=True)), subject_weight=0.0)
 
 
 def measure(rows: list[Row]) -> None:

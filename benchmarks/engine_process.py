@@ -19,7 +19,7 @@ SHARED = Path(os.environ.get("NST_SHARED") or Path(__file__).resolve().parents[2
 
 
 def main() -> int:
-    from nst_engine import gatys
+    from nst_engine import plans
     from nst_engine.engine import Engine
     from nst_engine.settings import Settings
 
@@ -34,7 +34,7 @@ def main() -> int:
         settings = Settings(max_side=job["size"], style_strength=job["strength"])
         plan = None
         if "subject_weight" in job:  # this revision's default plan with another weight
-            plan = gatys.default_plan(settings, warm=engine.fast is not None)
+            plan = plans.default_plan(settings, warm=engine.fast is not None)
             plan = dataclasses.replace(plan, subject_weight=job["subject_weight"])
         cpu = time.process_time()
         result = engine.run(job["photo"], job["style"], settings, plan=plan)

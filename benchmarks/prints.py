@@ -153,7 +153,7 @@ def seam(photo: str, style: str, painted: Path) -> str:
     """The first finer print scale's loss and gradient at 2048 px, by windows and whole."""
     import numpy as np
 
-    from nst_engine import backend, gatys
+    from nst_engine import backend, gatys, plans
     from nst_engine.backend import ops
     from nst_engine.canvas import fit, resize
     from nst_engine.engine import Engine
@@ -177,7 +177,7 @@ def seam(photo: str, style: str, painted: Path) -> str:
         style=1.0, content=gatys.CARRY_WEIGHT, total_variation=gatys.FINE_TV_WEIGHT, moments=1.0
     )
     whole, grad = backend.value_and_grad(objective.loss)(x, objective.parameters, scale, weights)
-    tiled = TiledObjective(objective, tiling_for(objective.layers.outputs, gatys.PRINT_TILE_MEMORY))
+    tiled = TiledObjective(objective, tiling_for(objective.layers.outputs, plans.PRINT_TILE_MEMORY))
     windows = len(tiled.tiling.windows(canvas.shape))
     by_windows, tiled_grad = tiled.value_and_grad(x, scale, weights, tiled.normalisers(scale))
     difference = np.abs(ops.convert_to_numpy(tiled_grad) - ops.convert_to_numpy(grad)).max()

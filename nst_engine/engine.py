@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from nst_engine import backend, canvas, gatys, pauses
+from nst_engine import backend, canvas, gatys, pauses, plans
 from nst_engine import precision as _precision
 from nst_engine.errors import EngineError
 from nst_engine.faces import FaceDetector, hold
@@ -125,7 +125,7 @@ class Engine:
         settings: Settings = Settings(),  # noqa: B008 (frozen, so one shared default is safe)
         progress: gatys.Progress | None = None,
         cancel: threading.Event | None = None,
-        plan: gatys.Plan | None = None,
+        plan: plans.Plan | None = None,
         resume: ImageSource | None = None,
         pause: pauses.Hook | None = None,
     ) -> Result:
@@ -134,24 +134,24 @@ class Engine:
         style: one painting, or several to mix in the proportions of settings.style_weights.
         resume: a finished painting of this photo (an earlier result, same settings) to continue
         at settings.max_side, a larger side: print size. Only the finer scales run
-        (`gatys.print_plan`), so its large structures stay those of the painting.
+        (`plans.print_plan`), so its large structures stay those of the painting.
         cancel and pause: at each yield point, between steps and a tiled step's windows
         (pauses.py); pause may block to stand aside, the run's state in memory and this Engine
         free for other runs meanwhile.
-        A side above gatys.PAINTED_SIDE without `resume` (or `plan`) is painted at
+        A side above plans.PAINTED_SIDE without `resume` (or `plan`) is painted at
         PAINTED_SIDE first and that painting continued the same way, as a print.
         """
         styles = _style_list(style)
         weights = settings.weights_for(len(styles))
         if settings.method == "fast":
             return self._run_fast(content, styles, settings, progress, cancel)
-        if resume is None and plan is None and settings.max_side > gatys.PAINTED_SIDE:
+        if resume is None and plan is None and settings.max_side > plans.PAINTED_SIDE:
             return self._painted_then_printed(content, styles, settings, progress, cancel, pause)
         content_image = load_image(content)
         paintings = [(load_image(s), w) for s, w in zip(styles, weights, strict=True) if w > 0]
         earlier = None if resume is None else load_image(resume)
         if earlier is not None and plan is None:
-            plan = gatys.print_plan(max(earlier.size), settings.max_side)
+            plan = plans.print_plan(max(earlier.size), settings.max_side)
         layer_set = settings.layers if earlier is None else gatys.PRINT_LAYER_SET
         with self._lock, pauses.hooked(pauses.standing_aside(self._lock, cancel, pause)):
             began = time.perf_counter()
@@ -178,11 +178,11 @@ class Engine:
         cancel: threading.Event | None,
         pause: pauses.Hook | None,
     ) -> Result:
-        """settings.max_side as a print of the painting at gatys.PAINTED_SIDE: painted whole at
+        """settings.max_side as a print of the painting at plans.PAINTED_SIDE: painted whole at
         a large side, the coarsest scale is too small a share of the picture to make the
         painting's large structures (tubingen x starry_night at 2048 px: style_gain at 512 px
         0.44 against 0.88), and every scale costs more (docs/engine.md, Print size)."""
-        painted = replace(settings, max_side=gatys.PAINTED_SIDE)
+        painted = replace(settings, max_side=plans.PAINTED_SIDE)
         share = _painting_share(painted, settings.max_side)
         run = functools.partial(self.run, content, styles, cancel=cancel, pause=pause)
         painting = run(painted, _part(progress, 0.0, share))
@@ -214,15 +214,15 @@ class Engine:
 
     def _warm_up_run(self, picture: Image.Image) -> None:
         """One step a scale on a blank picture, painted with itself: compiles, paints nothing.
-        A side above gatys.PAINTED_SIDE as run() paints it: the painting, then its print."""
+        A side above plans.PAINTED_SIDE as run() paints it: the painting, then its print."""
         side = max(picture.size)
-        painted = min(side, gatys.PAINTED_SIDE)
-        plan = gatys.Plan(scales=tuple((s, 1) for s in gatys.scale_sides(painted)), tolerance=None)
+        painted = min(side, plans.PAINTED_SIDE)
+        plan = plans.Plan(scales=tuple((s, 1) for s in plans.scale_sides(painted)), tolerance=None)
         settings = Settings(max_side=painted, start="noise")
         styles = [(picture, 1.0)]
         run = gatys.stylize(self._objective("default"), picture, styles, settings, plan)
         if side > painted:
-            printing = gatys.print_plan(painted, side)
+            printing = plans.print_plan(painted, side)
             one_step = tuple((scale, 1) for scale, _ in printing.scales)
             printing = replace(printing, scales=one_step, tolerance=None)
             settings = replace(settings, max_side=side)
@@ -249,13 +249,13 @@ class Engine:
         return self.fast.stylize(content, [p for p, _ in paintings], fast_settings)
 
     def _subject(
-        self, content: Image.Image, settings: Settings, plan: gatys.Plan | None
+        self, content: Image.Image, settings: Settings, plan: plans.Plan | None
     ) -> np.ndarray | None:
         """Where the photo's faces are (0..1 at the output's size), for the quality method to
         hold; None where there is none (or no detector, or no finer scale to hold them: a
         single scale, or a plan without the term), and then no subject term runs. Found at the
         output's size, not the upload's, which may be a 12-megapixel photo."""
-        if settings.max_side <= gatys.COARSEST_SIDE or (plan and plan.subject_weight == 0.0):
+        if settings.max_side <= plans.COARSEST_SIDE or (plan and plan.subject_weight == 0.0):
             return None
         detector = self.face_detector.get()
         if detector is None:
@@ -302,11 +302,11 @@ def _painting_share(painted: Settings, side: int) -> float:
     """The painting's share of the work when it is continued as a print at `side`, for
     progress: each scale's steps weighed by its pixels."""
 
-    def work(plan: gatys.Plan) -> int:
+    def work(plan: plans.Plan) -> int:
         return sum(scale * scale * steps for scale, steps in plan.scales)
 
-    painting = work(gatys.default_plan(painted, warm=painted.start == "preview"))
-    return painting / (painting + work(gatys.print_plan(painted.max_side, side)))
+    painting = work(plans.default_plan(painted, warm=painted.start == "preview"))
+    return painting / (painting + work(plans.print_plan(painted.max_side, side)))
 
 
 def _part(progress: gatys.Progress | None, start: float, end: float) -> gatys.Progress | None:

@@ -26,7 +26,8 @@ The recipe, top to bottom (the measurements behind each choice are in docs/engin
    on a backend that compiles per shape (JAX) the programs compiled for one serve the others.
 
 The maths of one scale (features, losses, the optimiser's step, resizing) is objective.py's, in
-keras.ops; this module decides what each scale asks of it.
+keras.ops; the scales and their steps are plans.py's (no backend: the bot reads them too); this
+module decides what each scale asks of it.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ from nst_engine.images import (
 )
 from nst_engine.losses import LossWeights, Scale
 from nst_engine.objective import Layers, Objective, Styles
-from nst_engine.optim import LBFGS, Optimiser
+from nst_engine.optim import LBFGS
+from nst_engine.plans import Plan, default_plan
 from nst_engine.segmentation import resize_mask
 from nst_engine.settings import FULL_STYLE_STRENGTH, Settings
 from nst_engine.tiles import GRID, TiledObjective, tiled, tiling_for
@@ -78,18 +80,8 @@ LAYER_SETS = {
     PRINT_LAYER_SET: Layers(style=RELU3_STYLE, content=("block3_conv1",)),
 }
 
-# The coarsest scale's longer side; each finer one doubles it, up to the output's side.
-COARSEST_SIDE = 128
-# Steps at the coarsest scale from photo + noise, and from the fast network's painting (which
-# has the painting's colours and textures already); at finer ones: 30 at 256 px, falling
-# slower than the pixel count grows (12 at 512 px), never fewer than MIN_FINE_STEPS.
-COARSE_STEPS = 200
-WARM_COARSE_STEPS = 60
 # The fast network paints the warm start at this longer side, then it is shrunk to the coarsest.
 WARM_START_SIDE = 256
-FINE_STEPS_AT_256 = 30
-FINE_STEPS_EXPONENT = 1.32
-MIN_FINE_STEPS = 8
 # A brush larger than the picture never resizes the painting past this longer side (a 4x brush
 # on a large output would otherwise need gigabytes), nor below the shorter one.
 MAX_STYLE_SIDE = 1024
@@ -101,19 +93,6 @@ MIN_SIDE = 16
 # the pixel noise that a few L-BFGS steps at high resolution leave behind).
 CARRY_WEIGHT = 0.05
 FINE_TV_WEIGHT = 2.0
-SUBJECT_WEIGHT = 0.4
-# The side a quality picture is painted at: a larger one is that painting continued as a print
-# (Engine.run), because the coarsest scale would be too small a share of it to make the
-# painting's large structures.
-PAINTED_SIDE = 512
-# Steps at a print's first scale and at each finer one (a finished painting continued at 2048
-# or 4096 px): a 1024 px step costs a quarter of a 2048 px one, so the first scale takes more.
-PRINT_STEPS = (4, 3)
-# Activations of one window, in bytes (tiles.py): a 768x576 canvas in two windows. At a print's
-# scales, where relu1_1's maps dominate more than tiles.py's estimate weighs them, a smaller
-# budget: 416x544 px windows, 16 at 2048 px, a peak RSS of 2.8 GB (docs/engine.md).
-TILE_MEMORY = 1.0e9
-PRINT_TILE_MEMORY = 0.7e9
 # The look at the bot's strengths (0, soft, medium, strong), interpolated between them; above
 # strong it stays strong's. At the coarsest scale, the content weight (style weight 1) that holds
 # the photo's layout, interpolated in log space; at every finer scale, the share of the photo's
@@ -136,76 +115,6 @@ class Look:
         return Look(
             10 ** float(log_weight), float(np.interp(strength, LOOK_STRENGTHS, LOOK_DETAIL))
         )
-
-
-@dataclass(frozen=True)
-class Plan:
-    """How to spend the steps: per scale (longer side, step budget), the optimiser, when to stop."""
-
-    scales: tuple[tuple[int, int], ...]
-    optimiser: Optimiser = LBFGS()  # noqa: RUF009 (frozen: one shared default is safe)
-    # A scale stops once the loss fell by less than this fraction over the last `window` steps
-    # (converged: the picture no longer changes visibly); None runs every step.
-    tolerance: float | None = 0.001
-    window: int = 10
-    # Standard deviation, in 0-255 pixel units at full strength, of the seeded noise added to
-    # the photo to start from: it gives the style a foothold in flat areas such as a clear sky.
-    init_noise: float = 8.0
-    # Weight of the channels' mean/deviation loss beside the Gram loss (weight 1), at every scale:
-    # at equal time it lowered style_mobile by 0.01-0.03 on the anchors (docs/engine.md); 0 is
-    # Gatys' Gram loss alone.
-    moments_weight: float = 1.0
-    # Weight, at every finer scale, of the photo's own content over its faces (the
-    # content loss elsewhere holds only the coarser result): it keeps a face recognisable,
-    # which the coarsest scale, where a face is a few dozen pixels, paints over. 0 turns it off
-    # (docs/engine.md measures both).
-    subject_weight: float = SUBJECT_WEIGHT
-    # Bytes of activations a step may hold at once: a larger canvas is painted window by window
-    # (tiles.py), exactly, so that memory follows this and not the picture.
-    tile_memory: float = TILE_MEMORY
-    # Paint on one of a few canvas shapes (canvas.py) rather than the picture's own: what a
-    # backend that compiles per shape needs; the result has the picture's exact size either way.
-    buckets: bool = backend.COMPILES_PER_SHAPE
-
-
-def scale_sides(max_side: int) -> list[int]:
-    """Longer sides from COARSEST_SIDE, doubling, to max_side: 128, 256, 512, 768 for 768."""
-    sides = [COARSEST_SIDE * 2**k for k in range(16) if COARSEST_SIDE * 2**k < max_side]
-    return [*sides, max_side]
-
-
-def default_plan(settings: Settings, warm: bool = False) -> Plan:
-    """Most steps at the cheap coarsest scale, fewer from a warm start; `settings.steps`
-    rescales the whole budget."""
-    sides = scale_sides(settings.max_side)
-    steps = [WARM_COARSE_STEPS if warm else COARSE_STEPS] + [
-        max(MIN_FINE_STEPS, round(FINE_STEPS_AT_256 * (256 / side) ** FINE_STEPS_EXPONENT))
-        for side in sides[1:]
-    ]
-    if settings.steps is not None:
-        total = sum(steps)
-        steps = [max(1, round(n * settings.steps / total)) for n in steps]
-        steps[0] += settings.steps - sum(steps)  # exactly the budget asked for
-    return Plan(scales=tuple((s, n) for s, n in zip(sides, steps, strict=True) if n > 0))
-
-
-def print_plan(painted_side: int, max_side: int) -> Plan:
-    """A finished painting continued at max_side (print size): the ladder's scales above the
-    painting's own side, PRINT_STEPS, L-BFGS remembering only as many steps as a scale takes
-    (at 4096 px each remembered step is two 150-MB images). It is painted with the
-    PRINT_LAYER_SET. No subject term: the painting's faces are there already, and its large
-    structures are held."""
-    sides = [side for side in scale_sides(max_side) if side > painted_side]
-    if not sides:
-        raise ValueError(f"a print must be larger than the painting's {painted_side} px")
-    first, finer = PRINT_STEPS
-    steps = [first] + [finer] * (len(sides) - 1)
-    return Plan(
-        scales=tuple(zip(sides, steps, strict=True)),
-        optimiser=LBFGS(history=max(steps) - 1),
-        subject_weight=0.0,
-        tile_memory=PRINT_TILE_MEMORY,
-    )
 
 
 def style_side(settings: Settings, side: int) -> int:
@@ -249,6 +158,7 @@ def stylize(
     more; a scale that stops early jumps to its end. Each scale but the last ends with a preview.
     """
     plan = plan or default_plan(settings, warm=start is not None)
+    buckets = backend.COMPILES_PER_SHAPE if plan.buckets is None else plan.buckets
     photos = [resize_longer_side(content, side) for side, _ in plan.scales]
     if min(photos[0].size) < MIN_SIDE:
         width, height = content.size
@@ -266,11 +176,11 @@ def stylize(
     if resume is not None:
         previous = (
             content.resize(resume.size, Image.Resampling.LANCZOS),
-            fit(resume.size, plan.buckets),
+            fit(resume.size, buckets),
         )
         x = ops.convert_to_tensor(previous[1].place(to_caffe(resume)))
     for index, (photo, (side, scale_steps)) in enumerate(zip(photos, plan.scales, strict=True)):
-        canvas = fit(photo.size, plan.buckets)
+        canvas = fit(photo.size, buckets)
         # The whole canvas at once, or window by window where it is too large for that.
         at_scale: Objective | TiledObjective = objective
         if tiling.needed(canvas.shape):
@@ -296,14 +206,15 @@ def stylize(
                 moments=plan.moments_weight,
                 subject=held,
             )
-        target = at_scale.style_target(styles, style_side(settings, side), plan.buckets)
+        target = at_scale.style_target(styles, style_side(settings, side), buckets)
         contents = at_scale.contents(keep, canvas)
         held_contents, masks = _subject_terms(at_scale, photo, canvas, contents, subject, weights)
         scale = Scale(
             ops.convert_to_tensor(canvas.region()), target, contents, held_contents, masks
         )
-        step = at_scale.step(plan.optimiser)
-        state = plan.optimiser.init(x)
+        optimiser = LBFGS(history=plan.history)
+        step = at_scale.step(optimiser)
+        state = optimiser.init(x)
         scale_losses: list[float] = []
         for number in range(1, scale_steps + 1):
             pauses.point()

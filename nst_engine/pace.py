@@ -3,7 +3,7 @@
 A bot's first promises ("Ready in about 2 min") used to be constants measured once on another
 machine, and a print offered at 12 minutes took 160 s. What a step costs follows the machine (its
 CPU, its cores, its load); how many steps a run makes at which sides is the engine's own plan
-(gatys.default_plan, gatys.print_plan). So `measure` times a short run of each kind a bot makes,
+(plans.default_plan, plans.print_plan). So `measure` times a short run of each kind a bot makes,
 two steps a scale on synthetic pictures, and `Pace.expected_s` adds up a plan's steps at what
 they cost. A run that stops early (a converged scale) takes less than that.
 """
@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from PIL import Image
 
-from nst_engine import gatys
+from nst_engine import plans
 from nst_engine.settings import Settings
 
 if TYPE_CHECKING:
     from nst_engine.engine import Engine
+    from nst_engine.gatys import Progress
 
 # Steps timed at each scale: the first one's time holds the scale's setup (its targets, its
 # features; at the first scale the warm start and the subject too), the others' do not, and their
@@ -59,15 +60,15 @@ class Pace:
         the nearest measured one by their pixels."""
         if settings.method == "fast":
             return _scaled(self.fast_s, settings.max_side)
-        if painted_side is None and settings.max_side > gatys.PAINTED_SIDE:
+        if painted_side is None and settings.max_side > plans.PAINTED_SIDE:
             # Painted at PAINTED_SIDE, then continued as a print, as Engine.run does.
-            painting = self.expected_s(replace(settings, max_side=gatys.PAINTED_SIDE))
-            printed = self.expected_s(settings, gatys.PAINTED_SIDE)
+            painting = self.expected_s(replace(settings, max_side=plans.PAINTED_SIDE))
+            printed = self.expected_s(settings, plans.PAINTED_SIDE)
             return None if painting is None or printed is None else painting + printed
         if painted_side is None:
-            plan, costs = gatys.default_plan(settings, warm=self.warm_start), self.scales
+            plan, costs = plans.default_plan(settings, warm=self.warm_start), self.scales
         else:
-            plan, costs = gatys.print_plan(painted_side, settings.max_side), self.print_scales
+            plan, costs = plans.print_plan(painted_side, settings.max_side), self.print_scales
         if not costs:
             return None
         total = 0.0
@@ -117,9 +118,9 @@ def measure(
     photo, painting = _pictures()
     scales: dict[int, Cost] = {}
     if sides:
-        ladder = gatys.scale_sides(max(sides))
+        ladder = plans.scale_sides(max(sides))
         steps = [SMALL_TIMED_STEPS if side <= SMALL_SIDE else TIMED_STEPS for side in ladder]
-        plan = gatys.Plan(scales=tuple(zip(ladder, steps, strict=True)), tolerance=None)
+        plan = plans.Plan(scales=tuple(zip(ladder, steps, strict=True)), tolerance=None)
         settings = Settings(max_side=max(sides))
         scales = _timed(
             lambda report: engine.run(photo, painting, settings, report, plan=plan), ladder
@@ -127,8 +128,8 @@ def measure(
     print_scales: dict[int, Cost] = {}
     if sides and print_sides:
         painted = max(sides)
-        first = gatys.print_plan(painted, min(print_sides)).scales[0][0]
-        plan = replace(gatys.print_plan(painted, first), scales=((first, TIMED_STEPS),))
+        first = plans.print_plan(painted, min(print_sides)).scales[0][0]
+        plan = replace(plans.print_plan(painted, first), scales=((first, TIMED_STEPS),))
         finished = _resized(painting, painted)
         settings = Settings(max_side=first)
         print_scales = _timed(
@@ -148,7 +149,7 @@ def measure(
     return Pace(scales, print_scales, fast_s, warm_start=engine.fast is not None)
 
 
-def _timed(run: Callable[[gatys.Progress], object], sides: Sequence[int]) -> dict[int, Cost]:
+def _timed(run: Callable[[Progress], object], sides: Sequence[int]) -> dict[int, Cost]:
     """Each scale's cost (by side, as the run's plan has them) from the times of its reports:
     a step's report has no picture, and each scale ends with one that has."""
     reports: list[tuple[float, bool]] = []

@@ -173,3 +173,22 @@ async def test_one_users_updates_run_in_order_while_others_go_ahead() -> None:
     await asyncio.gather(first, second)
     assert order == ["b1", "a1", "a2"]
     assert processor._queues == {}  # nothing kept for users with nothing in flight
+
+
+def test_the_bots_wiring_loads_no_backend() -> None:
+    """TensorFlow takes seconds to import: a bot whose engines are on workers, or one that stops
+    at start with a line saying why, never pays for it; an in-process runner's engines do, when
+    they are built."""
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.__main__, bot.app, bot.jobs.remote; print(sorted({m.split('.')[0]"
+            " for m in sys.modules} & {'tensorflow', 'keras', 'jax'}))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert check.stdout.strip() == "[]", check.stderr

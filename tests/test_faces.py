@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_engine import Settings, gatys
+from nst_engine import Settings, plans
 from nst_engine.engine import Engine
 from nst_engine.errors import WeightsError
 from nst_engine.faces import (
@@ -180,7 +180,7 @@ def test_a_photo_without_a_face_costs_no_subject_pass(
     calls = count_contents(monkeypatch)
     cat = engine.run(photo("cat"), painting, settings).image
     assert len(calls) == 2
-    off = dataclasses.replace(gatys.default_plan(settings, warm=True), subject_weight=0.0)
+    off = dataclasses.replace(plans.default_plan(settings, warm=True), subject_weight=0.0)
     same = engine.run(photo("cat"), painting, settings, plan=off).image
     assert np.array_equal(np.asarray(cat), np.asarray(same))
     calls.clear()

@@ -39,14 +39,14 @@ def main(weights: str, photo: str, painting: str, out: str, *precisions: str) ->
         jax.monitoring.register_event_listener(lambda event, **_: events.update([event]))
         jax.monitoring.register_event_duration_secs_listener(seconds)
 
-    from nst_engine import Settings, gatys, precision
+    from nst_engine import Settings, plans, precision
     from nst_engine.engine import Engine
     from nst_engine.images import load_image, resize_longer_side, to_caffe
     from nst_engine.losses import LossWeights
     from tests.engine.scales import coarsest_scale
 
     picture, style = resize_longer_side(load_image(photo), 64), load_image(painting)
-    plan = gatys.Plan(scales=((64, 8),), tolerance=None, buckets=True)
+    plan = plans.Plan(scales=((64, 8),), tolerance=None, buckets=True)
     paintings = {}
     for name in precisions or ("float32",):
         choice = precision.from_env({precision.PRECISION_ENV: name})

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_engine import gatys
+from nst_engine import plans
 from nst_engine.cli import main
 
 
@@ -48,7 +48,7 @@ def test_resume_paints_on_a_finished_painting_at_print_size(
     assert main([*argv, "-o", str(printed), "--size", "128", "--resume", str(painting)]) == 0
     with Image.open(printed) as image:
         assert image.size == (128, 96)
-    assert f" s, {gatys.PRINT_STEPS[0]} steps, " in capsys.readouterr().out.strip().splitlines()[-1]
+    assert f" s, {plans.PRINT_STEPS[0]} steps, " in capsys.readouterr().out.strip().splitlines()[-1]
     assert main([*argv, "-o", str(printed), "--size", "64", "--resume", str(painting)]) == 1
     assert "--size 64 must be larger than the painting's 64 px" in capsys.readouterr().err
 

@@ -22,6 +22,7 @@ from nst_engine import (
     WeightsError,
     gatys,
     losses,
+    plans,
     vgg,
 )
 from nst_engine.backend import keras, ops
@@ -162,7 +163,7 @@ def test_progress_rises_to_one_at_least_once_per_step(
     engine: Engine, photo: Image.Image, painting: Image.Image, start: Start
 ) -> None:
     calls: list[tuple[float, Image.Image | None]] = []
-    plan = gatys.Plan(scales=((48, 5), (64, 5)), tolerance=None)
+    plan = plans.Plan(scales=((48, 5), (64, 5)), tolerance=None)
     settings = replace(SMALL, start=start)
     result = engine.run(
         photo, painting, settings, progress=lambda f, p: calls.append((f, p)), plan=plan
@@ -205,7 +206,7 @@ def test_the_warm_start_reaches_a_lower_loss_than_noise_in_the_same_steps(
     objective = engine._objective("default")
     scale = coarsest_scale(objective, resize_longer_side(photo, 64), painting)
     weights = LossWeights(style=1.0, content=gatys.Look.of(0.7).content_weight, moments=1.0)
-    plan = gatys.Plan(scales=((64, 5),), tolerance=None, buckets=False)
+    plan = plans.Plan(scales=((64, 5),), tolerance=None, buckets=False)
 
     def loss_after_five_steps(start: Start) -> float:
         image = engine.run(photo, painting, Settings(max_side=64, start=start), plan=plan).image
@@ -258,7 +259,7 @@ def test_the_subject_term_keeps_a_face_closer_to_the_photo(
         return np.asarray(image.crop(box).convert("L"), np.float64)
 
     def face_ssim(subject_weight: float) -> float:
-        plan = gatys.Plan(scales=((128, 20), (256, 10)), subject_weight=subject_weight)
+        plan = plans.Plan(scales=((128, 20), (256, 10)), subject_weight=subject_weight)
         result = engine.run(astronaut, painting, Settings(max_side=256), plan=plan).image
         photo = resize_longer_side(astronaut, 256)
         return float(structural_similarity(face(result), face(photo), data_range=255.0))
@@ -346,18 +347,18 @@ def test_without_preview_models_quality_still_works_and_fast_says_why(
 
 
 def test_scales_start_at_128_px_and_double_up_to_the_output() -> None:
-    assert gatys.scale_sides(512) == [128, 256, 512]
-    assert gatys.scale_sides(768) == [128, 256, 512, 768]
-    assert gatys.scale_sides(1000) == [128, 256, 512, 1000]
-    assert gatys.scale_sides(96) == [96]
+    assert plans.scale_sides(512) == [128, 256, 512]
+    assert plans.scale_sides(768) == [128, 256, 512, 768]
+    assert plans.scale_sides(1000) == [128, 256, 512, 1000]
+    assert plans.scale_sides(96) == [96]
 
 
 def test_most_steps_go_to_the_cheap_coarsest_scale() -> None:
-    plan = gatys.default_plan(Settings(max_side=1024))
+    plan = plans.default_plan(Settings(max_side=1024))
     assert plan.scales == ((128, 200), (256, 30), (512, 12), (1024, 8))
-    warm = gatys.default_plan(Settings(max_side=1024), warm=True)
-    assert warm.scales[0] == (128, gatys.WARM_COARSE_STEPS) and warm.scales[1:] == plan.scales[1:]
-    budget = gatys.default_plan(Settings(max_side=512, steps=100))
+    warm = plans.default_plan(Settings(max_side=1024), warm=True)
+    assert warm.scales[0] == (128, plans.WARM_COARSE_STEPS) and warm.scales[1:] == plan.scales[1:]
+    budget = plans.default_plan(Settings(max_side=512, steps=100))
     assert [side for side, _ in budget.scales] == [128, 256, 512]
     assert sum(steps for _, steps in budget.scales) == 100
     assert budget.scales[0][1] > 0.8 * 100
@@ -376,7 +377,7 @@ def test_the_coarsest_scale_already_changes_the_large_structure(
     """At medium strength the first scale repaints the layout's big shapes, not only texture."""
     photo = load_image(content_photo)
     previews: list[Image.Image] = []
-    plan = gatys.Plan(scales=((128, 60), (160, 1)), tolerance=None)
+    plan = plans.Plan(scales=((128, 60), (160, 1)), tolerance=None)
     engine.run(
         photo,
         painting,
@@ -420,7 +421,7 @@ def test_full_weights_add_relu5_1_to_the_style_layers(
 def test_any_aspect_ratio_comes_back_at_its_exact_size_through_the_canvases(
     engine: Engine, photo: Image.Image, painting: Image.Image, size: tuple[int, int]
 ) -> None:
-    plan = gatys.Plan(scales=((max(size), 2),), buckets=True)
+    plan = plans.Plan(scales=((max(size), 2),), buckets=True)
     picture = photo.resize(size)
     result = engine.run(picture, painting, Settings(max_side=max(size)), plan=plan).image
     assert result.size == size
@@ -437,7 +438,7 @@ def test_a_canvas_paints_the_picture_as_its_own_size_would(
     picture = photo.resize((96, 60))  # 16:10, on a 96 x 72 canvas
 
     def run(buckets: bool) -> np.ndarray:
-        plan = gatys.Plan(scales=((96, 6),), tolerance=None, buckets=buckets)
+        plan = plans.Plan(scales=((96, 6),), tolerance=None, buckets=buckets)
         settings = Settings(max_side=96, start="noise")
         return np.asarray(engine.run(picture, painting, settings, plan=plan).image, float)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from nst_engine import Engine, Settings, gatys
+from nst_engine import Engine, Settings, plans
 from nst_engine.pace import Cost, Pace, measure
 
 
@@ -23,32 +23,32 @@ def test_each_kind_of_run_is_measured_at_its_sides(pace: Pace) -> None:
 
 
 def test_a_run_is_expected_to_take_its_plans_steps_at_their_cost(pace: Pace) -> None:
-    def plan_s(plan: gatys.Plan, costs: dict[int, Cost], times: float = 1.0) -> float:
+    def plan_s(plan: plans.Plan, costs: dict[int, Cost], times: float = 1.0) -> float:
         return times * sum(
             costs[side].setup_s + steps * costs[side].step_s for side, steps in plan.scales
         )
 
     settings = Settings(max_side=64)
     assert pace.expected_s(settings) == pytest.approx(
-        plan_s(gatys.default_plan(settings, warm=True), dict(pace.scales))
+        plan_s(plans.default_plan(settings, warm=True), dict(pace.scales))
     )
     # 128 px was not measured: 64 px's costs, four times the pixels.
     larger = Settings(max_side=128)
-    plan = gatys.default_plan(larger, warm=True)
+    plan = plans.default_plan(larger, warm=True)
     expected = plan_s(plan, {128: pace.scales[64]}, times=4)
     assert pace.expected_s(larger) == pytest.approx(expected)
     # A print from 64 px to 256 px: its 128 px scale as measured, its 256 px one four times that.
-    print_plan = gatys.print_plan(64, 256)
+    print_plan = plans.print_plan(64, 256)
     measured = pace.print_scales[128]
     four_times = Cost(4 * measured.setup_s, 4 * measured.step_s)
     assert pace.expected_s(Settings(max_side=256), painted_side=64) == pytest.approx(
         plan_s(print_plan, {128: measured, 256: four_times})
     )
-    # Above gatys.PAINTED_SIDE a run is that painting continued as a print (Engine.run).
-    above = Settings(max_side=2 * gatys.PAINTED_SIDE)
+    # Above plans.PAINTED_SIDE a run is that painting continued as a print (Engine.run).
+    above = Settings(max_side=2 * plans.PAINTED_SIDE)
     assert pace.expected_s(above) == pytest.approx(
-        pace.expected_s(Settings(max_side=gatys.PAINTED_SIDE))  # type: ignore[operator]
-        + pace.expected_s(above, gatys.PAINTED_SIDE)
+        pace.expected_s(Settings(max_side=plans.PAINTED_SIDE))  # type: ignore[operator]
+        + pace.expected_s(above, plans.PAINTED_SIDE)
     )
     assert pace.expected_s(Settings(method="fast", max_side=128)) == pytest.approx(
         4 * pace.fast_s[64]

@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_engine import Engine, Settings, gatys
+from nst_engine import Engine, Settings, plans
 from nst_engine.engine import Result
 from nst_engine.errors import Cancelled
 from nst_engine.images import load_image, resize_longer_side
 
 # A print from 96 to 192 px in windows small enough that each step has a dozen of them.
-PLAN = dataclasses.replace(gatys.print_plan(96, 192), tile_memory=2e7)
+PLAN = dataclasses.replace(plans.print_plan(96, 192), tile_memory=2e7)
 PRINT = Settings(max_side=192)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nst_engine import Engine, Settings, backend, gatys, losses, vgg
+from nst_engine import Engine, Settings, backend, gatys, losses, plans, vgg
 from nst_engine.backend import ops
 from nst_engine.canvas import Canvas
 from nst_engine.images import load_image, resize_longer_side, to_caffe
@@ -175,14 +175,14 @@ def test_a_print_continues_the_painting_and_keeps_its_large_structures(
     engine: Engine, photo: Image.Image, painting: Image.Image
 ) -> None:
     small = engine.run(photo, painting, Settings(max_side=96, steps=20)).image
-    plan = gatys.print_plan(96, 192)
-    assert plan.scales == ((128, gatys.PRINT_STEPS[0]), (192, gatys.PRINT_STEPS[1]))
+    plan = plans.print_plan(96, 192)
+    assert plan.scales == ((128, plans.PRINT_STEPS[0]), (192, plans.PRINT_STEPS[1]))
     tiny_windows = dataclasses.replace(plan, tile_memory=2e7)
     print_layers = gatys.LAYER_SETS[gatys.PRINT_LAYER_SET].outputs
     assert len(tiling_for(print_layers, 2e7).windows((144, 192))) >= 9  # halos on all sides
     large = engine.run(photo, painting, Settings(max_side=192), resume=small, plan=tiny_windows)
     assert large.image.size == (192, 144)
-    assert large.steps == sum(gatys.PRINT_STEPS)
+    assert large.steps == sum(plans.PRINT_STEPS)
     shrunk = np.asarray(large.image.resize(small.size, Image.Resampling.LANCZOS), float)
     enlarged = np.asarray(small.resize(large.image.size, Image.Resampling.BICUBIC), float)
     assert np.abs(shrunk - np.asarray(small, float)).mean() < 1  # the same painting, larger
@@ -194,7 +194,7 @@ def test_a_side_above_the_painted_one_is_painted_there_then_continued_as_a_print
 ) -> None:
     """One path with `resume`: Engine.run at 192 px, the painted side lowered to 96 px, gives
     exactly the 96 px painting continued at 192 px; progress runs once to 1.0 over both."""
-    monkeypatch.setattr(gatys, "PAINTED_SIDE", 96)
+    monkeypatch.setattr(plans, "PAINTED_SIDE", 96)
     reports: list[tuple[float, bool]] = []
     settings = Settings(max_side=192, steps=10)
     whole = engine.run(photo, painting, settings, lambda f, p: reports.append((f, p is not None)))
@@ -202,7 +202,7 @@ def test_a_side_above_the_painted_one_is_painted_there_then_continued_as_a_print
     printed = engine.run(photo, painting, settings, resume=small.image)
     assert whole.image.size == (192, 144)
     assert np.array_equal(np.asarray(whole.image), np.asarray(printed.image))
-    assert whole.steps == small.steps + printed.steps == 10 + sum(gatys.PRINT_STEPS)
+    assert whole.steps == small.steps + printed.steps == 10 + sum(plans.PRINT_STEPS)
     fractions = [fraction for fraction, _ in reports]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0 and reports[-1][1]
     assert 0.0 < sum(fraction <= 0.5 for fraction in fractions) < len(fractions)
@@ -210,7 +210,7 @@ def test_a_side_above_the_painted_one_is_painted_there_then_continued_as_a_print
 
 def test_a_print_is_larger_than_the_painting() -> None:
     with pytest.raises(ValueError, match="larger than the painting"):
-        gatys.print_plan(512, 512)
+        plans.print_plan(512, 512)
 
 
 def test_a_paintings_statistics_by_windows_are_the_whole_ones(
