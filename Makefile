@@ -15,9 +15,13 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable .
 	touch $@
 
-$(BIN)/.installed-dev: $(BIN)/.installed
+# The bot and the tests' tools in one install (one resolve, not two), which holds all that
+# `make run` installs too.
+$(BIN)/.installed-dev: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --constraint constraints.txt --editable '.[dev]'
-	touch $@
+	touch $(BIN)/.installed $@
 
 # The token is checked before the (slow) install so a missing one costs nothing.
 run:

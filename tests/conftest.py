@@ -4,10 +4,10 @@ and how the tests are spread over processes.
 With CI=true the assets are required (a missing one fails the test); elsewhere a test that needs one
 is skipped with a message naming the missing path.
 
-`pytest -n 2` (make test) runs two pytest processes (pytest-xdist): each module is one unit of
+`pytest -n 3` (make test) runs three pytest processes (pytest-xdist): each module is one unit of
 work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
-kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another.
-Docs: docs/testing.md.
+kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another, with
+the first call on the CPU. Docs: docs/testing.md.
 """
 
 from __future__ import annotations
@@ -163,6 +163,7 @@ def _env(name: str, value: str) -> Iterator[None]:
 # The modules whose tests kill -9 bots and workers or take Redis down: one unit of work together,
 # so that no two of them run at once.
 PROCESS_KILLERS = ("test_remote.py", "test_broker_faults.py", "test_crash_recovery.py")
+KILLERS_UNIT = "process killers"
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -172,6 +173,26 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class Modules(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return "process killers" if Path(module).name in PROCESS_KILLERS else module
+            return KILLERS_UNIT if Path(module).name in PROCESS_KILLERS else module
+
+        def _assign_work_unit(self, node: Any) -> None:
+            """The killers' unit, the longest, before any other (xdist orders by test count)."""
+            if KILLERS_UNIT in self.workqueue:
+                self.workqueue.move_to_end(KILLERS_UNIT, last=False)
+            super()._assign_work_unit(node)
 
     return Modules(config, log)
+
+
+# The process killers' unit is the run's longest, and most of it is waiting for the processes it
+# starts (a bot or a worker: seconds of CPU to come up), which the other units' CPU work delays
+# two to four times over. So under pytest-xdist a process running any other unit gives way: it
+# takes the CPU the killers and their processes leave (a higher nice value), never stops them.
+GIVING_WAY_NICENESS = 10
+_NICENESS_AT_START = os.nice(0)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    killer = item.path.name in PROCESS_KILLERS
+    if os.environ.get("PYTEST_XDIST_WORKER") and not killer and os.nice(0) == _NICENESS_AT_START:
+        os.nice(GIVING_WAY_NICENESS)
