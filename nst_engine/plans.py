@@ -21,6 +21,7 @@ WARM_COARSE_STEPS = 60
 FINE_STEPS_AT_256 = 30
 FINE_STEPS_EXPONENT = 1.32
 MIN_FINE_STEPS = 8
+# The weight of the photo's own content over its faces at finer scales (Plan.subject_weight).
 SUBJECT_WEIGHT = 0.4
 # The side a quality picture is painted at: a larger one is that painting continued as a print
 # (Engine.run), because the coarsest scale would be too small a share of it to make the

@@ -12,8 +12,11 @@ the first call on the CPU. Docs: docs/testing.md.
 
 from __future__ import annotations
 
+import ast
 import functools
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -51,6 +54,25 @@ def shared_path(relative: str) -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+def packages_loaded_by(modules: str, packages: set[str]) -> list[str]:
+    """Which of `packages` a fresh Python process has loaded once it imported `modules` (a
+    comma-separated list): what an import chain drags in is invisible from inside the tests,
+    whose process has everything loaded already."""
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, {modules}; print(sorted({{m.split('.')[0] for m in sys.modules}}))",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return sorted(packages & set(ast.literal_eval(probe.stdout.strip().splitlines()[-1])))
 
 
 @pytest.fixture(scope="session")

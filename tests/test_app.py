@@ -16,7 +16,7 @@ from bot.app import PerUserUpdates
 from bot.config import HEARTBEAT_S, TOKEN_MISSING
 from bot.presets import SHIPPED_MANIFEST, load_manifest
 from nst_engine import faces
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, packages_loaded_by
 from tests.fakebot import FakeTelegram
 
 
@@ -175,20 +175,11 @@ async def test_one_users_updates_run_in_order_while_others_go_ahead() -> None:
     assert processor._queues == {}  # nothing kept for users with nothing in flight
 
 
+BACKENDS = {"tensorflow", "keras", "jax"}
+
+
 def test_the_bots_wiring_loads_no_backend() -> None:
     """TensorFlow takes seconds to import: a bot whose engines are on workers, or one that stops
     at start with a line saying why, never pays for it; an in-process runner's engines do, when
     they are built."""
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, bot.__main__, bot.app, bot.jobs.remote; print(sorted({m.split('.')[0]"
-            " for m in sys.modules} & {'tensorflow', 'keras', 'jax'}))",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert check.stdout.strip() == "[]", check.stderr
+    assert packages_loaded_by("bot.__main__, bot.app, bot.jobs.remote", BACKENDS) == []

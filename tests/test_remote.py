@@ -54,7 +54,7 @@ from nst_engine import animation
 from nst_engine.errors import EngineError
 from nst_engine.settings import Settings
 from tests.botfixtures import RunningBot, tiny_config
-from tests.conftest import REPO_ROOT, SHARED
+from tests.conftest import REPO_ROOT, SHARED, packages_loaded_by
 from tests.fakebot import Call, FakeTelegram, FakeUser, jpeg, running
 from tests.remotefixtures import LEASE_S, RedisServer, Workers, wait_until
 from tests.test_animation import make_clip
@@ -365,19 +365,7 @@ async def test_worker_without_models_says_so_in_one_line(redis_server: RedisServ
 
 
 def test_the_worker_imports_nothing_of_telegram() -> None:
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys, bot.jobs.remote_worker; print(sorted(m for m in sys.modules"
-            " if m.split('.')[0] == 'telegram'))",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert check.stdout.strip() == "[]", check.stderr
+    assert packages_loaded_by("bot.jobs.remote_worker", {"telegram"}) == []
 
 
 async def test_a_frozen_worker_is_replaced_and_its_late_result_dropped(
