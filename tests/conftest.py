@@ -6,8 +6,8 @@ is skipped with a message naming the missing path.
 
 `pytest -n 3` (make test) runs three pytest processes (pytest-xdist): each module is one unit of
 work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
-kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another, with
-the first call on the CPU. Docs: docs/testing.md.
+kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another, and
+handed out first. Docs: docs/testing.md.
 """
 
 from __future__ import annotations
@@ -204,17 +204,3 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             super()._assign_work_unit(node)
 
     return Modules(config, log)
-
-
-# The process killers' unit is the run's longest, and most of it is waiting for the processes it
-# starts (a bot or a worker: seconds of CPU to come up), which the other units' CPU work delays
-# two to four times over. So under pytest-xdist a process running any other unit gives way: it
-# takes the CPU the killers and their processes leave (a higher nice value), never stops them.
-GIVING_WAY_NICENESS = 10
-_NICENESS_AT_START = os.nice(0)
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    killer = item.path.name in PROCESS_KILLERS
-    if os.environ.get("PYTEST_XDIST_WORKER") and not killer and os.nice(0) == _NICENESS_AT_START:
-        os.nice(GIVING_WAY_NICENESS)
