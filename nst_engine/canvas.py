@@ -137,11 +137,11 @@ def _axis(length: int, new_length: int, canvas: int, new_canvas: int) -> np.ndar
 
 def warm_up_sizes(sides: Sequence[int], per_shape: bool) -> list[tuple[int, int]]:
     """Pictures whose scales meet every canvas a job of these sides will use (Engine.warm_up);
-    per_shape: whether the backend compiles per shape (else any two sizes trace for all)."""
+    per_shape: whether the backend compiles per shape (else one size traces for all)."""
     if not sides:
         return []
     if not per_shape:
-        return [(64, 48), (48, 64)]  # a second size makes tf.function trace for any size
+        return [(64, 48)]  # traced for any size (backend.compiled)
     sizes = []
     for side in sorted(set(sides)):
         for aspect in ASPECTS:

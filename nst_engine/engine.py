@@ -197,8 +197,8 @@ class Engine:
         whatever its aspect ratio, waits for a compiler; from the compilation cache after the
         first start. The shapes of one side compile at once, on threads of their own (XLA
         compiles without holding Python's lock), coarser sides first, since a finer side's
-        jobs reuse their canvases. On TensorFlow: two tiny runs, after which one traced step
-        serves any size.
+        jobs reuse their canvases. On TensorFlow: one tiny run, whose traced steps serve
+        any size (backend.compiled).
         """
         began = time.perf_counter()
         sizes = canvas.warm_up_sizes(sides, backend.COMPILES_PER_SHAPE)

@@ -20,6 +20,7 @@ from nst_engine import (
     ImageError,
     Settings,
     WeightsError,
+    backend,
     gatys,
     losses,
     plans,
@@ -83,6 +84,23 @@ def test_result_keeps_the_contents_aspect_ratio(engine: Engine, photo: Image.Ima
     assert landscape.size == (64, 48)
     portrait = engine.stylize(photo.transpose(Image.Transpose.ROTATE_90), painting, SMALL)
     assert portrait.size == (48, 64)
+
+
+def test_after_the_warm_up_no_photo_waits_for_a_compiler(
+    engine: Engine, photo: Image.Image, painting: Image.Image
+) -> None:
+    """Whatever a photo's aspect ratio, its job compiles (JAX) or traces (TensorFlow) none of
+    the programs the warm-up made: the first person to send one does not wait for it."""
+    engine.warm_up((64,))
+    objective = engine._objective("default")
+
+    def programs() -> int:
+        return sum(backend.compilations(p) for p in [objective.summary, *objective._steps.values()])
+
+    made = programs()
+    for size in [(64, 24), (40, 64)]:  # a panorama and a portrait
+        engine.run(photo.resize(size), painting, Settings(max_side=64, steps=2, start="noise"))
+    assert made > 0 and programs() == made
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "RGBA", "CMYK", "I;16"])
