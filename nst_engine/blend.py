@@ -48,7 +48,7 @@ REGION = 32.0  # px (a Gaussian's sigma): the region whose mean flow tells noise
 FLOW_SMOOTHING = 4.0  # px (a Gaussian's sigma): DIS's flow is made of patches, whose edges
 # would otherwise show as blocks where neighbouring patches disagree by a fraction of a pixel
 STILL = 0.04  # an input pixel closer than this to its reference keeps all it may
-CHANGED = 0.15  # one this far from it takes the new painting only
+CHANGED = 0.25  # one this far from it takes the new painting only
 ROUND_TRIP = 2.0  # px: a flow whose way back misses by more marks the pixel occluded
 CUT = 0.3  # fewer pixels than this share tracked and close to their reference: a scene cut
 
