@@ -152,8 +152,8 @@ def test_the_tiled_gradient_is_exact_to_relu5_1_too(
     photo: Image.Image, painting: Image.Image
 ) -> None:
     """Keras' full weights reach relu5_1, whose reach (and so the halo) is twice relu4_1's.
-    A wide strip of the photo, cut into windows side by side: a 96 px halo on both sides of
-    one needs 320 px of width, and a taller strip would only cost more windows of the same."""
+    A wide strip of the photo, cut into windows side by side (288 px wide: 96 px of its own
+    and a 96-px halo either side); a taller picture would only cost more windows of the same."""
     layers = gatys.LAYER_SETS["relu5"]
     keras.utils.set_random_seed(0)
     extractor = vgg.vgg19_features(layers.outputs)  # random weights: the geometry is the point
