@@ -5,9 +5,9 @@ With CI=true the assets are required (a missing one fails the test); elsewhere a
 is skipped with a message naming the missing path.
 
 `pytest -n 3` (make test) runs three pytest processes (pytest-xdist): each module is one unit of
-work, so its module fixtures (a Redis and its workers, models) are made once, and the modules that
-kill processes or break Redis (PROCESS_KILLERS) are one unit together, run one after another, and
-handed out first. Docs: docs/testing.md.
+work, so its module fixtures (a Redis and its workers, models) are made once; the modules that
+break the Redis and workers they share (BROKER_BREAKERS) are one unit together, run one after
+another; the longest units are handed out first. Docs: docs/testing.md.
 """
 
 from __future__ import annotations
@@ -182,25 +182,30 @@ def _env(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
-# The modules whose tests kill -9 bots and workers or take Redis down: one unit of work together,
-# so that no two of them run at once.
-PROCESS_KILLERS = ("test_remote.py", "test_broker_faults.py", "test_crash_recovery.py")
-KILLERS_UNIT = "process killers"
+# The modules whose tests break what they share, one Redis and its two workers (`cluster`,
+# tests/remotefixtures.py): they kill -9 workers and take Redis down, so they are one unit of work
+# together and no two of them run at once. test_crash_recovery.py kills only the bots it started
+# itself, so it is a unit of its own and runs beside them.
+BROKER_BREAKERS = ("test_remote.py", "test_broker_faults.py")
+BROKER_UNIT = "broker breakers"
+# The longest units, handed out first in this order (xdist would order units by their number of
+# tests): each waits much of its time for the processes it starts, so the pass ends when they do.
+FIRST_UNITS = (BROKER_UNIT, "tests/test_crash_recovery.py")
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Under `pytest -n N`: each module is one unit of work, and PROCESS_KILLERS one together."""
+    """Under `pytest -n N`: each module is one unit of work, and BROKER_BREAKERS one together."""
     from xdist.scheduler import LoadScopeScheduling
 
     class Modules(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::", 1)[0]
-            return KILLERS_UNIT if Path(module).name in PROCESS_KILLERS else module
+            return BROKER_UNIT if Path(module).name in BROKER_BREAKERS else module
 
         def _assign_work_unit(self, node: Any) -> None:
-            """The killers' unit, the longest, before any other (xdist orders by test count)."""
-            if KILLERS_UNIT in self.workqueue:
-                self.workqueue.move_to_end(KILLERS_UNIT, last=False)
+            for unit in reversed(FIRST_UNITS):
+                if unit in self.workqueue:
+                    self.workqueue.move_to_end(unit, last=False)
             super()._assign_work_unit(node)
 
     return Modules(config, log)
