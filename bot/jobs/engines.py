@@ -17,11 +17,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# Paces measured, by engine and options: tests hand one Engine to many runners, and measuring
-# again would give the same figures.
-_measured: weakref.WeakKeyDictionary[Engine, dict[EngineOptions, pace.Pace]] = (
-    weakref.WeakKeyDictionary()
-)
+# What a pace is measured on: the warm sides, the print sides, the fast method's side.
+Sides = tuple[tuple[int, ...], tuple[int, ...], int]
+# Paces measured, by engine and sides (nothing else in the options changes what a step costs:
+# the precision is the engine's): tests hand one Engine to many runners, each with a data folder
+# and compilation cache of its own, and measuring again would give the same figures.
+_measured: weakref.WeakKeyDictionary[Engine, dict[Sides, pace.Pace]] = weakref.WeakKeyDictionary()
 
 
 def build_engine(options: EngineOptions, fast: FastService) -> Engine:
@@ -57,13 +58,12 @@ def build_engine(options: EngineOptions, fast: FastService) -> Engine:
 def measured_pace(engine: Engine, options: EngineOptions) -> pace.Pace:
     """What a step costs on this engine at the sides the bot paints (nst_engine/pace.py): the
     first waits a fresh bot promises come from it."""
+    sides = (options.warm_sides, options.print_sides, options.fast_side)
     known = _measured.setdefault(engine, {})
-    if options not in known:
-        known[options] = pace.measure(
-            engine, options.warm_sides, options.print_sides, options.fast_side
-        )
-        log.info("engine pace measured: %s", _summary(known[options], options))
-    return known[options]
+    if sides not in known:
+        known[sides] = pace.measure(engine, *sides)
+        log.info("engine pace measured: %s", _summary(known[sides], options))
+    return known[sides]
 
 
 def _summary(measured: pace.Pace, options: EngineOptions) -> str:
