@@ -203,6 +203,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return BROKER_UNIT if Path(module).name in BROKER_BREAKERS else module
 
         def _assign_work_unit(self, node: Any) -> None:
+            """FIRST_UNITS before any other."""
             for unit in reversed(FIRST_UNITS):
                 if unit in self.workqueue:
                     self.workqueue.move_to_end(unit, last=False)

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from bot.config import EngineOptions
+from bot.jobs.engines import measured_pace
 from bot.jobs.fast_service import FastService
 from bot.jobs.in_process import InProcessRunner
 from nst_engine import backend, faces, fast
 from tests.conftest import mediapipe_models
+
+if TYPE_CHECKING:
+    from nst_engine.engine import Engine
 
 
 @asynccontextmanager
@@ -83,3 +88,15 @@ async def test_the_runner_warms_its_engine_up_and_says_on_what_it_runs(
         assert len(lines) == 1
         assert lines[0].startswith(f"engine ready: {backend.NAME} on CPU (")
         assert "float32, compiled for 64 px in " in lines[0]
+
+
+def test_an_engines_pace_is_measured_once_for_its_sides_whatever_its_data_folder(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Tests hand the session's engine to a bot per test, each with a data folder and so a
+    compilation cache of its own; measuring the pace again for each cost a second of CPU."""
+    options = EngineOptions(warm_sides=(64,), print_sides=(), fast_side=64)
+    first = measured_pace(engine, replace(options, compilation_cache=tmp_path / "a"))
+    again = measured_pace(engine, replace(options, compilation_cache=tmp_path / "b"))
+    other = measured_pace(engine, replace(options, warm_sides=(96,)))
+    assert again is first and other is not first
