@@ -44,8 +44,9 @@ lint: $(BIN)/.installed-dev
 # (pauses: Python between compiled programs) and the windows' exactness beyond prints' layers
 # (the same window programs, a larger halo) are checked once, since JAX compiles each shape anew).
 # In a new random order every run, printing the 25 slowest tests (docs/testing.md). Three
-# pytest processes for TensorFlow's pass on two cores: the process-killing tests, one serial
-# unit, wait much of their time for processes and Redis, and the third takes that time.
+# pytest processes for TensorFlow's pass on two cores: the tests that kill processes or break
+# Redis (two serial units) wait much of their time for processes and Redis, and the third takes
+# that time.
 test: lint
 	$(BIN)/pytest -n 3 --durations=25
 	KERAS_BACKEND=jax $(BIN)/pytest -n 2 --durations=25 -m "not recipe" tests/engine \
