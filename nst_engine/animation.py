@@ -4,9 +4,10 @@ Decoding and encoding are PyAV's (its wheels carry FFmpeg with libx264), so no s
 needed. The style vector is computed once for the whole clip; each frame is then painted at its
 own size (longer side at most MAX_SIDE) in one pass of the transfer network rebuilt for that size
 (framenet.py: no tiles, and no grid from painting small and scaling up), and blended with the
-previous output moved along the optical flow (blend.py), so strokes travel with the picture and
-still areas keep theirs. `Stats.seconds` has the wall-clock seconds of each stage (STAGES);
-benchmarks/animation.py prints them with the warping error (motion.warping_error).
+previous output moved along the optical flow, forward and then backward (blend.py), so strokes
+travel with the picture and still areas keep theirs. `Stats.seconds` has the wall-clock seconds
+of each stage (STAGES); benchmarks/animation.py prints them with the warping error
+(motion.warping_error).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import av
 import numpy as np
 from PIL import Image
 
-from nst_engine.blend import MotionBlend
+from nst_engine.blend import BothWays
 from nst_engine.errors import Cancelled, ImageError
 from nst_engine.images import load_image
 from nst_engine.settings import Settings
@@ -39,9 +40,13 @@ MAX_FRAMES = 150  # more frames are thinned evenly (the frame rate drops, the du
 MAX_SIDE = 512
 DEFAULT_RATE = Fraction(10)  # for a clip that states no frame rate (some GIFs)
 STAGES = ("style vector", "decoding", "flow", "painting", "blending", "encoding")
+# The share of a clip's progress its painting (and blending forward) takes; blending it back
+# and encoding take the rest (benchmarks/animation.py: some 9 s of 11 for a 5-s clip at 480 px).
+PAINTING_SHARE = 0.8
 
 Progress = Callable[[float], None]
-# Each frame as it goes: the input, its painting and the output, [H, W, 3] float32 in 0-1.
+# Each frame, in order once all are blended: the input, its painting and the output, [H, W, 3]
+# float32 in 0-1.
 Watch = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
@@ -113,33 +118,49 @@ def stylize_clip(
     seconds = dict.fromkeys(STAGES, 0.0)
     with _timed(seconds, "style vector"):
         vector = stylizer.mixed_vector([load_image(path) for path in styles], settings)
-    blend = MotionBlend()
+    blend = BothWays()
     network: FrameNetwork | None = None  # one network and one photo vector for the clip
     own: np.ndarray | None = None  # the first frame's style vector, for style_strength < 1
-    with _Writer(output, rate) as writer, closing(_frames(source, step)) as frames:
-        while True:
-            with _timed(seconds, "decoding"):
-                frame = next(frames, None)
-            if frame is None:
-                break
-            if cancel is not None and cancel.is_set():
-                raise Cancelled("animation cancelled")
-            with _timed(seconds, "painting"):
-                if network is None:
-                    network = stylizer.frame_network(*frame.size)
-                    own = stylizer.style_vector(frame)
-                painted = stylizer.paint(frame, vector, settings, photo_vector=own, network=network)
-            pixels = np.asarray(frame, np.float32) / 255.0
-            painting = np.asarray(painted, np.float32) / 255.0
-            out = blend.blend(pixels, painting)
+    painted_frames = 0
+    with _Writer(output, rate) as writer:
+        with closing(_frames(source, step)) as frames:
+            while True:
+                with _timed(seconds, "decoding"):
+                    frame = next(frames, None)
+                if frame is None:
+                    break
+                _check(cancel)
+                with _timed(seconds, "painting"):
+                    if network is None:
+                        network = stylizer.frame_network(*frame.size)
+                        own = stylizer.style_vector(frame)
+                    painted = stylizer.paint(
+                        frame, vector, settings, photo_vector=own, network=network
+                    )
+                blend.add(
+                    np.asarray(frame, np.float32) / 255.0, np.asarray(painted, np.float32) / 255.0
+                )
+                painted_frames += 1
+                if progress is not None:
+                    progress(PAINTING_SHARE * min(1.0, painted_frames / total))
+
+        def blended_back(done: int) -> None:
+            _check(cancel)
+            if progress is not None:
+                progress(PAINTING_SHARE + (1.0 - PAINTING_SHARE) * done / painted_frames)
+
+        for pixels, painting, out in blend.outputs(blended_back):
             if watch is not None:
                 watch(pixels, painting, out)
             with _timed(seconds, "encoding"):
                 writer.write(out)
-            if progress is not None:
-                progress(min(1.0, writer.frames / total))
     seconds["flow"], seconds["blending"] = blend.flow_seconds, blend.blending_seconds
-    return Stats(writer.frames, rate, writer.size, blend.cuts, seconds)
+    return Stats(writer.frames, rate, writer.size, blend.forward.cuts, seconds)
+
+
+def _check(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("animation cancelled")
 
 
 @contextmanager

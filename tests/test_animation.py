@@ -58,7 +58,9 @@ def test_frames_and_rate_match_the_input_as_silent_h264(
         stylizer, source, [style_painting], FAST, output, progress.append
     )
     assert (stats.frames, stats.rate, stats.size) == (24, Fraction(12), (96, 64))
-    assert progress[-1] == 1.0 and progress == sorted(progress) and len(progress) == 24
+    # Each frame painted (and blended forward), then each blended back from the last.
+    assert progress[-1] == 1.0 and progress == sorted(progress) and len(progress) == 2 * 24
+    assert progress[23] == animation.PAINTING_SHARE
     clip = animation.probe(output)
     assert (clip.frames, clip.rate, clip.width, clip.height) == (24, 12, 96, 64)
     with av.open(str(output)) as container:
