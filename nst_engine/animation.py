@@ -41,8 +41,8 @@ MAX_SIDE = 512
 DEFAULT_RATE = Fraction(10)  # for a clip that states no frame rate (some GIFs)
 STAGES = ("style vector", "decoding", "flow", "painting", "blending", "encoding")
 # The share of a clip's progress its painting (and blending forward) takes; blending it back
-# and encoding take the rest (benchmarks/animation.py: some 9 s of 11 for a 5-s clip at 480 px).
-PAINTING_SHARE = 0.8
+# and encoding take the rest (benchmarks/animation.py: some 12 s of 16 for a 5-s clip at 480 px).
+PAINTING_SHARE = 0.75
 
 Progress = Callable[[float], None]
 # Each frame, in order once all are blended: the input, its painting and the output, [H, W, 3]

@@ -11,8 +11,8 @@ A clip is blended so twice (BothWays): from its first frame forward, and from it
 backward, and each output is the mean of the two. Where one way paints a pixel anew (the flow
 lost it: a moving arm, a background uncovered), the other way mostly carries strokes through, so
 the jump is split in two halves at different frames: on the real clips of benchmarks/animation.py
-the warping error fell by 30-45 % (docs/engine.md), for the second pass's flow and blending
-(about a sixth of a clip's time) and its frames kept until the end (uint8, 0.2 GB at most).
+the warping error fell by 27-45 % (docs/engine.md), for the second pass's flow and blending
+(about a quarter of a clip's time) and its frames kept until the end (uint8, 0.2 GB at most).
 
 keep is, per pixel:
 - at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,

@@ -123,7 +123,7 @@ def test_both_ways_the_strokes_still_move_with_the_square_and_flicker_less() -> 
     blended: list[int] = []
     outputs = list(both.outputs(blended.append))
     assert blended == [1, 2, 3, 4, 5, 6] and len(outputs) == 6
-    assert all(np.array_equal(out[0], _bytes(f)) for out, f in zip(outputs, frames, strict=True))
+    assert all(np.array_equal(out[0], as_kept(f)) for out, f in zip(outputs, frames, strict=True))
     two_ways = [output for _, _, output in outputs]
 
     def inside(index: int) -> tuple[slice, slice]:
@@ -149,6 +149,6 @@ def test_both_ways_the_strokes_still_move_with_the_square_and_flicker_less() -> 
     assert change(two_ways, moving=True) < 0.2 * change(two_ways, moving=False)
 
 
-def _bytes(pixels: np.ndarray) -> np.ndarray:
-    """As BothWays keeps a frame: to uint8 and back."""
+def as_kept(pixels: np.ndarray) -> np.ndarray:
+    """A frame as BothWays keeps it: to uint8 and back."""
     return np.round(pixels * 255.0) / 255.0
