@@ -46,7 +46,7 @@ PAINTING_SHARE = 0.75
 
 Progress = Callable[[float], None]
 # Each frame, in order once all are blended: the input, its painting and the output, [H, W, 3]
-# float32 in 0-1.
+# uint8.
 Watch = Callable[[np.ndarray, np.ndarray, np.ndarray], None]
 
 
@@ -137,9 +137,7 @@ def stylize_clip(
                     painted = stylizer.paint(
                         frame, vector, settings, photo_vector=own, network=network
                     )
-                blend.add(
-                    np.asarray(frame, np.float32) / 255.0, np.asarray(painted, np.float32) / 255.0
-                )
+                blend.add(np.asarray(frame), np.asarray(painted))
                 painted_frames += 1
                 if progress is not None:
                     progress(PAINTING_SHARE * min(1.0, painted_frames / total))
@@ -207,8 +205,8 @@ class _Writer:
         self._stream: av.VideoStream | None = None
         return self
 
-    def write(self, pixels: np.ndarray) -> None:
-        image = np.clip(pixels * 255.0, 0, 255).round().astype(np.uint8)
+    def write(self, image: np.ndarray) -> None:
+        """image: [H, W, 3] uint8."""
         if self._stream is None:
             self._stream = self._container.add_stream("libx264", rate=self._rate)
             self._stream.height, self._stream.width = image.shape[:2]

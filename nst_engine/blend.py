@@ -111,7 +111,7 @@ class MotionBlend:
 class BothWays:
     """Feed it (frame, painting) pairs in order (blended forward as they come); outputs() then
     blends the clip backward and gives each frame's (input, painting, output), the output the
-    mean of both ways. Arrays are [H, W, 3] float32 in 0-1, kept as uint8 in between."""
+    mean of both ways. Arrays are [H, W, 3] uint8, as a clip's frames are decoded and encoded."""
 
     def __init__(self) -> None:
         self.forward = MotionBlend()
@@ -119,8 +119,8 @@ class BothWays:
         self._kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     def add(self, frame: np.ndarray, painting: np.ndarray) -> None:
-        output = self.forward.blend(frame, painting)
-        self._kept.append((_bytes(frame), _bytes(painting), _bytes(output)))
+        output = self.forward.blend(_floats(frame), _floats(painting))
+        self._kept.append((frame, painting, _bytes(output)))
 
     def outputs(
         self, blended: Callable[[int], None] | None = None
@@ -133,8 +133,7 @@ class BothWays:
             if blended is not None:
                 blended(done)
         kept, self._kept = self._kept, []
-        for frame, painting, output in kept:
-            yield _floats(frame), _floats(painting), _floats(output)
+        yield from kept
 
     @property
     def flow_seconds(self) -> float:

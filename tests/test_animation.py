@@ -96,7 +96,7 @@ def test_still_clip_flicker_stays_within_one_and_a_half_times_the_inputs(
         [style_painting],
         FAST,
         tmp_path / "out.mp4",
-        watch=lambda *frames: seen.append(frames),
+        watch=lambda *frames: seen.append(tuple(f.astype(np.float32) / 255 for f in frames)),
     )
     assert len(seen) == stats.frames == 12 and seen[0][1].shape == (64, 96, 3)
     flicker = [

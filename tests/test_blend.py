@@ -119,12 +119,12 @@ def test_both_ways_the_strokes_still_move_with_the_square_and_flicker_less() -> 
     forward, both = MotionBlend(), BothWays()
     one_way = [forward.blend(f, p) for f, p in zip(frames, paintings, strict=True)]
     for f, p in zip(frames, paintings, strict=True):
-        both.add(f, p)
+        both.add(as_bytes(f), as_bytes(p))
     blended: list[int] = []
     outputs = list(both.outputs(blended.append))
     assert blended == [1, 2, 3, 4, 5, 6] and len(outputs) == 6
-    assert all(np.array_equal(out[0], as_kept(f)) for out, f in zip(outputs, frames, strict=True))
-    two_ways = [output for _, _, output in outputs]
+    assert all(np.array_equal(out[0], as_bytes(f)) for out, f in zip(outputs, frames, strict=True))
+    two_ways = [output.astype(np.float32) / 255 for _, _, output in outputs]
 
     def inside(index: int) -> tuple[slice, slice]:
         """The square's inside in frame `index`, 8 px from its edges."""
@@ -149,6 +149,6 @@ def test_both_ways_the_strokes_still_move_with_the_square_and_flicker_less() -> 
     assert change(two_ways, moving=True) < 0.2 * change(two_ways, moving=False)
 
 
-def as_kept(pixels: np.ndarray) -> np.ndarray:
-    """A frame as BothWays keeps it: to uint8 and back."""
-    return np.round(pixels * 255.0) / 255.0
+def as_bytes(pixels: np.ndarray) -> np.ndarray:
+    """0-1 floats as a clip's uint8 frame."""
+    return np.round(pixels * 255.0).astype(np.uint8)
