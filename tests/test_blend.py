@@ -41,6 +41,7 @@ def test_the_strokes_move_with_the_square_and_the_uncovered_strip_is_painted_ane
     first = blend.blend(frame(background, square, LEFT, TOP), paintings[0])
     second = blend.blend(frame(background, square, LEFT + DX, TOP + DY), paintings[1])
     assert first is paintings[0]  # nothing before it to carry over
+    assert blend.camera_frames == 0  # the square moves on its own: no camera's motion
 
     # The square's inside, 8 px from its edges (the flow is smoothed over a few pixels there).
     rows, columns = slice(TOP + 8, TOP + SIDE - 8), slice(LEFT + 8, LEFT + SIDE - 8)
@@ -66,6 +67,26 @@ def test_still_pixels_keep_their_strokes_and_a_scene_cut_takes_the_new_painting(
     other = texture(rng, HEIGHT, WIDTH)  # another place altogether
     assert np.array_equal(blend.blend(other, paintings[2]), paintings[2])
     assert blend.cuts == 1
+
+
+def test_a_pan_carries_the_strokes_of_its_plain_sky_by_the_cameras_motion() -> None:
+    """A window panning right by 2 px a frame over a picture whose top third is plain (a sky):
+    DIS cannot tell how the plain sky moved, the camera's motion, fitted where the picture is
+    textured, can, and the sky's strokes travel with it exactly."""
+    rng = np.random.default_rng(4)
+    picture = texture(rng, HEIGHT, WIDTH + 8, low=0.2, high=0.9)
+    picture[: HEIGHT // 3] = 0.5
+    frames = [picture[:, 0:WIDTH], picture[:, 2 : WIDTH + 2]]
+    paintings = [texture(rng, HEIGHT, WIDTH) for _ in range(2)]
+    blend = MotionBlend()
+    first = blend.blend(frames[0], paintings[0])
+    second = blend.blend(frames[1], paintings[1])
+    assert blend.camera_frames == 1
+
+    sky = (slice(4, HEIGHT // 3 - 4), slice(4, WIDTH - 8))
+    shifted = (sky[0], slice(sky[1].start + 2, sky[1].stop + 2))
+    carried = KEEP * first[shifted] + (1 - KEEP) * paintings[1][sky]
+    assert np.abs(second[sky] - carried).mean() < 0.002
 
 
 def test_a_still_wall_keeps_its_exact_strokes_through_the_flows_noise(
