@@ -17,11 +17,14 @@ For each clip: the seconds of each stage (style vector, decoding, flow, painting
 encoding) and in all, the CPU seconds (all threads; others sharing the cores do not change them,
 and on 2 idle cores the wall time lies between half of them and all of them) and the load
 average; then the warping error (motion.warping_error: Lai et al. 2018) of the input, of the
-frames as painted and of the output as the MP4 holds it, with the output's ratio to the input's
-(the target: at most 2), under each measuring flow (DIS MEDIUM and Farneback). --cores pins
-this process first (the targets are for 2 cores). --frames DIR writes frames 30-32 and 60 of
-each clip: input, painting, output. Needs the Magenta models in $NST_FAST_MODELS_DIR or
-../shared/models.
+frames as painted and of the output as the MP4 holds it, with each one's ratio to the input's
+(the target for the output: at most 2), under each measuring flow (DIS MEDIUM and Farneback).
+A made clip is measured by its known motion too (known_motion: exact), and beside the output
+stands its photo painted once and cut as the clip is ("one painting moved exactly"): strokes
+that cannot flicker, whose error under each flow is what that flow makes of steady strokes.
+--cores pins this process first (the targets are for 2 cores). --frames DIR writes frames
+30-32 and 60 of each clip: input, painting, output. Needs the Magenta models in
+$NST_FAST_MODELS_DIR or ../shared/models.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from nst_engine import animation, motion  # noqa: E402
+from nst_engine.images import load_image  # noqa: E402
 from nst_engine.settings import Settings  # noqa: E402
 
 if TYPE_CHECKING:
@@ -53,35 +57,59 @@ if TYPE_CHECKING:
 
 SHOWN = (30, 31, 32, 60)  # the frames --frames writes
 MEASURING_FLOWS = {"DIS MEDIUM": motion.MEASURING, "Farneback": motion.FARNEBACK}
+PHOTO = SHARED / "images" / "photos" / "tubingen.jpg"  # the made clips' picture
+STYLE = SHARED / "images" / "styles" / "starry_night.jpg"
 
 
 def make_clip(path: Path, kind: str, seconds: float, fps: int, side: int) -> None:
-    """A window over the Tübingen photo, side x side*9/16, as an H.264 MP4: moving from left to
-    right at the height of the middle (pan), or shrinking to half its width around the middle
-    (zoom, the same zoom factor each frame)."""
-    photo = Image.open(SHARED / "images" / "photos" / "tubingen.jpg").convert("RGB")
+    """A window over the Tübingen photo, side x side*9/16, as an H.264 MP4 (see window)."""
+    photo = Image.open(PHOTO).convert("RGB")
     width, height = side, round(side * 9 / 16 / 2) * 2
-    crop_w = photo.width * 2 // 3
     frames = round(seconds * fps)
     with av.open(str(path), "w") as container:
         stream = container.add_stream("libx264", rate=Fraction(fps))
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         for index in range(frames):
-            progress = index / max(1, frames - 1)
-            if kind == "pan":
-                w = crop_w
-                left = (photo.width - w) * progress
-            else:
-                w = crop_w * 0.5**progress
-                left = (photo.width - w) / 2
-            h = w * 9 / 16
-            top = (photo.height - h) / 2
-            window = photo.resize(
-                (width, height), Image.Resampling.BICUBIC, box=(left, top, left + w, top + h)
-            )
-            frame = av.VideoFrame.from_ndarray(np.asarray(window), format="rgb24")
+            picture = window(photo, kind, index, frames, (width, height))
+            frame = av.VideoFrame.from_ndarray(np.asarray(picture), format="rgb24")
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
+
+
+def window(
+    picture: Image.Image, kind: str, index: int, frames: int, size: tuple[int, int]
+) -> Image.Image:
+    """Frame `index` of a made clip: the window over `picture` (2/3 of its width, 16:9) moving
+    from left to right at the height of the middle (pan), or shrinking to half its width around
+    the middle (zoom, the same zoom factor each frame), at `size`."""
+    left, top, w, h = _box(picture.size, kind, index / max(1, frames - 1))
+    return picture.resize(size, Image.Resampling.BICUBIC, box=(left, top, left + w, top + h))
+
+
+def known_motion(kind: str, frames: int, size: tuple[int, int]) -> np.ndarray:
+    """The flow [H, W, 2] from each frame of a made clip to the next (the same for every pair:
+    a pan's step and a zoom's factor are), from the windows' geometry: exact, where a measuring
+    flow errs by 0.15-0.5 px on the photo's plain sky (docs/engine.md)."""
+    photo_size = Image.open(PHOTO).size
+    (left, top, w, h), (next_left, next_top, next_w, next_h) = (
+        _box(photo_size, kind, index / max(1, frames - 1)) for index in (0, 1)
+    )
+    width, height = size
+    x, y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
+    # pixel i's centre lies at left + (i + 0.5) * w / width on the photo, in both frames
+    to_x = (left + (x + 0.5) * w / width - next_left) * width / next_w - 0.5
+    to_y = (top + (y + 0.5) * h / height - next_top) * height / next_h - 0.5
+    return np.stack([to_x - x, to_y - y], axis=-1)
+
+
+def _box(size: tuple[int, int], kind: str, progress: float) -> tuple[float, ...]:
+    """The window (left, top, width, height) on a picture of `size`, `progress` 0-1 through."""
+    picture_w, picture_h = size
+    crop_w = picture_w * 2 // 3
+    w = crop_w if kind == "pan" else crop_w * 0.5**progress
+    left = (picture_w - w) * progress if kind == "pan" else (picture_w - w) / 2
+    h = w * 9 / 16
+    return left, (picture_h - h) / 2, w, h
 
 
 def cut_clip(source: Path, path: Path, start: float, seconds: float) -> None:
@@ -110,10 +138,16 @@ def decoded(path: Path) -> Iterator[np.ndarray]:
 
 
 def measure(
-    stylizer: FastStylizer, name: str, source: Path, folder: Path, shown: Path | None
+    stylizer: FastStylizer,
+    name: str,
+    source: Path,
+    folder: Path,
+    shown: Path | None,
+    made: str | None = None,
 ) -> None:
-    """Paint one clip as the bot does; print its seconds and warping errors."""
-    painting = SHARED / "images" / "styles" / "starry_night.jpg"
+    """Paint one clip as the bot does; print its seconds and warping errors. made: the kind of
+    a made clip, whose motion is known (then measured by it too), and whose photo painted once
+    gives the measures' floor for painted detail."""
     output = folder / f"{name}.out.mp4"
     seen: list[tuple[np.ndarray, np.ndarray]] = []  # input and painting (uint8)
 
@@ -122,9 +156,7 @@ def measure(
 
     load_before = os.getloadavg()[0]
     start, start_cpu = time.perf_counter(), time.process_time()
-    stats = animation.stylize_clip(
-        stylizer, source, [painting], Settings("fast"), output, watch=watch
-    )
+    stats = animation.stylize_clip(stylizer, source, [STYLE], Settings("fast"), output, watch=watch)
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     load = max(load_before, os.getloadavg()[0])
     stages = ", ".join(f"{stage} {stats.seconds[stage]:.2f}" for stage in animation.STAGES)
@@ -134,24 +166,49 @@ def measure(
         f"{load:.2f}; {stats.cuts} scene cuts"
     )
     print(f"  seconds: {seconds:.1f} in all, CPU {cpu:.1f} s; {stages}")
-    for flow, preset in MEASURING_FLOWS.items():
-        frames = (
-            (_floats(frame), (_floats(frame), _floats(painted), out))
-            for (frame, painted), out in zip(seen, decoded(output), strict=True)
+    inputs = [_floats(frame) for frame, _ in seen]
+    videos = {"painted frames": [_floats(p) for _, p in seen], "output": list(decoded(output))}
+    flows: dict[str, tuple[int, np.ndarray | None]] = {
+        flow: (preset, None) for flow, preset in MEASURING_FLOWS.items()
+    }
+    if made is not None:
+        videos["one painting moved exactly"] = moved_painting(stylizer, made, len(seen), stats.size)
+        flows = {"known motion": (motion.MEASURING, known_motion(made, len(seen), stats.size))}
+        flows |= {flow: (preset, None) for flow, preset in MEASURING_FLOWS.items()}
+    for flow, (preset, known) in flows.items():
+        frames = ((x, (x, *(video[i] for video in videos.values()))) for i, x in enumerate(inputs))
+        floor, *errors = motion.warping_error(frames, preset, known)
+        ratios = ", ".join(
+            f"{label} {error:.5f} ({error / floor:.2f}x)"
+            for label, error in zip(videos, errors, strict=True)
         )
-        floor, painted_error, output_error = motion.warping_error(frames, preset)
-        print(
-            f"  warping error ({flow}): input {floor:.5f}, painted frames {painted_error:.5f} "
-            f"({painted_error / floor:.1f}x), output {output_error:.5f} "
-            f"({output_error / floor:.2f}x the input's)"
-        )
+        print(f"  warping error ({flow}): input {floor:.5f}; {ratios} the input's")
     if shown is not None:
-        outputs = {i: out for i, out in enumerate(decoded(output)) if i in SHOWN}
         for index in SHOWN:
-            if index in outputs:
+            if index < len(seen):
                 frame, painted = seen[index]
-                row = np.concatenate([frame, painted, _bytes(outputs[index])], axis=1)
+                output_frame = _bytes(videos["output"][index])
+                row = np.concatenate([frame, painted, output_frame], axis=1)
                 Image.fromarray(row).save(shown / f"{name}-{index:03d}.png")
+
+
+def moved_painting(
+    stylizer: FastStylizer, kind: str, frames: int, size: tuple[int, int]
+) -> list[np.ndarray]:
+    """The made clip's photo painted once, at its own size, then cut into the clip's windows:
+    strokes that move exactly with the picture. Its warping error is what a measuring flow
+    makes of perfectly steady painted detail."""
+    photo = Image.open(PHOTO).convert("RGB")
+    settings = Settings("fast")
+    vector = stylizer.mixed_vector([load_image(STYLE)], settings)
+    painted = stylizer.paint(
+        photo,
+        vector,
+        settings,
+        photo_vector=stylizer.style_vector(photo),
+        network=stylizer.frame_network(*photo.size),
+    )
+    return [_floats(np.asarray(window(painted, kind, i, frames, size))) for i in range(frames)]
 
 
 def _bytes(pixels: np.ndarray) -> np.ndarray:
@@ -186,7 +243,7 @@ def main() -> None:
         for kind in filter(None, args.clips.split(",")):
             source = folder / f"{kind}.mp4"
             make_clip(source, kind, args.seconds, args.fps, args.side)
-            measure(stylizer, kind, source, folder, args.frames)
+            measure(stylizer, kind, source, folder, args.frames, made=kind)
         for name, _, start in (argument.partition("@") for argument in args.video):
             video = Path(name)
             digest = hashlib.sha256(video.read_bytes()).hexdigest()[:12]
