@@ -14,11 +14,11 @@ the jump is split in two halves at different frames: on the real clips of benchm
 the warping error fell by 27-45 % (docs/engine.md), for the second pass's flow and blending
 (about a quarter of a clip's time) and its frames kept until the end (uint8, 0.2 GB at most).
 
-The flow is DIS's, per pixel, smoothed, unless the frame moves as one (a pan, a zoom, the phone
-turned: motion.camera_motion): then the camera's motion, fitted where the picture is textured,
-carries every pixel. DIS errs by 0.15-0.3 px where the photo is plain (a pan's sky), and the
-strokes painted there are not plain: carried by that flow they wandered (the 5-s pan's warping
-error under its known motion 5.3x the input's, 2.9x by the camera's motion; docs/engine.md).
+The flow is DIS's, per pixel, smoothed, unless the frame shifts as one (a pan, a tilt:
+motion.camera_shift): then the camera's shift, taken where the picture is textured, carries
+every pixel. DIS errs by 0.15-0.3 px where the photo is plain (a pan's sky), and the strokes
+painted there are not plain: carried by that flow they wandered (the 5-s pan's warping error
+under its known motion 5.3x the input's before, 2.9x by the camera's shift; docs/engine.md).
 
 keep is, per pixel:
 - at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,
@@ -80,7 +80,7 @@ class MotionBlend:
         self.flow_seconds = 0.0
         self.blending_seconds = 0.0
         self.cuts = 0
-        self.camera_frames = 0  # frames carried by the camera's motion (motion.camera_motion)
+        self.camera_frames = 0  # frames carried by the camera's shift (motion.camera_shift)
 
     def blend(self, frame: np.ndarray, painting: np.ndarray) -> np.ndarray:
         """frame and its painting, [H, W, 3] float32 in 0-1, to the output frame."""
@@ -92,7 +92,7 @@ class MotionBlend:
             return painting
         start = time.perf_counter()
         flow, tracked = self._tracker.track(grey, previous, ROUND_TRIP**2, boundaries=False)
-        camera = motion.camera_motion(grey, flow, tracked)
+        camera = motion.camera_shift(grey, flow, tracked)
         middle = time.perf_counter()
         if camera is None:
             flow = cv2.GaussianBlur(flow, (0, 0), FLOW_SMOOTHING)

@@ -9,7 +9,7 @@ decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow back from wher
 bring it home (forward-backward check), and it must not lie on a motion boundary. That check
 makes the warping error, the figure by which Lai et al. compare video methods, which
 benchmarks/animation.py prints; the blending (blend.py) uses a looser one. Where a whole frame
-moves as one, the camera's motion fitted to the flow (camera_motion) is surer than the flow.
+shifts as one, the camera's shift taken from the flow (camera_shift) is surer than the flow.
 """
 
 from __future__ import annotations
@@ -24,11 +24,10 @@ BLENDING = cv2.DISOPTICAL_FLOW_PRESET_FAST
 MEASURING = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 FARNEBACK = -1  # not a DIS preset: Farneback's flow, for measuring
 
-# The camera's motion (camera_motion): fitted to the flow at the textured pixels of a grid.
+# The camera's shift (camera_shift): the flow's median at the textured pixels of a grid.
 SAMPLING = 8  # px between the grid's pixels
 TEXTURED = 32.0  # the grey's gradient (Sobel, 0-255 levels) from which a pixel's flow is trusted
-FITTED = 0.5  # px: RANSAC's threshold for a pixel that moves with the camera
-APART = 1.0  # px: a textured pixel whose flow misses the camera's by more moves on its own
+APART = 1.0  # px: a textured pixel whose flow misses the shift by more moves otherwise
 APART_SHARE = 0.01  # more of them than this share: the frame does not move as one
 FEWEST = 64  # textured grid pixels, fewer than which tell nothing
 
@@ -90,43 +89,32 @@ class Tracker:
         return cv2.calcOpticalFlowFarneback(source, target, start, 0.5, 5, 15, 5, 7, 1.5, 0)
 
 
-def camera_motion(grey: np.ndarray, flow: np.ndarray, tracked: np.ndarray) -> np.ndarray | None:
-    """The flow of a frame that moves as one (a pan, a zoom, the phone turned): the camera's
-    motion, a similarity (shift, turn, scale) fitted to `flow` where the grey frame it was
-    tracked from is textured and the flow tracked, as a flow field [H, W, 2]. None when a textured
-    part moves on its own (someone walking: more than APART_SHARE of the fitted pixels off the
-    fit by over APART px), or when too little is textured to tell.
+def camera_shift(grey: np.ndarray, flow: np.ndarray, tracked: np.ndarray) -> np.ndarray | None:
+    """The flow of a frame that shifts as one (a pan, a tilt): the camera's shift, the median of
+    `flow` where the grey frame it was tracked from is textured and the flow tracked, as a flow
+    field [H, W, 2]. None when a textured part moves otherwise (someone walking, a zoom's
+    edges: more than APART_SHARE of those pixels off the shift by over APART px), or when too
+    little is textured to tell.
 
     Why: DIS errs by 0.15-0.3 px on average on a pan's plain sky (where the photo shows no
     detail to match), and painted strokes are detailed there: carried by that flow they wander.
-    The camera's motion, fitted where the flow is sure, holds to 0.01-0.03 px everywhere.
+    The median of the sure pixels holds to 0.01-0.03 px everywhere. Only a shift: the network
+    paints a shifted picture with the same strokes shifted (it is convolutional), but a grown
+    or turned one with strokes of the same size and slant, so a zoom's strokes carried exactly
+    would pile up as radial streaks.
     """
-    gradient_x = cv2.Sobel(grey, cv2.CV_32F, 1, 0)
-    gradient_y = cv2.Sobel(grey, cv2.CV_32F, 0, 1)
     height, width = grey.shape
     ys, xs = np.mgrid[SAMPLING // 2 : height : SAMPLING, SAMPLING // 2 : width : SAMPLING]
-    chosen = tracked[ys, xs] & (gradient_x[ys, xs] ** 2 + gradient_y[ys, xs] ** 2 > TEXTURED**2)
+    gradient_x = cv2.Sobel(grey, cv2.CV_32F, 1, 0)[ys, xs]
+    gradient_y = cv2.Sobel(grey, cv2.CV_32F, 0, 1)[ys, xs]
+    chosen = tracked[ys, xs] & (gradient_x**2 + gradient_y**2 > TEXTURED**2)
     if chosen.sum() < FEWEST:
         return None
-    source = np.stack([xs[chosen], ys[chosen]], axis=-1).astype(np.float32)
-    target = source + flow[ys[chosen], xs[chosen]]
-    fit, _ = cv2.estimateAffinePartial2D(
-        source, target, method=cv2.RANSAC, ransacReprojThreshold=FITTED
-    )
-    if fit is None:
+    sure = flow[ys[chosen], xs[chosen]]
+    shift = np.median(sure, axis=0)
+    if np.mean(np.hypot(*(sure - shift).T) > APART) > APART_SHARE:
         return None
-    fit = fit.astype(np.float32)
-    misses = np.hypot(*(source @ fit[:, :2].T + fit[:, 2] - target).T)
-    if np.mean(misses > APART) > APART_SHARE:
-        return None
-    x, y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return np.stack(
-        [
-            (fit[0, 0] - 1) * x + fit[0, 1] * y + fit[0, 2],
-            fit[1, 0] * x + (fit[1, 1] - 1) * y + fit[1, 2],
-        ],
-        axis=-1,
-    )
+    return np.broadcast_to(shift.astype(np.float32), flow.shape).copy()
 
 
 def positions(flow: np.ndarray) -> Landing:

@@ -69,9 +69,9 @@ def test_still_pixels_keep_their_strokes_and_a_scene_cut_takes_the_new_painting(
     assert blend.cuts == 1
 
 
-def test_a_pan_carries_the_strokes_of_its_plain_sky_by_the_cameras_motion() -> None:
+def test_a_pan_carries_the_strokes_of_its_plain_sky_by_the_cameras_shift() -> None:
     """A window panning right by 2 px a frame over a picture whose top third is plain (a sky):
-    DIS cannot tell how the plain sky moved, the camera's motion, fitted where the picture is
+    DIS cannot tell how the plain sky moved, the camera's shift, taken where the picture is
     textured, can, and the sky's strokes travel with it exactly."""
     rng = np.random.default_rng(4)
     picture = texture(rng, HEIGHT, WIDTH + 8, low=0.2, high=0.9)
@@ -87,6 +87,19 @@ def test_a_pan_carries_the_strokes_of_its_plain_sky_by_the_cameras_motion() -> N
     shifted = (sky[0], slice(sky[1].start + 2, sky[1].stop + 2))
     carried = KEEP * first[shifted] + (1 - KEEP) * paintings[1][sky]
     assert np.abs(second[sky] - carried).mean() < 0.002
+
+
+def test_a_zoom_is_no_cameras_shift() -> None:
+    """The network paints a grown picture with strokes of the same size: a zoom's strokes are
+    carried by the flow, pixel by pixel, not as one shift."""
+    rng = np.random.default_rng(5)
+    picture = texture(rng, HEIGHT, WIDTH, low=0.2, high=0.9)
+    grown = cv2.resize(picture, None, fx=1.03, fy=1.03, interpolation=cv2.INTER_CUBIC)
+    top, left = (grown.shape[0] - HEIGHT) // 2, (grown.shape[1] - WIDTH) // 2
+    blend = MotionBlend()
+    blend.blend(picture, texture(rng, HEIGHT, WIDTH))
+    blend.blend(grown[top : top + HEIGHT, left : left + WIDTH], texture(rng, HEIGHT, WIDTH))
+    assert blend.camera_frames == 0
 
 
 def test_a_still_wall_keeps_its_exact_strokes_through_the_flows_noise(
