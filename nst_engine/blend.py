@@ -18,7 +18,7 @@ The flow is DIS's, per pixel, smoothed, unless the frame shifts as one (a pan, a
 motion.camera_shift): then the camera's shift, taken where the picture is textured, carries
 every pixel. DIS errs by 0.15-0.3 px where the photo is plain (a pan's sky), and the strokes
 painted there are not plain: carried by that flow they wandered (the 5-s pan's warping error
-under its known motion 5.3x the input's before, 2.9x by the camera's shift; docs/engine.md).
+under its known motion 5.3x the input's before, 2.5x by the camera's shift; docs/engine.md).
 
 keep is, per pixel:
 - at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,

@@ -28,7 +28,7 @@ FARNEBACK = -1  # not a DIS preset: Farneback's flow, for measuring
 SAMPLING = 8  # px between the grid's pixels
 TEXTURED = 32.0  # the grey's gradient (Sobel, 0-255 levels) from which a pixel's flow is trusted
 APART = 1.0  # px: a textured pixel whose flow misses the shift by more moves otherwise
-APART_SHARE = 0.01  # more of them than this share: the frame does not move as one
+APART_SHARE = 0.01  # more of them than this share: the frame does not shift as one
 FEWEST = 64  # textured grid pixels, fewer than which tell nothing
 
 Landing = tuple[np.ndarray, np.ndarray]  # x and y, each [H, W] float32: see positions

@@ -41,7 +41,7 @@ def test_the_strokes_move_with_the_square_and_the_uncovered_strip_is_painted_ane
     first = blend.blend(frame(background, square, LEFT, TOP), paintings[0])
     second = blend.blend(frame(background, square, LEFT + DX, TOP + DY), paintings[1])
     assert first is paintings[0]  # nothing before it to carry over
-    assert blend.camera_frames == 0  # the square moves on its own: no camera's motion
+    assert blend.camera_frames == 0  # the square moves on its own: no camera shift
 
     # The square's inside, 8 px from its edges (the flow is smoothed over a few pixels there).
     rows, columns = slice(TOP + 8, TOP + SIDE - 8), slice(LEFT + 8, LEFT + SIDE - 8)
