@@ -11,8 +11,9 @@ A clip is blended so twice (BothWays): from its first frame forward, and from it
 backward, and each output is the mean of the two. Where one way paints a pixel anew (the flow
 lost it: a moving arm, a background uncovered), the other way mostly carries strokes through, so
 the jump is split in two halves at different frames: on the real clips of benchmarks/animation.py
-the warping error fell by 27-45 % (docs/engine.md), for the second pass's flow and blending
-(about a quarter of a clip's time) and its frames kept until the end (uint8, 0.2 GB at most).
+the warping error fell by 27-45 % (docs/engine.md), for the second pass's blending (it reuses
+the first pass's flows) and the frames and flows kept until the end (0.5 GB at most: 150
+frames of 512x384).
 
 The flow is DIS's, per pixel, smoothed, unless the frame shifts as one (a pan, a tilt:
 motion.camera_shift): then the camera's shift, taken where the picture is textured, carries
@@ -81,17 +82,24 @@ class MotionBlend:
         self.blending_seconds = 0.0
         self.cuts = 0
         self.camera_frames = 0  # frames carried by the camera's shift (motion.camera_shift)
+        self.flows: motion.Flows | None = None  # the last frame's (see blend)
 
-    def blend(self, frame: np.ndarray, painting: np.ndarray) -> np.ndarray:
-        """frame and its painting, [H, W, 3] float32 in 0-1, to the output frame."""
+    def blend(
+        self, frame: np.ndarray, painting: np.ndarray, flows: motion.Flows | None = None
+    ) -> np.ndarray:
+        """frame and its painting, [H, W, 3] float32 in 0-1, to the output frame. flows: from
+        this frame to the previous one and back, where already computed (BothWays's backward
+        pass has the forward pass's); else computed, and kept in self.flows."""
         grey = motion.grey(frame)
         previous, self._grey = self._grey, grey
         last, self._frame = self._frame, frame
+        self.flows = None
         if previous is None or previous.shape != grey.shape:
             self._output, self._reference = painting, frame
             return painting
         start = time.perf_counter()
-        flow, tracked = self._tracker.track(grey, previous, ROUND_TRIP**2, boundaries=False)
+        self.flows = flows if flows is not None else self._tracker.flows(grey, previous)
+        flow, tracked = self.flows[0], motion.trusted(self.flows, ROUND_TRIP**2, boundaries=False)
         camera = motion.camera_shift(grey, flow, tracked)
         middle = time.perf_counter()
         if camera is None:
@@ -123,28 +131,38 @@ class MotionBlend:
 class BothWays:
     """Feed it (frame, painting) pairs in order (blended forward as they come); outputs() then
     blends the clip backward and gives each frame's (input, painting, output), the output the
-    mean of both ways. Arrays are [H, W, 3] uint8, as a clip's frames are decoded and encoded."""
+    mean of both ways. Arrays are [H, W, 3] uint8, as a clip's frames are decoded and encoded.
+
+    The backward pass reuses the forward pass's flows (each step there computed both ways
+    between two frames, the pair the backward step needs), kept as float16 (0.001 px at a 2-px
+    motion): half the clip's flow time, for 1.5 MB a frame at 512x384."""
 
     def __init__(self) -> None:
         self.forward = MotionBlend()
         self.backward = MotionBlend()
         self._kept: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._flows: list[motion.Flows | None] = []  # each frame's to the one before, and back
 
     def add(self, frame: np.ndarray, painting: np.ndarray) -> None:
         output = self.forward.blend(_floats(frame), _floats(painting))
         self._kept.append((frame, painting, _bytes(output)))
+        flows = self.forward.flows
+        self._flows.append(None if flows is None else (_halves(flows[0]), _halves(flows[1])))
 
     def outputs(
         self, blended: Callable[[int], None] | None = None
     ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """The backward pass over every frame (blended(n) after its n-th), then the frames."""
+        later: motion.Flows | None = None  # the next frame's flows to this one, and back
         for done, index in enumerate(reversed(range(len(self._kept))), start=1):
             frame, painting, forward = self._kept[index]
-            backward = self.backward.blend(_floats(frame), _floats(painting))
+            flows = None if later is None else (_wholes(later[1]), _wholes(later[0]))
+            backward = self.backward.blend(_floats(frame), _floats(painting), flows)
             self._kept[index] = (frame, painting, _bytes((_floats(forward) + backward) / 2))
+            later, self._flows[index] = self._flows[index], None
             if blended is not None:
                 blended(done)
-        kept, self._kept = self._kept, []
+        kept, self._kept, self._flows = self._kept, [], []
         yield from kept
 
     @property
@@ -162,6 +180,14 @@ def _bytes(pixels: np.ndarray) -> np.ndarray:
 
 def _floats(pixels: np.ndarray) -> np.ndarray:
     return pixels.astype(np.float32) / 255.0
+
+
+def _halves(flow: np.ndarray) -> np.ndarray:
+    return flow.astype(np.float16)
+
+
+def _wholes(flow: np.ndarray) -> np.ndarray:
+    return flow.astype(np.float32)
 
 
 def _unchanged(frame: np.ndarray, last: np.ndarray) -> np.ndarray:

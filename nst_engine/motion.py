@@ -32,6 +32,7 @@ APART_SHARE = 0.01  # more of them than this share: the frame does not shift as 
 FEWEST = 64  # textured grid pixels, fewer than which tell nothing
 
 Landing = tuple[np.ndarray, np.ndarray]  # x and y, each [H, W] float32: see positions
+Flows = tuple[np.ndarray, np.ndarray]  # a flow [H, W, 2] from one frame to another, and back
 
 
 def grey(pixels: np.ndarray) -> np.ndarray:
@@ -56,27 +57,14 @@ class Tracker:
         self, source: np.ndarray, target: np.ndarray, slack: float = 0.5, boundaries: bool = True
     ) -> tuple[np.ndarray, np.ndarray]:
         """For grey frames source and target: the flow [H, W, 2] (x, y) such that source's pixel
-        p shows what target shows at p + flow[p], and the mask [H, W] of pixels tracked: inside
-        target, consistent both ways, and (with boundaries) off motion boundaries. Else
-        occluded, or the flow erred.
+        p shows what target shows at p + flow[p], and the mask [H, W] of pixels tracked (see
+        trusted)."""
+        flows = self.flows(source, target)
+        return flows[0], trusted(flows, slack, boundaries)
 
-        Consistent: Ruder et al.'s test, the round trip's error within `slack` px^2 plus 1 % of
-        the motion's. Their 0.5 (the default) is for measuring; DIS's own noise on a still
-        webcam clip already breaks it in places, which the blending allows for.
-        """
-        forward = self._flow_between(source, target)
-        backward = self._flow_between(target, source)
-        landing = positions(forward)
-        back = warp(backward, landing)
-        round_trip = _squared(forward + back)
-        tracked = round_trip <= 0.01 * (_squared(forward) + _squared(back)) + slack
-        tracked &= inside(landing)
-        if boundaries:
-            du_dx, du_dy = _gradient(forward[..., 0])
-            dv_dx, dv_dy = _gradient(forward[..., 1])
-            motion = du_dx**2 + du_dy**2 + dv_dx**2 + dv_dy**2
-            tracked &= motion <= 0.01 * _squared(forward) + 0.002
-        return forward, tracked
+    def flows(self, source: np.ndarray, target: np.ndarray) -> Flows:
+        """The flow from source to target and the flow back."""
+        return self._flow_between(source, target), self._flow_between(target, source)
 
     def _flow_between(self, source: np.ndarray, target: np.ndarray) -> np.ndarray:
         # The array only fills the stubs' third argument: no initial flow.
@@ -115,6 +103,29 @@ def camera_shift(grey: np.ndarray, flow: np.ndarray, tracked: np.ndarray) -> np.
     if np.mean(np.hypot(*(sure - shift).T) > APART) > APART_SHARE:
         return None
     return np.broadcast_to(shift.astype(np.float32), flow.shape).copy()
+
+
+def trusted(flows: Flows, slack: float = 0.5, boundaries: bool = True) -> np.ndarray:
+    """The mask [H, W] of the pixels whose flow (the first of flows, the second its way back)
+    can be trusted: landing inside the target, consistent both ways, and (with boundaries) off
+    motion boundaries. Else occluded, or the flow erred.
+
+    Consistent: Ruder et al.'s test, the round trip's error within `slack` px^2 plus 1 % of the
+    motion's. Their 0.5 (the default) is for measuring; DIS's own noise on a still webcam clip
+    already breaks it in places, which the blending allows for.
+    """
+    forward, backward = flows
+    landing = positions(forward)
+    back = warp(backward, landing)
+    round_trip = _squared(forward + back)
+    tracked: np.ndarray = round_trip <= 0.01 * (_squared(forward) + _squared(back)) + slack
+    tracked &= inside(landing)
+    if boundaries:
+        du_dx, du_dy = _gradient(forward[..., 0])
+        dv_dx, dv_dy = _gradient(forward[..., 1])
+        motion = du_dx**2 + du_dy**2 + dv_dx**2 + dv_dy**2
+        tracked &= motion <= 0.01 * _squared(forward) + 0.002
+    return tracked
 
 
 def positions(flow: np.ndarray) -> Landing:
