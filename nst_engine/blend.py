@@ -19,13 +19,16 @@ The flow is DIS's, per pixel, smoothed, unless the frame shifts as one (a pan, a
 motion.camera_shift): then the camera's shift, taken where the picture is textured, carries
 every pixel. DIS errs by 0.15-0.3 px where the photo is plain (a pan's sky), and the strokes
 painted there are not plain: carried by that flow they wandered (the 5-s pan's warping error
-under its known motion 5.3x the input's before, 2.5x by the camera's shift; docs/engine.md).
+under its known motion 5.3x the input's before, 1.4x by the camera's shift; docs/engine.md).
 
 keep is, per pixel:
 - at most KEEP where the picture moved, and 0 where the flow cannot be trusted: off the frame,
   or its way back misses by more than ROUND_TRIP px (the forward-backward check: occluded, or
   the flow erred). Each warp resamples the strokes (bicubic) and softens them a little; the
-  share (1 - KEEP) of new paint in every frame bounds that;
+  share (1 - KEEP) of new paint in every frame bounds that, and the drift of the flow's errors.
+  In a frame carried by the camera's shift, at most CAMERA_KEEP, all: its motion is sure, and
+  the network paints a shifted picture with the same strokes shifted, so new paint there only
+  averaged frames' strokes into a blur (the pan's sky lost its hatching);
 - up to 1 where the input did not change (its local mean difference from the previous frame
   under UNCHANGED) and the flow, around the pixel or over its region, moved less than
   STILL_FLOW px: those pixels are not resampled at all, and keep their strokes exactly. DIS's
@@ -58,6 +61,7 @@ import numpy as np
 from nst_engine import motion
 
 KEEP = 0.9  # the most of the warped previous output a moving pixel keeps
+CAMERA_KEEP = 1.0  # the same in a frame carried by the camera's shift: see above
 STILL_FLOW = 1.0  # px: an unchanged pixel whose flow is smaller is still and not resampled
 UNCHANGED = 0.01  # the input's local mean difference (0-1) from the previous frame below this
 REGION = 32.0  # px (a Gaussian's sigma): the region whose mean flow tells noise from motion
@@ -116,7 +120,8 @@ class MotionBlend:
         reference = motion.warp(self._reference, landing, cv2.INTER_CUBIC)
         drift = np.abs(frame - reference).mean(axis=2)
         keep = np.clip((CHANGED - drift) / (CHANGED - STILL), 0.0, 1.0)
-        keep *= np.where(still, 1.0, KEEP * tracked).astype(np.float32)
+        most = KEEP if camera is None else CAMERA_KEEP
+        keep *= np.where(still, 1.0, most * tracked).astype(np.float32)
         if np.mean(tracked & (drift < STILL)) < CUT:
             keep[:] = 0.0
             self.cuts += 1
