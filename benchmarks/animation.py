@@ -1,7 +1,7 @@
 """Seconds and warping error of stylizing short clips by the fast method, as the bot does it.
 
     python benchmarks/animation.py [--seconds 5] [--fps 24] [--side 480] [--cores 0,1]
-        [--clips pan,zoom] [--video walk.mkv[@START] ...] [--frames DIR]
+        [--clips pan,zoom] [--video walk.mkv[@START] ...] [--frames DIR] [--tv-l1]
 
 Clips: `pan`, a 16:9 window panning across ../shared/images/photos/tubingen.jpg, and `zoom`, the
 same window zooming in to twice the size, both made here and encoded as H.264 (so every frame
@@ -18,7 +18,9 @@ encoding) and in all, the CPU seconds (all threads; others sharing the cores do 
 and on 2 idle cores the wall time lies between half of them and all of them) and the load
 average; then the warping error (motion.warping_error: Lai et al. 2018) of the input, of the
 frames as painted and of the output as the MP4 holds it, with each one's ratio to the input's
-(the target for the output: at most 2), under each measuring flow (DIS MEDIUM and Farneback).
+(the target for the output: at most 2), under each measuring flow (DIS MEDIUM and Farneback;
+with --tv-l1 TV-L1 too, the closest to the known motion, 1-6 minutes more a clip on 2 cores:
+it needs opencv-contrib-python-headless of the same version in place of opencv-python-headless).
 A made clip is measured by its known motion too (known_motion: exact), and beside the output
 stands its photo painted once and cut as the clip is ("one painting moved exactly"): strokes
 that cannot flicker, whose error under each flow is what that flow makes of steady strokes.
@@ -144,10 +146,11 @@ def measure(
     folder: Path,
     shown: Path | None,
     made: str | None = None,
+    measuring: dict[str, int] = MEASURING_FLOWS,
 ) -> None:
     """Paint one clip as the bot does; print its seconds and warping errors. made: the kind of
     a made clip, whose motion is known (then measured by it too), and whose photo painted once
-    gives the measures' floor for painted detail."""
+    gives the measures' floor for painted detail. measuring: the flows, by name."""
     output = folder / f"{name}.out.mp4"
     seen: list[tuple[np.ndarray, np.ndarray]] = []  # input and painting (uint8)
 
@@ -169,12 +172,12 @@ def measure(
     inputs = [_floats(frame) for frame, _ in seen]
     videos = {"painted frames": [_floats(p) for _, p in seen], "output": list(decoded(output))}
     flows: dict[str, tuple[int, np.ndarray | None]] = {
-        flow: (preset, None) for flow, preset in MEASURING_FLOWS.items()
+        flow: (preset, None) for flow, preset in measuring.items()
     }
     if made is not None:
         videos["one painting moved exactly"] = moved_painting(stylizer, made, len(seen), stats.size)
         flows = {"known motion": (motion.MEASURING, known_motion(made, len(seen), stats.size))}
-        flows |= {flow: (preset, None) for flow, preset in MEASURING_FLOWS.items()}
+        flows |= {flow: (preset, None) for flow, preset in measuring.items()}
     for flow, (preset, known) in flows.items():
         frames = ((x, (x, *(video[i] for video in videos.values()))) for i, x in enumerate(inputs))
         floor, *errors = motion.warping_error(frames, preset, known)
@@ -228,7 +231,9 @@ def main() -> None:
     parser.add_argument("--clips", default="pan,zoom", help="made clips: pan, zoom; '' for none")
     parser.add_argument("--video", action="append", default=[], help="a real clip; repeatable")
     parser.add_argument("--frames", type=Path, default=None, help="write frames here")
+    parser.add_argument("--tv-l1", action="store_true", help="measure by TV-L1 too (contrib)")
     args = parser.parse_args()
+    measuring = MEASURING_FLOWS | ({"TV-L1": motion.TVL1} if args.tv_l1 else {})
     if args.cores:
         os.sched_setaffinity(0, {int(core) for core in args.cores.split(",")})
     models = os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models"
@@ -243,14 +248,14 @@ def main() -> None:
         for kind in filter(None, args.clips.split(",")):
             source = folder / f"{kind}.mp4"
             make_clip(source, kind, args.seconds, args.fps, args.side)
-            measure(stylizer, kind, source, folder, args.frames, made=kind)
+            measure(stylizer, kind, source, folder, args.frames, kind, measuring)
         for name, _, start in (argument.partition("@") for argument in args.video):
             video = Path(name)
             digest = hashlib.sha256(video.read_bytes()).hexdigest()[:12]
             print(f"{video.name}: sha256 {digest}..., from {float(start or 0):g} s")
             source = folder / f"{video.stem}.mp4"
             cut_clip(video, source, float(start or 0), args.seconds)
-            measure(stylizer, video.stem, source, folder, args.frames)
+            measure(stylizer, video.stem, source, folder, args.frames, None, measuring)
 
 
 if __name__ == "__main__":

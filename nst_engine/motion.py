@@ -1,13 +1,16 @@
 """Where each pixel of a frame went in the next: optical flow, its occlusion check, warping.
 
 OpenCV's DIS flow (Kroeger et al. 2016), the fastest dense flow it has, on grey frames, for the
-blending; for measuring, Farneback's (2003) too: slower, but on a still, plain wall it finds
-0.01 px where DIS MEDIUM finds 0.37 px of noise, and on the benchmark's pan and zoom its error
-against the known motion is lower (0.09 and 0.08 px against 0.10 and 0.11 on textured pixels).
-Lai et al. measured with FlowNet2; both are stand-ins. Whether a pixel's flow can be trusted is
-decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow back from where it landed must
-bring it home (forward-backward check), and it must not lie on a motion boundary. That check
-makes the warping error, the figure by which Lai et al. compare video methods, which
+blending; for measuring, Farneback's (2003) too: slower, but on a still, plain wall it finds 0.01
+px where DIS MEDIUM finds 0.37 px of noise, and on the benchmark's pan and zoom its error against
+the known motion is lower (0.09 and 0.08 px against 0.10 and 0.11 on textured pixels). Lai et al.
+measured with FlowNet2; both are stand-ins. The closest one OpenCV has is TV-L1 (Zach et al. 2007;
+TVL1): over all the benchmark's pan, plain sky included, 0.05 px off its known motion (DIS MEDIUM
+0.14, Farneback 0.46), and 0.01 px on a still wall; 30 times slower than DIS MEDIUM, and only in
+the opencv-contrib build, which the product does not need (docs/engine.md). Whether a pixel's flow
+can be trusted is decided as Ruder et al. (2016) and Lai et al. (2018) do: the flow back from where
+it landed must bring it home (forward-backward check), and it must not lie on a motion boundary.
+That check makes the warping error, the figure by which Lai et al. compare video methods, which
 benchmarks/animation.py prints; the blending (blend.py) uses a looser one. Where a whole frame
 shifts as one, the camera's shift taken from the flow (camera_shift) is surer than the flow.
 """
@@ -23,6 +26,7 @@ import numpy as np
 BLENDING = cv2.DISOPTICAL_FLOW_PRESET_FAST
 MEASURING = cv2.DISOPTICAL_FLOW_PRESET_MEDIUM
 FARNEBACK = -1  # not a DIS preset: Farneback's flow, for measuring
+TVL1 = -2  # nor this: TV-L1's, for measuring, with opencv-contrib-python-headless only
 
 # The camera's shift (camera_shift): the flow's median at the textured pixels of a grid.
 SAMPLING = 8  # px between the grid's pixels
@@ -45,13 +49,17 @@ class Tracker:
     """Flow from one frame to another, with the pixels whose flow can be trusted."""
 
     def __init__(self, preset: int = BLENDING) -> None:
-        """preset: one of DIS's, or FARNEBACK."""
-        self._flow = None if preset == FARNEBACK else cv2.DISOpticalFlow.create(preset)
-        if self._flow is not None:
+        """preset: one of DIS's, FARNEBACK or TVL1."""
+        self._flow: cv2.DenseOpticalFlow | None = None  # Farneback's is a function
+        if preset == TVL1:
+            self._flow = _tv_l1()
+        elif preset != FARNEBACK:
+            dis = cv2.DISOpticalFlow.create(preset)
             # FAST stops at a quarter of the size, where its flow falls 0.2-0.3 px short of a
             # 3-px move; from half the size it is within 0.02 px, for 1.5x the time (MEDIUM's
             # already is).
-            self._flow.setFinestScale(1)
+            dis.setFinestScale(1)
+            self._flow = dis
 
     def track(
         self, source: np.ndarray, target: np.ndarray, slack: float = 0.5, boundaries: bool = True
@@ -75,6 +83,17 @@ class Tracker:
         # Five levels of halving (motion up to ~30 px), 15-px windows, five iterations, a
         # polynomial over 7 px (sigma 1.5): OpenCV's documented settings for larger motion.
         return cv2.calcOpticalFlowFarneback(source, target, start, 0.5, 5, 15, 5, 7, 1.5, 0)
+
+
+def _tv_l1() -> cv2.DenseOpticalFlow:
+    """OpenCV's TV-L1 flow, at its own defaults (5 scales, 5 warps)."""
+    optflow = getattr(cv2, "optflow", None)  # in opencv-contrib only
+    if optflow is None:
+        raise RuntimeError(
+            "TV-L1 needs opencv-contrib-python-headless in place of opencv-python-headless"
+        )
+    flow: cv2.DenseOpticalFlow = optflow.DualTVL1OpticalFlow_create()
+    return flow
 
 
 def camera_shift(grey: np.ndarray, flow: np.ndarray, tracked: np.ndarray) -> np.ndarray | None:
