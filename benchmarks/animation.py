@@ -234,6 +234,11 @@ def main() -> None:
     parser.add_argument("--tv-l1", action="store_true", help="measure by TV-L1 too (contrib)")
     args = parser.parse_args()
     measuring = MEASURING_FLOWS | ({"TV-L1": motion.TVL1} if args.tv_l1 else {})
+    try:
+        for preset in measuring.values():
+            motion.Tracker(preset)  # TV-L1 without opencv-contrib fails here, not after a clip
+    except RuntimeError as error:
+        parser.error(str(error))
     if args.cores:
         os.sched_setaffinity(0, {int(core) for core in args.cores.split(",")})
     models = os.environ.get("NST_FAST_MODELS_DIR") or SHARED / "models"
