@@ -171,13 +171,11 @@ def measure(
     print(f"  seconds: {seconds:.1f} in all, CPU {cpu:.1f} s; {stages}")
     inputs = [_floats(frame) for frame, _ in seen]
     videos = {"painted frames": [_floats(p) for _, p in seen], "output": list(decoded(output))}
-    flows: dict[str, tuple[int, np.ndarray | None]] = {
-        flow: (preset, None) for flow, preset in measuring.items()
-    }
+    flows: dict[str, tuple[int, np.ndarray | None]] = {}
     if made is not None:
         videos["one painting moved exactly"] = moved_painting(stylizer, made, len(seen), stats.size)
-        flows = {"known motion": (motion.MEASURING, known_motion(made, len(seen), stats.size))}
-        flows |= {flow: (preset, None) for flow, preset in measuring.items()}
+        flows["known motion"] = (motion.MEASURING, known_motion(made, len(seen), stats.size))
+    flows |= {flow: (preset, None) for flow, preset in measuring.items()}
     for flow, (preset, known) in flows.items():
         frames = ((x, (x, *(video[i] for video in videos.values()))) for i, x in enumerate(inputs))
         floor, *errors = motion.warping_error(frames, preset, known)
